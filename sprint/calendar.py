@@ -1,0 +1,137 @@
+"""Periods, due dates and reminder times, on China's official working days."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+import chinese_calendar
+
+from sprint.plan import Duty
+
+BEIJING = ZoneInfo("Asia/Shanghai")
+
+
+class CalendarError(ValueError):
+    pass
+
+
+def is_workday(day: dt.date) -> bool:
+    try:
+        return chinese_calendar.is_workday(day)
+    except NotImplementedError:
+        raise CalendarError(f"the official working-day calendar does not cover {day}") from None
+
+
+def next_workday(day: dt.date) -> dt.date:
+    """The day itself when people work on it, else the first working day after it."""
+    while not is_workday(day):
+        day += dt.timedelta(days=1)
+    return day
+
+
+def add_workdays(day: dt.date, n: int) -> dt.date:
+    """Move n working days from a working day: -1 is the working day before, +1 the one after."""
+    step = dt.timedelta(days=1 if n > 0 else -1)
+    for _ in range(abs(n)):
+        day += step
+        while not is_workday(day):
+            day += step
+    return day
+
+
+def at(day: dt.date, time: dt.time) -> dt.datetime:
+    return dt.datetime.combine(day, time, tzinfo=BEIJING)
+
+
+@dataclass(frozen=True)
+class Reminder:
+    offset: int
+    at: dt.datetime
+
+
+@dataclass(frozen=True)
+class Period:
+    duty: str
+    id: str
+    start: dt.date
+    end: dt.date
+    due: dt.datetime
+    reminders: tuple[Reminder, ...]
+
+    @property
+    def opens(self) -> dt.datetime:
+        """When submissions for this period start to count as this period's (its first reminder)."""
+        first = self.reminders[0].at if self.reminders else at(self.start, dt.time(0))
+        return min(first, self.due)
+
+    def label(self) -> str:
+        return f"{self.start:%Y-%m-%d}至{self.end:%Y-%m-%d}"
+
+
+def periods(duty: Duty) -> list[Period]:
+    """Every period of a recurring duty.
+
+    A period covers `every_days` days ending on its nominal due date; its id is that date. The
+    due date moves to the next working day when it falls on a holiday, and is due at `due_time`
+    Beijing time. Reminders fall `offset` working days from the (moved) due date.
+    """
+    cadence = duty.cadence
+    if cadence is None:
+        return []
+    out = []
+    nominal = cadence.first_due
+    step = dt.timedelta(days=cadence.every_days)
+    while nominal <= cadence.until:
+        due_day = next_workday(nominal)
+        reminders = tuple(
+            Reminder(off, at(add_workdays(due_day, off), duty.reminders.time))
+            for off in duty.reminders.offsets
+        )
+        out.append(
+            Period(
+                duty=duty.id,
+                id=nominal.isoformat(),
+                start=nominal - step + dt.timedelta(days=1),
+                end=nominal,
+                due=at(due_day, cadence.due_time),
+                reminders=reminders,
+            )
+        )
+        nominal += step
+    return out
+
+
+def period_for_receipt(all_periods: list[Period], received: dt.datetime) -> Period:
+    """The period a file received at `received` is a submission for.
+
+    It is the first period not yet due when the file arrived, unless that period's submission
+    window (its first reminder) has not opened yet: then the file is a late submission for the
+    period that fell due just before. Files before the first period count for the first, files
+    after the last for the last.
+    """
+    if not all_periods:
+        raise CalendarError("the duty has no periods")
+    for i, period in enumerate(all_periods):
+        if received <= period.due:
+            if received < period.opens and i > 0:
+                return all_periods[i - 1]
+            return period
+    return all_periods[-1]
+
+
+def period_by_id(all_periods: list[Period], value: str | dt.date) -> Period | None:
+    """The period named by a 报送期 value: its id (due date) or any day it covers."""
+    day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+    for period in all_periods:
+        if period.start <= day <= period.end:
+            return period
+    return None
+
+
+def open_and_closing(all_periods: list[Period], now: dt.datetime) -> list[Period]:
+    """The period that fell due most recently (closing) and the next one to fall due (open)."""
+    past = [p for p in all_periods if p.due < now]
+    future = [p for p in all_periods if p.due >= now]
+    return past[-1:] + future[:1]

@@ -1,0 +1,212 @@
+"""The plan file: units, templates and duties, checked when loaded."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+BUNDLED_PLAN = Path(__file__).parent / "plans" / "baicheng-2020.yaml"
+
+
+class PlanError(ValueError):
+    """The plan file cannot be used; the message names the key and the problem."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Unit(_Strict):
+    code: str
+    name: str
+    kind: Literal["county", "zone", "department", "group"]
+    email: str = Field(pattern=r"^[^@\s<>,;\r\n]+@[^@\s<>,;\r\n]+\.[^@\s<>,;\r\n]+$")
+
+
+ColumnType = Literal["text", "integer", "number", "date", "choice", "id_number", "mobile"]
+
+
+class Column(_Strict):
+    name: str
+    type: ColumnType
+    required: bool = True
+    unique: bool = False
+    choices: tuple[str, ...] = ()
+    min_length: int | None = None
+    max_length: int | None = None
+    min: float | None = None
+    max: float | None = None
+    not_future: bool = False
+    not_before: dt.date | None = None
+    age: tuple[int, int] | None = None
+
+    @model_validator(mode="after")
+    def _choices_only_for_choice(self) -> Column:
+        if (self.type == "choice") != bool(self.choices):
+            raise ValueError("a 'choice' column needs 'choices', and only it may have them")
+        return self
+
+
+class Template(_Strict):
+    name: str
+    clause: str
+    columns: tuple[Column, ...]
+
+    @property
+    def required_names(self) -> list[str]:
+        return [c.name for c in self.columns if c.required]
+
+
+class Cadence(_Strict):
+    first_due: dt.date
+    every_days: int = Field(gt=0)
+    until: dt.date
+    due_time: dt.time = dt.time(17, 0)
+
+
+class Reminders(_Strict):
+    offsets: tuple[int, ...]
+    time: dt.time = dt.time(9, 0)
+
+    @model_validator(mode="after")
+    def _sorted(self) -> Reminders:
+        if list(self.offsets) != sorted(set(self.offsets)):
+            raise ValueError("offsets must be distinct and in increasing order")
+        return self
+
+
+class Target(_Strict):
+    id: str
+    title: str
+    metric: Literal["rows"]
+    where: dict[str, tuple[str, ...]] = {}
+    at_least_by_unit: dict[str, int]
+
+
+class Duty(_Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
+    kind: Literal["recurring", "deadline", "target", "event", "procedure"]
+    clause: str
+    title: str
+    flow: str
+    owners: str | tuple[str, ...]
+    recipients: tuple[str, ...]
+    template: str | None = None
+    cadence: Cadence | None = None
+    reminders: Reminders
+    target: Target | None = None
+
+
+class Sprint(_Strict):
+    start: dt.date
+    days: int = Field(gt=0)
+
+    @property
+    def end(self) -> dt.date:
+        return self.start + dt.timedelta(days=self.days - 1)
+
+
+class Plan(_Strict):
+    model_config = ConfigDict(extra="forbid", frozen=True, ignored_types=(cached_property,))
+
+    city: str
+    year: int
+    title: str
+    document: str
+    timezone: str
+    sprint: Sprint
+    operator: str
+    leading_group: str
+    units: tuple[Unit, ...]
+    groups: dict[str, tuple[str, ...]]
+    templates: dict[str, Template]
+    duties: tuple[Duty, ...]
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> Plan:
+        codes = [u.code for u in self.units]
+        dupes = sorted({c for c in codes if codes.count(c) > 1})
+        if dupes:
+            raise ValueError(f"unit codes appear twice: {', '.join(dupes)}")
+        known = set(codes)
+        for key in ("operator", "leading_group"):
+            if getattr(self, key) not in known:
+                raise ValueError(f"{key}: no unit has the code {getattr(self, key)!r}")
+        for name, members in self.groups.items():
+            for code in members:
+                if code not in known:
+                    raise ValueError(f"groups.{name}: no unit has the code {code!r}")
+        for i, duty in enumerate(self.duties):
+            where = f"duties.{i} ({duty.id})"
+            owners = [duty.owners] if isinstance(duty.owners, str) else list(duty.owners)
+            for code in owners:
+                if code not in known and code not in self.groups:
+                    raise ValueError(f"{where}.owners: {code!r} is neither a unit nor a group")
+            for code in duty.recipients:
+                if code not in known:
+                    raise ValueError(f"{where}.recipients: no unit has the code {code!r}")
+            if duty.template is not None and duty.template not in self.templates:
+                raise ValueError(f"{where}.template: no template is named {duty.template!r}")
+            if duty.kind == "recurring" and duty.cadence is None:
+                raise ValueError(f"{where}.cadence: a recurring duty needs a cadence")
+            if duty.target is not None:
+                for code in duty.target.at_least_by_unit:
+                    if code not in known:
+                        raise ValueError(f"{where}.target.at_least_by_unit: unknown unit {code!r}")
+        return self
+
+    @cached_property
+    def _units_by_code(self) -> dict[str, Unit]:
+        return {u.code: u for u in self.units}
+
+    def unit(self, code: str) -> Unit:
+        try:
+            return self._units_by_code[code]
+        except KeyError:
+            raise PlanError(f"the plan has no unit with the code {code!r}") from None
+
+    def duty(self, duty_id: str) -> Duty:
+        for duty in self.duties:
+            if duty.id == duty_id:
+                return duty
+        known = ", ".join(d.id for d in self.duties)
+        raise PlanError(f"the plan has no duty {duty_id!r} (known: {known})")
+
+    def owners(self, duty: Duty) -> list[Unit]:
+        codes = [duty.owners] if isinstance(duty.owners, str) else list(duty.owners)
+        expanded: list[str] = []
+        for code in codes:
+            expanded.extend(self.groups.get(code, (code,)))
+        return [self.unit(c) for c in expanded]
+
+    def template_of(self, duty: Duty) -> Template:
+        if duty.template is None:
+            raise PlanError(f"duty {duty.id!r} has no ledger template")
+        return self.templates[duty.template]
+
+
+def load_plan(path: Path | str | None = None) -> Plan:
+    """Read and check a plan file; a bad plan raises PlanError naming the key and the problem."""
+    path = Path(path) if path else BUNDLED_PLAN
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as e:
+        raise PlanError(f"plan file {path}: cannot be read ({e.strerror})") from None
+    except yaml.YAMLError as e:
+        raise PlanError(f"plan file {path}: not valid YAML ({e})") from None
+    if not isinstance(raw, dict):
+        raise PlanError(f"plan file {path}: the top level must be a mapping of keys")
+    try:
+        return Plan.model_validate(raw)
+    except ValidationError as e:
+        lines = []
+        for err in e.errors():
+            key = ".".join(str(p) for p in err["loc"]) or "(top level)"
+            message = err["msg"].removeprefix("Value error, ")
+            lines.append(f"  {key}: {message}")
+        raise PlanError(f"plan file {path} has {len(lines)} problem(s):\n" + "\n".join(lines)) from None

@@ -41,6 +41,15 @@ def add_workdays(day: dt.date, n: int) -> dt.date:
     return day
 
 
+def workdays_after(day: dt.date, until: dt.date) -> int:
+    """How many working days fall after `day`, up to and including `until`."""
+    count, current = 0, day
+    while current < until:
+        current += dt.timedelta(days=1)
+        count += is_workday(current)
+    return count
+
+
 def at(day: dt.date, time: dt.time) -> dt.datetime:
     return dt.datetime.combine(day, time, tzinfo=BEIJING)
 

@@ -84,7 +84,9 @@ def write_ledger(frame: pd.DataFrame, path: Path, title: str | None = None) -> P
         encoding = "gb18030" if path.stem.endswith("gbk") else "utf-8-sig"
         text = frame.copy()
         if "务工开始日期" in text:
-            text["务工开始日期"] = pd.to_datetime(text["务工开始日期"]).dt.strftime("%Y/%-m/%-d")
+            text["务工开始日期"] = text["务工开始日期"].map(
+                lambda v: f"{v.year}/{v.month}/{v.day}" if isinstance(v, dt.date) else v
+            )
         text.to_csv(path, index=False, encoding=encoding)
     elif suffix == ".xls":
         _write_xls(frame, path, title)

@@ -83,7 +83,11 @@ def validate_file(path: Path, plan: Plan, unit_code: str | None, as_of: dt.date)
         )
     key, template, sheet, header_index = found
     verdict = Verdict(template_key=key, template=template, sheet=sheet.name)
-    _check_rows(verdict, sheet, header_index, plan, unit_code, as_of)
+    try:
+        _check_rows(verdict, sheet, header_index, plan, unit_code, as_of)
+    except Exception as e:  # a file no rule foresaw must still get an answer, not a traceback
+        verdict.problems.append(Problem(None, "", "", f"文件内容无法处理（{type(e).__name__}），"
+                                        "请用 Excel 另存为 .xlsx 后重新提交"))
     return verdict
 
 

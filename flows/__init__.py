@@ -1,0 +1,1 @@
+"""Prefect flows: one per duty of the plan, wiring the tasks."""

@@ -1,0 +1,190 @@
+"""The `sprint` command. Exit 0 on success, 1 on wrong input or a failed check, 2 on misuse."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import importlib
+import json
+import sys
+from pathlib import Path
+
+from sprint.calendar import BEIJING, CalendarError, periods
+from sprint.deployments import load_deployments
+from sprint.idcard import mask
+from sprint.ledger import validate_file
+from sprint.plan import PlanError
+from sprint.settings import SettingsError, load_settings
+from sprint.status import standings
+from sprint.store import Store, StoreError
+
+
+class Usage(Exception):
+    pass
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def _moment(text: str) -> dt.datetime:
+    """A date means the end of that day in Beijing; a date and time is taken as Beijing time."""
+    try:
+        value = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date or time: {text!r}") from None
+    if len(text) <= 10:
+        value = value.replace(hour=23, minute=59, second=59)
+    return value if value.tzinfo else value.replace(tzinfo=BEIJING)
+
+
+def cmd_validate(args) -> int:
+    s = load_settings()
+    path: Path = args.file
+    if not path.is_file():
+        print(f"no such file: {path}", file=sys.stderr)
+        return 1
+    unit = args.unit or (path.parent.name if path.parent.name in {u.code for u in s.plan.units} else None)
+    if unit is not None:
+        s.plan.unit(unit)
+    verdict = validate_file(path, s.plan, unit, args.as_of or dt.date.today())
+    ids = {c.name for t in s.plan.templates.values() for c in t.columns if c.type == "id_number"}
+    name = f"《{verdict.template.name}》（工作表 {verdict.sheet}）" if verdict.template else "无法识别"
+    print(f"文件：{path}\n台账：{name}\n数据行：{len(verdict.ledger)}")
+    for p in verdict.problems:
+        value = mask(p.value) if p.column in ids else p.value
+        print(f"  第{p.row or '-'}行 | {p.column or '-'} | {value} | {p.reason}")
+    if verdict.notes:
+        print(f"提示：{len(verdict.notes)} 个身份证号不是本县签发（已接收，仅作提示）")
+    print("结果：通过" if verdict.accepted else f"结果：未通过，共 {len(verdict.problems)} 处问题")
+    return 0 if verdict.accepted else 1
+
+
+def cmd_calendar(args) -> int:
+    plan = load_settings().plan
+    start = args.from_ or plan.sprint.start
+    end = args.to or plan.sprint.end
+    rows = []
+    for duty in plan.duties:
+        owners = [u.code for u in plan.owners(duty)]
+        for p in periods(duty):
+            if p.end < start or p.start > end:
+                continue
+            rows.append({
+                "duty": duty.id, "period": p.id, "start": p.start.isoformat(),
+                "end": p.end.isoformat(), "due": p.due.isoformat(),
+                "reminders": [{"offset": r.offset, "at": r.at.isoformat()} for r in p.reminders],
+                "units": owners,
+            })
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    for r in rows:
+        reminders = ", ".join(f"{x['offset']:+d} {x['at'][5:16].replace('T', ' ')}" for x in r["reminders"])
+        print(f"{r['duty']}  {r['start']}..{r['end']}  截止 {r['due'][:16].replace('T', ' ')}"
+              f"  提醒 {reminders}  单位 {len(r['units'])}")
+    return 0
+
+
+def cmd_status(args) -> int:
+    s = load_settings()
+    now = args.as_of or dt.datetime.now(BEIJING)
+    store = Store(s.db_url)
+    rows = []
+    for duty in s.plan.duties:
+        ps = [p for p in periods(duty) if p.opens <= now or p.due <= now]
+        units = [u.code for u in s.plan.owners(duty)]
+        for x in standings(ps, units, store.receipts(duty.id), now):
+            rows.append({"duty": duty.id, "period": x.period.id, "unit": x.unit,
+                         "unit_name": s.plan.unit(x.unit).name, "state": x.state.name.lower(),
+                         "state_text": str(x.state), "due": x.period.due.isoformat(),
+                         "submitted_at": x.submitted_at.isoformat() if x.submitted_at else None})
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    if not rows:
+        print(f"nothing is due yet at {now:%Y-%m-%d %H:%M}")
+    for r in rows:
+        print(f"{r['duty']}  {r['period']}  {r['unit_name']:<12}\t{r['state_text']}")
+    return 0
+
+
+def cmd_plan(args) -> int:
+    plan = load_settings().plan
+    deployments = load_deployments()
+    rows = []
+    for duty in plan.duties:
+        mine = [d for d in deployments if d.flow == duty.flow]
+        rows.append({"clause": duty.clause, "duty": duty.id, "title": duty.title,
+                     "flow": duty.flow, "deployments": [d.name for d in mine],
+                     "schedule": "; ".join(d.describe() for d in mine) or "none"})
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    for r in rows:
+        print(f"第{r['clause']}条  {r['duty']}  {r['title']}\n    flow {r['flow']}  {r['schedule']}")
+    return 0
+
+
+def cmd_run(args) -> int:
+    plan = load_settings().plan
+    duty = plan.duty(args.duty)
+    module = importlib.import_module(f"flows.{duty.flow}")
+    state = getattr(module, duty.flow)(as_of=args.as_of, dry_run=args.dry_run, return_state=True)
+    print(f"{duty.id}: {state.name} — {state.message or ''}")
+    return 0 if state.is_completed() else 1
+
+
+def cmd_up(args) -> int:
+    from sprint.up import main_job
+
+    return main_job(seed_demo=not args.no_demo)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="sprint", description="Hundred-Day Sprint dispatch system")
+    sub = p.add_subparsers(dest="command", required=True)
+    v = sub.add_parser("validate", help="check one submission without taking it in")
+    v.add_argument("file", type=Path)
+    v.add_argument("--unit", help="the submitting unit's code (default: the file's folder)")
+    v.add_argument("--as-of", type=_date, help="the submission date (default today)")
+    v.set_defaults(func=cmd_validate)
+    r = sub.add_parser("run", help="run one duty's flow through Prefect")
+    r.add_argument("duty")
+    r.add_argument("--as-of", type=_moment, help="act as on this date (its end) or time")
+    r.add_argument("--dry-run", action="store_true", help="render every email, send none")
+    r.set_defaults(func=cmd_run)
+    c = sub.add_parser("calendar", help="every period, due date and reminder time")
+    c.add_argument("--from", dest="from_", type=_date)
+    c.add_argument("--to", type=_date)
+    c.add_argument("--json", action="store_true")
+    c.set_defaults(func=cmd_calendar)
+    s = sub.add_parser("status", help="who owes what, and each unit's state")
+    s.add_argument("--as-of", type=_moment)
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_status)
+    pl = sub.add_parser("plan", help="every clause with the duty, flow and schedule covering it")
+    pl.add_argument("--json", action="store_true")
+    pl.set_defaults(func=cmd_plan)
+    u = sub.add_parser("up", help="the main job: Prefect server, worker, deployments, mail sink")
+    u.add_argument("--no-demo", action="store_true", help="do not seed the demo inbox")
+    u.set_defaults(func=cmd_up)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (PlanError, SettingsError, StoreError, CalendarError) as e:
+        print(f"sprint: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,40 @@
+"""The deployments of prefect.yaml, read as data: which flow runs when."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+PREFECT_YAML = Path(__file__).resolve().parents[1] / "prefect.yaml"
+
+
+@dataclass(frozen=True)
+class Deployment:
+    name: str
+    flow: str  # the flow function's name, from the entrypoint
+    schedules: tuple[dict, ...]
+    parameters: dict
+
+    def describe(self) -> str:
+        parts = []
+        for s in self.schedules:
+            tz = s.get("timezone", "UTC")
+            if "rrule" in s:
+                parts.append(f"rrule {s['rrule'].replace(chr(10), ' ')} ({tz})")
+            elif "cron" in s:
+                parts.append(f"cron {s['cron']} ({tz})")
+            elif "interval" in s:
+                parts.append(f"every {s['interval']} s ({tz})")
+        return f"{self.name}: " + ("; ".join(parts) or "by hand only")
+
+
+def load_deployments(path: Path = PREFECT_YAML) -> list[Deployment]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    out = []
+    for d in data.get("deployments", []):
+        flow = d["entrypoint"].rpartition(":")[2]
+        out.append(Deployment(d["name"], flow, tuple(d.get("schedules") or ()),
+                              d.get("parameters") or {}))
+    return out

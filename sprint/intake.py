@@ -1,0 +1,132 @@
+"""The inbox: finding each unit's new files, keeping the originals, and judging them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from sprint.calendar import BEIJING, period_by_id, period_for_receipt, periods
+from sprint.ledger import Problem, Verdict, validate_file
+from sprint.plan import Duty, Plan
+from sprint.store import Store
+
+
+@dataclass(frozen=True)
+class Arrival:
+    unit: str
+    path: Path
+    sha256: str
+    received_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class Judgement:
+    arrival: Arrival
+    kept_path: Path
+    verdict: Verdict
+    duty: Duty | None
+    period: str | None
+
+    @property
+    def accepted(self) -> bool:
+        return self.duty is not None and self.verdict.accepted
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _ignored(path: Path) -> bool:
+    # Office lock files (~$x.xlsx) and hidden files are not submissions.
+    return path.name.startswith(("~$", ".")) or path.is_symlink() or not path.is_file()
+
+
+def scan(inbox: Path, plan: Plan, store: Store, now: dt.datetime) -> tuple[list[Arrival], list[str]]:
+    """New files in each unit's own folder that arrived by `now`, oldest first.
+
+    The folder says who sent a file. Links are not followed, so nothing outside the inbox is read.
+    A file's received time is its modification time (when it was dropped); content the unit sent
+    before is skipped. Returns the arrivals and warnings about folders that are no unit's.
+    """
+    arrivals, warnings = [], []
+    if not inbox.is_dir():
+        return [], [f"the inbox {inbox} does not exist yet"]
+    known = {u.code for u in plan.units}
+    for folder in sorted(inbox.iterdir()):
+        if folder.is_symlink() or not folder.is_dir():
+            continue
+        if folder.name not in known:
+            warnings.append(f"inbox folder {folder.name!r} is no unit of the plan; its files are ignored")
+            continue
+        for path in sorted(folder.iterdir()):
+            if _ignored(path):
+                continue
+            received = dt.datetime.fromtimestamp(path.stat().st_mtime, tz=BEIJING)
+            if received > now:
+                continue
+            digest = sha256_of(path)
+            if not store.knows(folder.name, digest):
+                arrivals.append(Arrival(folder.name, path, digest, received))
+    arrivals.sort(key=lambda a: a.received_at)
+    return arrivals, warnings
+
+
+def keep(arrival: Arrival, kept_root: Path) -> Path:
+    """Copy the original, byte for byte, into the state folder; the inbox file is left alone."""
+    safe = re.sub(r"[^\w.\-]", "_", arrival.path.name)[-120:]
+    stamp = arrival.received_at.strftime("%Y%m%dT%H%M%S")
+    target = kept_root / arrival.unit / f"{stamp}_{arrival.sha256[:12]}_{safe}"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if not target.exists():
+        tmp = target.with_suffix(target.suffix + ".part")
+        shutil.copyfile(arrival.path, tmp)
+        if sha256_of(tmp) != arrival.sha256:
+            tmp.unlink()
+            raise OSError(f"{arrival.path} changed while it was being copied; it will be taken next run")
+        tmp.replace(target)
+    return target
+
+
+def judge(arrival: Arrival, kept: Path, plan: Plan) -> Judgement:
+    """Validate the kept copy and decide which duty and period it answers."""
+    verdict = validate_file(kept, plan, arrival.unit, arrival.received_at.date())
+    if verdict.template_key is None:
+        return Judgement(arrival, kept, verdict, None, None)
+    duties = [d for d in plan.duties if d.template == verdict.template_key
+              and arrival.unit in {u.code for u in plan.owners(d)}]
+    if not duties:
+        verdict.problems.insert(0, Problem(None, "", "", f"本单位无需报送《{verdict.template.name}》"))
+        return Judgement(arrival, kept, verdict, None, None)
+    duty = duties[0]
+    all_periods = periods(duty)
+    if verdict.period_hint:
+        try:
+            period = period_by_id(all_periods, verdict.period_hint)
+        except ValueError:
+            period = None
+        if period is None:
+            verdict.problems.insert(0, Problem(None, "报送期", verdict.period_hint,
+                                               "不是本台账的任何一个报送期"))
+            return Judgement(arrival, kept, verdict, duty, None)
+    else:
+        period = period_for_receipt(all_periods, arrival.received_at)
+    return Judgement(arrival, kept, verdict, duty, period.id)
+
+
+def record(store: Store, j: Judgement) -> bool:
+    problems = [p.__dict__ for p in j.verdict.problems]
+    return store.record(
+        unit=j.arrival.unit, sha256=j.arrival.sha256, file_name=j.arrival.path.name,
+        kept_path=str(j.kept_path), received_at=j.arrival.received_at,
+        duty=j.duty.id if j.duty else None, period=j.period, template=j.verdict.template_key,
+        verdict="accepted" if j.accepted else "rejected", rows=len(j.verdict.ledger),
+        problems=problems, notes=len(j.verdict.notes),
+    )

@@ -1,0 +1,1 @@
+"""Mail: rendering drafts from templates, the outbox, and sending through yagmail."""

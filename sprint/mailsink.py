@@ -1,0 +1,70 @@
+"""A local SMTP server that keeps every message it receives, for the main job and the tests.
+
+Messages go into a Maildir (each one an .eml-like file the operator can open) and, for tests,
+into a list. It can be told to answer with a failure, to test what the system does then.
+"""
+
+from __future__ import annotations
+
+import mailbox
+import socket
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+
+from aiosmtpd.controller import Controller
+
+
+class KeepingHandler:
+    def __init__(self, maildir: Path | None = None):
+        self.maildir = mailbox.Maildir(maildir, create=True) if maildir else None
+        self.received: list[tuple[list[str], EmailMessage]] = []
+        self.fail_with: str | None = None  # e.g. "451 4.3.0 try again later"
+        self.refuse: dict[str, str] = {}  # recipient -> answer, e.g. "550 5.1.1 no such user"
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse:
+            return self.refuse[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.fail_with:
+            return self.fail_with
+        data = envelope.original_content or envelope.content
+        if self.maildir is not None:
+            self.maildir.add(data)
+        message = message_from_bytes(data, policy=policy.default)
+        self.received.append((list(envelope.rcpt_tos), message))
+        return "250 Message accepted for delivery"
+
+
+def free_port(host: str) -> int:
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return probe.getsockname()[1]
+
+
+class MailSink:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, maildir: Path | None = None):
+        self.handler = KeepingHandler(maildir)
+        self.port = port or free_port(host)
+        self._controller = Controller(self.handler, hostname=host, port=self.port,
+                                      data_size_limit=64 * 1024 * 1024)
+
+    def start(self) -> MailSink:
+        self._controller.start()
+        return self
+
+    def stop(self) -> None:
+        self._controller.stop()
+
+    @property
+    def messages(self) -> list[EmailMessage]:
+        return [m for _, m in self.handler.received]
+
+    def __enter__(self) -> MailSink:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()

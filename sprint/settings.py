@@ -1,0 +1,69 @@
+"""Settings from the environment (or a .env file); a bad value stops with a clear message."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from sprint.plan import Plan, load_plan
+
+
+class SettingsError(ValueError):
+    pass
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SPRINT_", env_file=".env", extra="ignore")
+
+    home: Path = Path("var")
+    inbox: Path | None = None
+    plan_file: Path | None = Field(default=None, validation_alias="SPRINT_PLAN")
+    database_url: SecretStr | None = None
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(default=8025, gt=0, lt=65536)
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_security: Literal["none", "starttls", "ssl"] = "none"
+    smtp_timeout: float = Field(default=30.0, gt=0)
+    mail_from: str | None = None
+
+    @property
+    def inbox_root(self) -> Path:
+        return self.inbox or self.home / "inbox"
+
+    @property
+    def kept_root(self) -> Path:
+        return self.home / "kept"
+
+    @property
+    def mail_root(self) -> Path:
+        return self.home / "mail"
+
+    @property
+    def dry_run_root(self) -> Path:
+        return self.home / "dry-run"
+
+    @property
+    def db_url(self) -> str:
+        if self.database_url is not None:
+            return self.database_url.get_secret_value()
+        return f"sqlite:///{(self.home / 'sprint.db').resolve()}"
+
+    @cached_property
+    def plan(self) -> Plan:
+        return load_plan(self.plan_file)
+
+    def sender(self) -> str:
+        return self.mail_from or self.plan.unit(self.plan.operator).email
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as e:
+        lines = [f"  SPRINT_{'_'.join(map(str, err['loc'])).upper()}: {err['msg']}" for err in e.errors()]
+        raise SettingsError("bad setting(s):\n" + "\n".join(lines)) from None

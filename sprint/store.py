@@ -1,0 +1,197 @@
+"""The project's store: intake records and the outbox, on any SQLAlchemy database."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+metadata = MetaData()
+
+submissions = Table(
+    "submissions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("unit", String(40), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("file_name", Text, nullable=False),
+    Column("kept_path", Text, nullable=False),
+    Column("received_at", DateTime, nullable=False),  # UTC
+    Column("duty", String(60)),
+    Column("period", String(20)),
+    Column("template", String(60)),
+    Column("verdict", String(10), nullable=False),  # accepted | rejected
+    Column("rows", Integer, nullable=False, default=0),
+    Column("problems", Text, nullable=False, default="[]"),
+    Column("notes", Integer, nullable=False, default=0),
+    UniqueConstraint("unit", "sha256", name="one_record_per_content"),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("duty", String(60), nullable=False),
+    Column("period", String(20), nullable=False),
+    Column("unit", String(40), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("ref", String(40), nullable=False),
+    Column("recipients", Text, nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("message", LargeBinary, nullable=False),
+    Column("status", String(10), nullable=False, default="pending"),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("last_error", Text),
+    Column("created_at", DateTime, nullable=False),
+    Column("sent_at", DateTime),
+    UniqueConstraint("duty", "period", "unit", "kind", "ref", name="each_message_once"),
+)
+
+
+class StoreError(RuntimeError):
+    pass
+
+
+def utc(value: dt.datetime) -> dt.datetime:
+    return value.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def aware(value: dt.datetime) -> dt.datetime:
+    return value.replace(tzinfo=dt.UTC)
+
+
+@dataclass(frozen=True)
+class Receipt:
+    id: int
+    unit: str
+    sha256: str
+    file_name: str
+    kept_path: str
+    received_at: dt.datetime
+    duty: str | None
+    period: str | None
+    template: str | None
+    verdict: str
+    rows: int
+    problems: list[dict]
+    notes: int
+
+    @property
+    def accepted(self) -> bool:
+        return self.verdict == "accepted"
+
+
+@dataclass(frozen=True)
+class OutboxKey:
+    duty: str
+    period: str
+    unit: str
+    kind: str
+    ref: str = ""
+
+
+class Store:
+    def __init__(self, url: str):
+        parsed = make_url(url)
+        if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        self.engine: Engine = create_engine(url, future=True)
+        try:
+            metadata.create_all(self.engine)
+        except OperationalError as e:
+            raise StoreError(f"the store cannot be opened: {e.orig}") from None
+
+    def knows(self, unit: str, sha256: str) -> bool:
+        query = select(submissions.c.id).where(
+            submissions.c.unit == unit, submissions.c.sha256 == sha256
+        )
+        with self.engine.connect() as conn:
+            return conn.execute(query).first() is not None
+
+    def record(self, **fields) -> bool:
+        """Record a file taken in; False when the same content of the same unit is already known."""
+        fields = fields | {
+            "received_at": utc(fields["received_at"]),
+            "problems": json.dumps(fields.get("problems", []), ensure_ascii=False),
+        }
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(submissions).values(**fields))
+            return True
+        except IntegrityError:
+            return False
+
+    def receipts(self, duty: str | None = None) -> list[Receipt]:
+        query = select(submissions).order_by(submissions.c.received_at, submissions.c.id)
+        if duty is not None:
+            query = query.where(submissions.c.duty == duty)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).mappings().all()
+        return [
+            Receipt(**(dict(r) | {"received_at": aware(r["received_at"]),
+                                  "problems": json.loads(r["problems"])}))
+            for r in rows
+        ]
+
+    def unanswered_rejections(self) -> list[Receipt]:
+        """Refused files whose reply is not yet in the outbox (a crash may have come between)."""
+        replied = {(r["unit"], r["ref"]) for r in self.outbox_rows() if r["kind"] == "rejection"}
+        return [r for r in self.receipts() if not r.accepted
+                and (r.unit, r.sha256[:16]) not in replied]
+
+    def enqueue(self, key: OutboxKey, recipients: list[str], subject: str, message: bytes,
+                now: dt.datetime) -> bool:
+        """Record a message before it leaves; False when its key was recorded before."""
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(outbox).values(
+                    duty=key.duty, period=key.period, unit=key.unit, kind=key.kind, ref=key.ref,
+                    recipients=",".join(recipients), subject=subject, message=message,
+                    status="pending", attempts=0, created_at=utc(now),
+                ))
+            return True
+        except IntegrityError:
+            return False
+
+    def outbox_rows(self, status: str | None = None) -> list[dict]:
+        query = select(outbox).order_by(outbox.c.id)
+        if status is not None:
+            query = query.where(outbox.c.status == status)
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(query).mappings()]
+
+    def claim(self, message_id: int) -> bool:
+        """Take a pending message for sending; False when another run took it first."""
+        with self.engine.begin() as conn:
+            done = conn.execute(
+                update(outbox)
+                .where(outbox.c.id == message_id, outbox.c.status == "pending")
+                .values(status="sending", attempts=outbox.c.attempts + 1)
+            )
+            return done.rowcount == 1
+
+    def settle(self, message_id: int, status: str, now: dt.datetime, error: str | None = None):
+        values = {"status": status, "last_error": error}
+        if status == "sent":
+            values["sent_at"] = utc(now)
+        with self.engine.begin() as conn:
+            conn.execute(update(outbox).where(outbox.c.id == message_id).values(**values))

@@ -1,0 +1,41 @@
+"""Collecting and validating the inbox."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from prefect import get_run_logger, task
+
+from sprint import intake
+from tasks.context import settings, store
+
+
+@task(name="collect", retries=3, retry_delay_seconds=[2, 5, 15])
+def collect(now: dt.datetime) -> list[tuple[intake.Arrival, str]]:
+    """New files of every unit, each kept in the state folder with its SHA-256."""
+    s = settings()
+    log = get_run_logger()
+    arrivals, warnings = intake.scan(s.inbox_root, s.plan, store(s), now)
+    for w in warnings:
+        log.warning(w)
+    kept = [(a, str(intake.keep(a, s.kept_root))) for a in arrivals]
+    log.info("inbox %s: %d new file(s)", s.inbox_root, len(kept))
+    return kept
+
+
+@task(name="validate")
+def validate(kept: list[tuple[intake.Arrival, str]]) -> list[intake.Judgement]:
+    """Check each new file against its template and record the verdict."""
+    s = settings()
+    log = get_run_logger()
+    judged = []
+    for i, (arrival, path) in enumerate(kept, start=1):
+        j = intake.judge(arrival, Path(path), s.plan)
+        if intake.record(store(s), j):
+            judged.append(j)
+        verdict = "accepted" if j.accepted else f"rejected ({len(j.verdict.problems)} problem(s))"
+        first = j.verdict.problems[0].reason if j.verdict.problems else ""
+        log.info("[%d/%d] %s/%s: %s %s", i, len(kept), arrival.unit, arrival.path.name,
+                 verdict, first)
+    return judged

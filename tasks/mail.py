@@ -1,0 +1,61 @@
+"""Rendering the duty's mail, recording it in the outbox, and sending it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from prefect import get_run_logger, task
+
+from sprint.mail import outbox
+from sprint.mail.compose import Draft, environment, to_mime
+from sprint.mail.mailer import YagmailMailer
+from sprint.reports import rejection_drafts, reminder_drafts, summary_draft
+from tasks.context import settings, store
+from tasks.measure import Measured
+
+
+@task(name="render")
+def render_mail(duty_id: str, measured: Measured, now: dt.datetime) -> list[Draft]:
+    s = settings()
+    plan, env = s.plan, environment()
+    duty = plan.duty(duty_id)
+    refused = [r for r in store(s).unanswered_rejections() if r.duty in (duty_id, None)]
+    drafts = rejection_drafts(env, plan, refused, {p.id: p for p in measured.periods})
+    drafts += reminder_drafts(env, plan, duty, measured.active, now)
+    if measured.summary is not None:
+        drafts.append(summary_draft(env, plan, duty, measured.summary))
+    return drafts
+
+
+@task(name="send")  # no retries: a retry around many sends is what the outbox prevents
+def send_mail(drafts: list[Draft], now: dt.datetime, dry_run: bool) -> outbox.Delivery:
+    s = settings()
+    log = get_run_logger()
+    plan = s.plan
+    sender, name = s.sender(), plan.unit(plan.operator).name
+    if dry_run:
+        folder = s.dry_run_root / now.strftime("%Y%m%dT%H%M%S")
+        folder.mkdir(parents=True, exist_ok=True)
+        for i, d in enumerate(drafts, start=1):
+            path = Path(folder) / f"{i:03d}-{d.key.kind}-{d.key.unit}.eml"
+            path.write_bytes(to_mime(d, sender, name).as_bytes())
+        log.info("dry run: %d message(s) rendered into %s, none sent", len(drafts), folder)
+        return outbox.Delivery()
+    st = store(s)
+    new = outbox.enqueue(st, drafts, sender, name, now)
+    log.info("outbox: %d new message(s), %d already recorded", new, len(drafts) - new)
+    mailer = YagmailMailer(
+        s.smtp_host, s.smtp_port, sender, s.smtp_user,
+        s.smtp_password.get_secret_value() if s.smtp_password else None,
+        s.smtp_security, s.smtp_timeout,
+    )
+    try:
+        delivery = outbox.deliver(st, mailer, now)
+    finally:
+        mailer.close()
+    log.info("sent %d, deferred %d, failed %d", len(delivery.sent), len(delivery.deferred),
+             len(delivery.failed))
+    for problem in delivery.problems:
+        log.warning(problem)
+    return delivery

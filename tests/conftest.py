@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+
+from sprint.mailsink import MailSink  # noqa: E402
+from sprint.plan import load_plan  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def plan():
+    return load_plan()
+
+
+@pytest.fixture
+def sink():
+    with MailSink() as s:
+        yield s
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch, sink):
+    """A fresh state folder and inbox, with mail going to a loopback SMTP server."""
+    monkeypatch.setenv("SPRINT_HOME", str(tmp_path / "var"))
+    monkeypatch.setenv("SPRINT_INBOX", str(tmp_path / "inbox"))
+    monkeypatch.setenv("SPRINT_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("SPRINT_SMTP_PORT", str(sink.port))
+    (tmp_path / "inbox").mkdir()
+    return tmp_path
+
+
+@pytest.fixture(scope="session")
+def prefect_server():
+    """One real Prefect test server for the whole session (it takes 10-15 s to start)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=60):
+        yield

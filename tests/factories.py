@@ -1,0 +1,31 @@
+"""Building ledgers and inbox files for tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from sprint.calendar import BEIJING
+from sprint.demo import labor_rows, write_ledger
+
+DAY = dt.date(2020, 10, 9)
+
+
+def make_ledger(unit: str = "220802", rows: int = 5, seed: int = 7, on: dt.date = DAY) -> pd.DataFrame:
+    return labor_rows(unit, rows, seed, on)
+
+
+def drop(inbox: Path, unit: str, name: str, frame: pd.DataFrame, at: str,
+         title: str | None = None) -> Path:
+    """Put a ledger into a unit's inbox folder as if it arrived at `at` (Beijing time)."""
+    path = write_ledger(frame, inbox / unit / name, title=title)
+    stamp = dt.datetime.fromisoformat(at).replace(tzinfo=BEIJING).timestamp()
+    os.utime(path, (stamp, stamp))
+    return path
+
+
+def beijing(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text).replace(tzinfo=BEIJING)

@@ -1,7 +1,14 @@
 import datetime as dt
 
-from sprint.calendar import (add_workdays, next_workday, open_and_closing, period_by_id,
-                             period_for_receipt, periods, workdays_after)
+from sprint.calendar import (
+    add_workdays,
+    next_workday,
+    open_and_closing,
+    period_by_id,
+    period_for_receipt,
+    periods,
+    workdays_after,
+)
 from tests.factories import beijing
 
 D = dt.date

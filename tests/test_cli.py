@@ -1,0 +1,124 @@
+"""The `sprint` command as an operator uses it: exit codes and what it prints."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sprint.demo import write_ledger
+from tests.factories import drop, make_ledger
+
+SPRINT = str(Path(sys.executable).parent / "sprint")
+
+
+def sprint(*args, env=None, home=None):
+    import os
+
+    environment = os.environ | {"SPRINT_HOME": str(home or "/nonexistent-home")} | (env or {})
+    return subprocess.run([SPRINT, *args], capture_output=True, text=True, env=environment,
+                          timeout=120)
+
+
+def test_validate_accepts_a_good_ledger(tmp_path):
+    path = write_ledger(make_ledger(rows=12), tmp_path / "220802" / "ok.xlsx")
+    run = sprint("validate", str(path), "--as-of", "2020-10-09", home=tmp_path)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "台账：《贫困劳动力转移就业台账》" in run.stdout
+    assert "数据行：12" in run.stdout and "结果：通过" in run.stdout
+
+
+def test_validate_names_every_defect_by_row_and_column_and_masks_ids(tmp_path):
+    frame = make_ledger(rows=5)
+    frame.loc[1, "人员类别"] = "低保户"
+    good_id = frame.loc[2, "身份证号"]
+    frame.loc[2, "身份证号"] = good_id[:17] + ("1" if good_id[17] != "1" else "2")
+    path = write_ledger(frame, tmp_path / "bad.csv")
+    run = sprint("validate", str(path), "--unit", "220802", "--as-of", "2020-10-09", home=tmp_path)
+    assert run.returncode == 1
+    bad_id = frame.loc[2, "身份证号"]
+    assert "  第3行 | 人员类别 | 低保户 | 应为以下之一：未脱贫户、已脱贫户、边缘户" in run.stdout
+    assert f"  第4行 | 身份证号 | {bad_id[:6]}********{bad_id[-4:]} | 校验码错误" in run.stdout
+    assert bad_id not in run.stdout
+    assert "结果：未通过，共 2 处问题" in run.stdout
+
+
+@pytest.mark.parametrize("name, content", [
+    ("junk.xlsx", b"\x00\x01garbage" * 100),
+    ("junk.xls", b"\xd0\xcf\x11\xe0" + b"\x00" * 600),
+    ("junk.csv", bytes(range(256)) * 10),
+    ("empty.csv", b""),
+    ("zip.xlsx", b"PK\x03\x04" + b"\x00" * 100),
+    ("photo.jpg", b"\xff\xd8\xff"),
+])
+def test_validate_never_prints_a_traceback_for_any_file(tmp_path, name, content):
+    path = tmp_path / name
+    path.write_bytes(content)
+    run = sprint("validate", str(path), home=tmp_path)
+    assert run.returncode == 1
+    assert "Traceback" not in run.stdout + run.stderr
+    assert "结果：未通过" in run.stdout
+
+
+def test_validate_of_a_missing_file_or_unknown_unit_is_a_clear_error(tmp_path):
+    run = sprint("validate", str(tmp_path / "nope.xlsx"), home=tmp_path)
+    assert run.returncode == 1 and "no such file" in run.stderr
+    path = write_ledger(make_ledger(rows=1), tmp_path / "x.xlsx")
+    run = sprint("validate", str(path), "--unit", "999999", home=tmp_path)
+    assert run.returncode == 1 and "no unit with the code '999999'" in run.stderr
+
+
+def test_usage_errors_exit_2(tmp_path):
+    assert sprint("validate", home=tmp_path).returncode == 2
+    assert sprint("calendar", "--from", "10/09", home=tmp_path).returncode == 2
+    assert sprint("nonsense", home=tmp_path).returncode == 2
+
+
+def test_a_bad_plan_file_stops_with_the_key_named(tmp_path):
+    plan = tmp_path / "plan.yaml"
+    plan.write_text("city: 白城市\nyear: twenty\n", encoding="utf-8")
+    run = sprint("plan", env={"SPRINT_PLAN": str(plan)}, home=tmp_path)
+    assert run.returncode == 1
+    assert "year: Input should be a valid integer" in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_calendar_json_lists_periods_due_times_and_reminders(tmp_path):
+    run = sprint("calendar", "--from", "2020-10-01", "--to", "2020-10-23", "--json", home=tmp_path)
+    assert run.returncode == 0
+    rows = json.loads(run.stdout)
+    assert [(r["duty"], r["period"], r["due"]) for r in rows] == [
+        ("labor-ledger", "2020-10-09", "2020-10-09T17:00:00+08:00"),
+        ("labor-ledger", "2020-10-23", "2020-10-23T17:00:00+08:00"),
+    ]
+    assert rows[0]["reminders"][3] == {"offset": 1, "at": "2020-10-10T09:00:00+08:00"}
+    assert len(rows[0]["units"]) == 7
+    text = sprint("calendar", "--from", "2020-10-01", "--to", "2020-10-15", home=tmp_path).stdout
+    assert "labor-ledger  2020-09-26..2020-10-09  截止 2020-10-09 17:00" in text
+
+
+def test_plan_json_maps_the_clause_to_its_duty_flow_and_schedule(tmp_path):
+    rows = json.loads(sprint("plan", "--json", home=tmp_path).stdout)
+    labor = next(r for r in rows if r["duty"] == "labor-ledger")
+    assert labor["clause"] == "6①" and labor["flow"] == "labor_ledger"
+    assert "INTERVAL=2" in labor["schedule"] and "cron 0 9 * * *" in labor["schedule"]
+
+
+def test_status_shows_each_unit_state_from_the_store(tmp_path):
+    inbox = tmp_path / "inbox"
+    drop(inbox, "220802", "a.xlsx", make_ledger(rows=3), "2020-10-08 10:00")
+    env = {"SPRINT_INBOX": str(inbox)}
+    # Take the file in without mail: the intake step of the flow, from Python.
+    from sprint import intake
+    from sprint.plan import load_plan
+    from sprint.store import Store
+    from tests.factories import beijing
+
+    store = Store(f"sqlite:///{tmp_path / 'sprint.db'}")
+    arrivals, _ = intake.scan(inbox, load_plan(), store, beijing("2020-10-12 12:00"))
+    for a in arrivals:
+        intake.record(store, intake.judge(a, intake.keep(a, tmp_path / "kept"), load_plan()))
+    run = sprint("status", "--as-of", "2020-10-12", "--json", env=env, home=tmp_path)
+    rows = {r["unit_name"]: r["state"] for r in json.loads(run.stdout) if r["period"] == "2020-10-09"}
+    assert rows["洮北区"] == "on_time" and rows["大安市"] == "late"

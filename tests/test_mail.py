@@ -1,0 +1,103 @@
+"""Drafts become real MIME messages; the outbox sends each at most once, through a real server."""
+
+import datetime as dt
+
+import pytest
+
+from sprint.mail import outbox
+from sprint.mail.compose import Draft, environment, render, to_mime
+from sprint.mail.mailer import MailError, YagmailMailer
+from sprint.mailsink import MailSink, free_port
+from sprint.store import OutboxKey, Store
+
+NOW = dt.datetime(2020, 10, 12, 9, 0, tzinfo=dt.UTC)
+
+
+def draft(unit="220802", to=("a@example.org",), kind="reminder", ref="+1", text="正文\n第二行"):
+    html = "<table><tr><td>甲</td></tr>\n<tr><td>乙</td></tr></table>"
+    return Draft(OutboxKey("labor-ledger", "2020-10-09", unit, kind, ref), list(to),
+                 "【百日冲刺】提醒", text, html)
+
+
+def mailer(sink):
+    return YagmailMailer("127.0.0.1", sink.port, "fupinban@example.org")
+
+
+def test_a_message_has_a_real_text_part_an_html_part_and_a_unique_id():
+    a = to_mime(draft(), "fupinban@example.org", "市扶贫办")
+    b = to_mime(draft(), "fupinban@example.org", "市扶贫办")
+    plain = a.get_body(("plain",)).get_content()
+    html = a.get_body(("html",)).get_content()
+    assert plain == "正文\n第二行\n" and "<" not in plain
+    assert "<br>" not in html and "<td>甲</td>" in html
+    assert a["Message-ID"] != b["Message-ID"]
+    assert a["Subject"] == "【百日冲刺】提醒"
+
+
+def test_a_name_with_a_line_break_cannot_add_a_header(plan):
+    env = environment()
+    evil = plan.unit("220802").model_copy(update={"name": "洮北区\r\nBcc: spy@evil.test"})
+    from sprint.calendar import periods
+    context = {"plan": plan, "operator": plan.unit("sfpb"), "unit": evil,
+               "duty": plan.duty("labor-ledger"), "template": plan.templates["labor"],
+               "period": periods(plan.duty("labor-ledger"))[0], "file_name": "<b>x</b>.xlsx",
+               "received_text": "", "problems": [], "shown": [], "due_text": "", "sha256": "",
+               "template_names": ""}
+    subject, text, html = render(env, "rejection", context)
+    message = to_mime(Draft(OutboxKey("d", "p", "u", "rejection"), ["a@example.org"], subject,
+                            text, html), "fupinban@example.org", "市扶贫办")
+    assert message["Bcc"] is None
+    assert "\n" not in message["Subject"]
+    assert "&lt;b&gt;x&lt;/b&gt;.xlsx" in html and "<b>x</b>.xlsx" not in html
+
+
+def test_each_key_is_sent_once_however_often_it_is_enqueued(tmp_path, sink):
+    store = Store(f"sqlite:///{tmp_path / 's.db'}")
+    for _ in range(3):
+        outbox.enqueue(store, [draft(), draft(unit="220821", to=["b@example.org"])],
+                       "fupinban@example.org", "市扶贫办", NOW)
+        delivered = outbox.deliver(store, mailer(sink), NOW)
+    assert [rcpt for rcpt, _ in sink.handler.received] == [["a@example.org"], ["b@example.org"]]
+    assert delivered.sent == []
+    assert sink.messages[0].get_body(("plain",)).get_content().replace("\r\n", "\n") == "正文\n第二行\n"
+
+
+def test_a_server_that_is_down_leaves_messages_pending_for_the_next_run(tmp_path):
+    store = Store(f"sqlite:///{tmp_path / 's.db'}")
+    port = free_port("127.0.0.1")
+    outbox.enqueue(store, [draft()], "fupinban@example.org", "市扶贫办", NOW)
+    down = outbox.deliver(store, YagmailMailer("127.0.0.1", port, "f@example.org"), NOW)
+    assert len(down.deferred) == 1 and down.sent == []
+    assert [r["status"] for r in store.outbox_rows()] == ["pending"]
+    with MailSink(port=port) as sink:
+        up = outbox.deliver(store, mailer(sink), NOW)
+        again = outbox.deliver(store, mailer(sink), NOW)
+        assert len(up.sent) == 1 and again.sent == []
+        assert len(sink.messages) == 1
+
+
+def test_a_4xx_answer_is_retried_next_run_and_a_5xx_is_reported_as_failed(tmp_path, sink):
+    store = Store(f"sqlite:///{tmp_path / 's.db'}")
+    outbox.enqueue(store, [draft()], "fupinban@example.org", "市扶贫办", NOW)
+    sink.handler.fail_with = "451 4.3.0 try again later"
+    first = outbox.deliver(store, mailer(sink), NOW)
+    assert len(first.deferred) == 1 and "451" in first.deferred[0]
+    sink.handler.fail_with = None
+    assert len(outbox.deliver(store, mailer(sink), NOW).sent) == 1
+
+    outbox.enqueue(store, [draft(unit="220821", to=["gone@example.org"])],
+                   "fupinban@example.org", "市扶贫办", NOW)
+    sink.handler.refuse["gone@example.org"] = "550 5.1.1 no such user"
+    failed = outbox.deliver(store, mailer(sink), NOW)
+    assert len(failed.failed) == 1 and "550" in failed.failed[0]
+    assert [r["status"] for r in store.outbox_rows()] == ["sent", "failed"]
+
+
+def test_one_refused_recipient_does_not_stop_the_others(tmp_path, sink):
+    sink.handler.refuse["gone@example.org"] = "550 5.1.1 no such user"
+    with pytest.raises(MailError):
+        mailer(sink).send(to_mime(draft(to=["gone@example.org"]), "f@example.org", "x"))
+    refused = mailer(sink).send(to_mime(draft(to=["a@example.org", "gone@example.org"]),
+                                        "f@example.org", "x"))
+    assert list(refused) == ["gone@example.org"]
+    assert sink.handler.received[-1][0] == ["a@example.org"]

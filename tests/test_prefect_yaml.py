@@ -1,0 +1,39 @@
+"""prefect.yaml and the plan must agree: every duty's flow is deployed on the plan's rhythm."""
+
+import datetime as dt
+import importlib
+import re
+
+from sprint.deployments import load_deployments
+
+
+def test_every_duty_with_a_flow_has_a_deployment_whose_entrypoint_exists(plan):
+    deployments = load_deployments()
+    for duty in plan.duties:
+        mine = [d for d in deployments if d.flow == duty.flow]
+        assert mine, f"no deployment runs the flow {duty.flow} of duty {duty.id}"
+        module = importlib.import_module(f"flows.{duty.flow}")
+        assert getattr(module, duty.flow).name == duty.id
+
+
+def test_the_biweekly_schedule_starts_at_the_first_due_date_and_repeats_with_the_cadence(plan):
+    duty = plan.duty("labor-ledger")
+    [main] = [d for d in load_deployments() if d.name == "labor-ledger"]
+    [schedule] = main.schedules
+    assert schedule["timezone"] == "Asia/Shanghai"
+    start = re.search(r"DTSTART:(\d{8})T(\d{4})", schedule["rrule"])
+    assert dt.datetime.strptime(start.group(1), "%Y%m%d").date() == duty.cadence.first_due
+    assert dt.datetime.strptime(start.group(2), "%H%M").time() > duty.cadence.due_time
+    interval = int(re.search(r"INTERVAL=(\d+)", schedule["rrule"]).group(1))
+    assert interval * 7 == duty.cadence.every_days
+    weekday = re.search(r"BYDAY=(\w\w)", schedule["rrule"]).group(1)
+    assert weekday == ["MO", "TU", "WE", "TH", "FR", "SA", "SU"][duty.cadence.first_due.weekday()]
+
+
+def test_the_daily_run_fires_at_the_reminder_time(plan):
+    duty = plan.duty("labor-ledger")
+    [daily] = [d for d in load_deployments() if d.name == "labor-ledger-reminders"]
+    [schedule] = daily.schedules
+    minute, hour, *rest = schedule["cron"].split()
+    assert (int(hour), int(minute)) == (duty.reminders.time.hour, duty.reminders.time.minute)
+    assert rest == ["*", "*", "*"] and schedule["timezone"] == "Asia/Shanghai"

@@ -6,7 +6,9 @@ import argparse
 import datetime as dt
 import importlib
 import json
+import os
 import sys
+import urllib.request
 from pathlib import Path
 
 from sprint.calendar import BEIJING, CalendarError, periods
@@ -129,8 +131,21 @@ def cmd_plan(args) -> int:
     return 0
 
 
+def _local_prefect() -> None:
+    """Send the run to the main job's Prefect server when one answers, so it shows in the UI."""
+    if "PREFECT_API_URL" in os.environ:
+        return
+    url = f"http://127.0.0.1:{os.environ.get('SPRINT_PREFECT_PORT', '4200')}/api"
+    try:
+        with urllib.request.urlopen(f"{url}/health", timeout=1):
+            os.environ["PREFECT_API_URL"] = url
+    except OSError:
+        pass  # Prefect then runs the flow on a temporary local server of its own
+
+
 def cmd_run(args) -> int:
     plan = load_settings().plan
+    _local_prefect()
     duty = plan.duty(args.duty)
     module = importlib.import_module(f"flows.{duty.flow}")
     state = getattr(module, duty.flow)(as_of=args.as_of, dry_run=args.dry_run, return_state=True)

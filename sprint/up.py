@@ -41,7 +41,15 @@ def _wait_healthy(url: str, server: subprocess.Popen, seconds: float = 120) -> N
     raise RuntimeError(f"the Prefect server did not answer at {url} within {seconds:.0f} s")
 
 
+def _interrupt(*_) -> None:
+    raise KeyboardInterrupt
+
+
 def main_job(seed_demo: bool = True) -> int:
+    # Handlers, not SIG_IGN (which a background start inherits), so the children stop on
+    # Ctrl-C or SIGTERM too.
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     s = load_settings()
     home = s.home.resolve()
     home.mkdir(parents=True, exist_ok=True)
@@ -85,7 +93,6 @@ def main_job(seed_demo: bool = True) -> int:
             + "Press Ctrl-C to stop.",
             flush=True,
         )
-        signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
         while all(c.poll() is None for c in children):
             time.sleep(1)
         print("a component stopped; shutting down", file=sys.stderr)

@@ -20,6 +20,7 @@ class KeepingHandler:
         self.maildir = mailbox.Maildir(maildir, create=True) if maildir else None
         self.received: list[tuple[list[str], EmailMessage]] = []
         self.fail_with: str | None = None  # e.g. "451 4.3.0 try again later"
+        self.fail_times: int | None = None  # fail only this many messages, then accept
         self.refuse: dict[str, str] = {}  # recipient -> answer, e.g. "550 5.1.1 no such user"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
@@ -29,7 +30,9 @@ class KeepingHandler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
-        if self.fail_with:
+        if self.fail_with and (self.fail_times is None or self.fail_times > 0):
+            if self.fail_times is not None:
+                self.fail_times -= 1
             return self.fail_with
         data = envelope.original_content or envelope.content
         if self.maildir is not None:

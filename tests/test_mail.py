@@ -66,7 +66,8 @@ def test_a_server_that_is_down_leaves_messages_pending_for_the_next_run(tmp_path
     store = Store(f"sqlite:///{tmp_path / 's.db'}")
     port = free_port("127.0.0.1")
     outbox.enqueue(store, [draft()], "fupinban@example.org", "市扶贫办", NOW)
-    down = outbox.deliver(store, YagmailMailer("127.0.0.1", port, "f@example.org"), NOW)
+    down = outbox.deliver(store, YagmailMailer("127.0.0.1", port, "f@example.org"), NOW,
+                          sleep=lambda s: None)
     assert len(down.deferred) == 1 and down.sent == []
     assert [r["status"] for r in store.outbox_rows()] == ["pending"]
     with MailSink(port=port) as sink:
@@ -80,7 +81,7 @@ def test_a_4xx_answer_is_retried_next_run_and_a_5xx_is_reported_as_failed(tmp_pa
     store = Store(f"sqlite:///{tmp_path / 's.db'}")
     outbox.enqueue(store, [draft()], "fupinban@example.org", "市扶贫办", NOW)
     sink.handler.fail_with = "451 4.3.0 try again later"
-    first = outbox.deliver(store, mailer(sink), NOW)
+    first = outbox.deliver(store, mailer(sink), NOW, pauses=())
     assert len(first.deferred) == 1 and "451" in first.deferred[0]
     sink.handler.fail_with = None
     assert len(outbox.deliver(store, mailer(sink), NOW).sent) == 1
@@ -91,6 +92,16 @@ def test_a_4xx_answer_is_retried_next_run_and_a_5xx_is_reported_as_failed(tmp_pa
     failed = outbox.deliver(store, mailer(sink), NOW)
     assert len(failed.failed) == 1 and "550" in failed.failed[0]
     assert [r["status"] for r in store.outbox_rows()] == ["sent", "failed"]
+
+
+def test_a_passing_4xx_is_retried_within_the_run(tmp_path, sink):
+    store = Store(f"sqlite:///{tmp_path / 's.db'}")
+    outbox.enqueue(store, [draft(), draft(unit="220821")], "f@example.org", "市扶贫办", NOW)
+    sink.handler.fail_with, sink.handler.fail_times = "421 4.7.0 busy", 1
+    pauses = []
+    delivered = outbox.deliver(store, mailer(sink), NOW, pauses=(0.5, 2.0), sleep=pauses.append)
+    assert len(delivered.sent) == 2 and delivered.deferred == []
+    assert pauses == [0.5] and len(sink.messages) == 2
 
 
 def test_one_refused_recipient_does_not_stop_the_others(tmp_path, sink):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 
@@ -33,11 +34,14 @@ def enqueue(store: Store, drafts: list[Draft], sender: str, sender_name: str,
     return new
 
 
-def deliver(store: Store, mailer: Mailer, now: dt.datetime, max_attempts: int = 10) -> Delivery:
+def deliver(store: Store, mailer: Mailer, now: dt.datetime, max_attempts: int = 10,
+            pauses: tuple[float, ...] = (1.0, 3.0), sleep=time.sleep) -> Delivery:
     """Send every pending message once.
 
     A message is claimed (pending -> sending) before it goes, so a concurrent run or a retry
-    cannot send it again; a transient failure puts it back to pending for the next run.
+    cannot send it again. A transient failure (4xx, a lost connection) is tried again after each
+    pause; if it still fails the message goes back to pending for the next run, and the rest of
+    this run tries each message once, since the server is likely down.
     """
     report = Delivery()
     for row in store.outbox_rows("pending"):
@@ -45,12 +49,22 @@ def deliver(store: Store, mailer: Mailer, now: dt.datetime, max_attempts: int = 
             continue
         label = f"{row['kind']} {row['duty']} {row['period']} → {row['recipients']}"
         message = message_from_bytes(row["message"], policy=policy.SMTP)
-        try:
-            refused = mailer.send(message)
-        except MailError as e:
-            give_up = not e.transient or row["attempts"] + 1 >= max_attempts
-            store.settle(row["id"], "failed" if give_up else "pending", now, str(e))
-            (report.failed if give_up else report.deferred).append(f"{label}: {e}")
+        error: MailError | None = None
+        for pause in (*pauses, None):
+            try:
+                refused = mailer.send(message)
+                error = None
+                break
+            except MailError as e:
+                error = e
+                if not e.transient or pause is None:
+                    break
+                sleep(pause)
+        if error is not None:
+            pauses = ()
+            give_up = not error.transient or row["attempts"] + 1 >= max_attempts
+            store.settle(row["id"], "failed" if give_up else "pending", now, str(error))
+            (report.failed if give_up else report.deferred).append(f"{label}: {error}")
             continue
         if refused:
             detail = "; ".join(f"{a}: {r}" for a, r in refused.items())

@@ -15,6 +15,7 @@ from sprint.reading import Sheet, UnreadableFile, read_sheets
 
 HEADER_SEARCH_ROWS = 10  # county offices put a title row or two above the header
 PERIOD_COLUMN = "报送期"
+TOTAL_WORDS = ("合计", "总计", "小计", "合  计")
 _HEADER_FIXES = str.maketrans({"（": "(", "）": ")", "\u3000": ""})
 
 
@@ -51,27 +52,51 @@ def clean_header(cell: object) -> str:
     return re.sub(r"\s+", "", str(cell if cell is not None else "")).translate(_HEADER_FIXES)
 
 
-def recognise(sheets: list[Sheet], plan: Plan) -> tuple[str, Template, Sheet, int] | None:
-    """The template whose columns best match a header row among the first rows of a sheet.
+@dataclass(frozen=True)
+class Header:
+    sheet: Sheet
+    index: int  # 0-based row of the (first) header row
+    depth: int  # 1, or 2 when merged group cells stand above the column names
+    names: list[str]
+
+    @property
+    def excel_row(self) -> int:
+        return self.index + self.depth
+
+
+def _candidates(sheet: Sheet):
+    rows = [[clean_header(c) for c in r] for r in sheet.rows[: HEADER_SEARCH_ROWS + 1]]
+    for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        yield Header(sheet, i, 1, row)
+        if i + 1 < len(rows):
+            lower = rows[i + 1] + [""] * (len(row) - len(rows[i + 1]))
+            upper = row + [""] * (len(lower) - len(row))
+            yield Header(sheet, i, 2, [b or a for a, b in zip(upper, lower, strict=True)])
+
+
+def recognise(sheets: list[Sheet], plan: Plan) -> tuple[str, Template, Header] | None:
+    """The template whose columns best match a header among the first rows of a sheet.
 
     A header must hold at least half of a template's required columns, so that a file with one
-    column missing is still recognised and told which column is missing.
+    column missing is still recognised and told which column is missing. A header may span two
+    rows when group cells are merged above the column names. Visible sheets come first.
     """
-    best: tuple[int, str, Template, Sheet, int] | None = None
+    best: tuple[tuple[int, int, int], str, Template, Header] | None = None
     for sheet in sheets:
-        for index, row in enumerate(sheet.rows[:HEADER_SEARCH_ROWS]):
-            names = {clean_header(c) for c in row}
+        for header in _candidates(sheet):
+            names = set(header.names)
             for key, template in plan.templates.items():
                 hits = sum(name in names for name in template.required_names)
-                if hits * 2 >= len(template.required_names) and (best is None or hits > best[0]):
-                    best = (hits, key, template, sheet, index)
+                score = (not sheet.hidden, hits, -header.depth)
+                if hits * 2 >= len(template.required_names) and (best is None or score > best[0]):
+                    best = (score, key, template, header)
     return best[1:] if best else None
 
 
 def validate_file(path: Path, plan: Plan, unit_code: str | None, as_of: dt.date) -> Verdict:
     """Check one file against the plan's templates; every problem is listed, nothing raises."""
     try:
-        sheets = read_sheets(path)
+        sheets = read_sheets(path, plan.limits)
     except UnreadableFile as e:
         return Verdict(problems=[Problem(None, "", "", str(e))])
     found = recognise(sheets, plan)
@@ -81,34 +106,51 @@ def validate_file(path: Path, plan: Plan, unit_code: str | None, as_of: dt.date)
             problems=[Problem(None, "", "", f"无法识别台账类型：前{HEADER_SEARCH_ROWS}行中找不到"
                               f"任何台账模板的表头（{names}），请使用模板的表头行")]
         )
-    key, template, sheet, header_index = found
-    verdict = Verdict(template_key=key, template=template, sheet=sheet.name)
+    key, template, header = found
+    verdict = Verdict(template_key=key, template=template, sheet=header.sheet.name)
+    if header.sheet.hidden:
+        verdict.problems.append(Problem(None, "", "", f"台账在隐藏的工作表“{header.sheet.name}”中："
+                                        "请取消隐藏，或把台账放到可见的工作表后重新提交"))
+        return verdict
     try:
-        _check_rows(verdict, sheet, header_index, plan, unit_code, as_of)
+        _check_rows(verdict, header, plan, unit_code, as_of)
     except Exception as e:  # a file no rule foresaw must still get an answer, not a traceback
         verdict.problems.append(Problem(None, "", "", f"文件内容无法处理（{type(e).__name__}），"
                                         "请用 Excel 另存为 .xlsx 后重新提交"))
     return verdict
 
 
-def _frame(sheet: Sheet, header_index: int) -> tuple[pd.DataFrame, list[str]]:
-    header = [clean_header(c) for c in sheet.rows[header_index]]
-    width = len(header)
-    body = [(list(r) + [None] * width)[:width] for r in sheet.rows[header_index + 1 :]]
+def _frame(header: Header) -> pd.DataFrame:
+    width = len(header.names)
+    start = header.index + header.depth
+    body = [(list(r) + [None] * width)[:width] for r in header.sheet.rows[start:]]
     frame = pd.DataFrame(body, columns=range(width), dtype=object)
-    frame.index = frame.index + header_index + 2  # Excel's row numbers, 1-based, after the header
-    return frame, header
+    frame.index = frame.index + start + 1  # Excel's row numbers, 1-based
+    return frame
 
 
-def _check_rows(verdict: Verdict, sheet: Sheet, header_index: int, plan: Plan,
-                unit_code: str | None, as_of: dt.date) -> None:
+def _is_total(text: dict[int, pd.Series], header: list[str], template: Template) -> pd.Series:
+    """Rows like 合计/小计 that offices add below the data: a total word and no ID number."""
+    first = next(iter(text.values()))
+    word = pd.Series(False, index=first.index)
+    for series in text.values():
+        word |= series.isin(TOTAL_WORDS)
+    ids = [header.index(c.name) for c in template.columns if c.type == "id_number" and c.name in header]
+    no_id = text[ids[0]].eq("") if ids else pd.Series(True, index=first.index)
+    return word & no_id
+
+
+def _check_rows(verdict: Verdict, found: Header, plan: Plan, unit_code: str | None,
+                as_of: dt.date) -> None:
     template = verdict.template
     assert template is not None
-    frame, header = _frame(sheet, header_index)
-    header_row = header_index + 1
+    frame, header, header_row = _frame(found), found.names, found.excel_row
     text = {i: rules.as_text(frame[i]) for i in frame.columns}
-    blank = pd.concat(text.values(), axis=1).eq("").all(axis=1) if text else frame.index == frame.index
-    keep = ~blank
+    if text:
+        blank = pd.concat(text.values(), axis=1).eq("").all(axis=1)
+        keep = ~blank & ~_is_total(text, header, template)
+    else:
+        keep = pd.Series(False, index=frame.index)
     missing = [c.name for c in template.columns if c.required and c.name not in header]
     for name in missing:
         verdict.problems.append(Problem(header_row, name, "", "缺少必填列（请使用模板的表头）"))

@@ -102,6 +102,13 @@ class Duty(_Strict):
     target: Target | None = None
 
 
+class Limits(_Strict):
+    """What intake reads at all: bigger files are refused before they are opened."""
+
+    max_file_mb: float = Field(default=20, gt=0)
+    max_unpacked_mb: float = Field(default=300, gt=0)
+
+
 class Sprint(_Strict):
     start: dt.date
     days: int = Field(gt=0)
@@ -120,6 +127,7 @@ class Plan(_Strict):
     document: str
     timezone: str
     sprint: Sprint
+    limits: Limits = Limits()
     operator: str
     leading_group: str
     units: tuple[Unit, ...]

@@ -1,18 +1,29 @@
-"""Reading a submitted file into rows of cells, whatever program wrote it."""
+"""Reading a submitted file into rows of cells, whatever program wrote it.
+
+Before a byte is parsed the file is sized and sniffed, so an oversized file, a zip bomb, a
+password-protected workbook or a file that only pretends to be a spreadsheet gets a clear
+answer in Chinese instead of a crash or a machine out of memory.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from python_calamine import CalamineError, CalamineWorkbook, SheetVisibleEnum
+from python_calamine import CalamineError, CalamineWorkbook, PasswordError, SheetVisibleEnum
+
+from sprint.plan import Limits
 
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
 TEXT_SUFFIXES = {".csv", ".txt"}
 SUFFIXES = EXCEL_SUFFIXES | TEXT_SUFFIXES
 TEXT_ENCODINGS = ("utf-8-sig", "gb18030")  # GB18030 reads GBK and GB2312 too
+ZIP_MAGIC, CFB_MAGIC = b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+MB = 1024 * 1024
+SAVE_AS = "请用 Excel 打开后“另存为” .xlsx 再提交"
 
 
 class UnreadableFile(ValueError):
@@ -23,18 +34,70 @@ class UnreadableFile(ValueError):
 class Sheet:
     name: str
     rows: list[list[object]]  # cells as the file holds them: str, int, float, date, datetime
+    hidden: bool = False
 
 
-def read_sheets(path: Path) -> list[Sheet]:
-    """Every visible sheet of a workbook, or the one table of a text file."""
+def read_sheets(path: Path, limits: Limits | None = None) -> list[Sheet]:
+    """Every sheet of a workbook (hidden ones marked), or the one table of a text file."""
+    limits = limits or Limits()
     suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise UnreadableFile(
+            f"不支持的文件类型“{suffix or '无扩展名'}”，请提交 .xlsx、.xls 或 .csv 文件"
+        )
+    size = path.stat().st_size
+    if size > limits.max_file_mb * MB:
+        raise UnreadableFile(
+            f"文件大小 {size / MB:.1f} MB，超过上限 {limits.max_file_mb:g} MB：请删去无关的工作表、"
+            "图片和格式，或拆分后提交"
+        )
+    if size == 0:
+        raise UnreadableFile("文件为空（0 字节），请重新导出台账后提交")
+    with path.open("rb") as f:
+        head = f.read(512)
     if suffix in TEXT_SUFFIXES:
         return [Sheet(path.name, _read_text(path.read_bytes()))]
-    if suffix in EXCEL_SUFFIXES:
-        return _read_workbook(path)
+    _sniff_workbook(path, suffix, head, limits)
+    return _read_workbook(path)
+
+
+def _sniff_workbook(path: Path, suffix: str, head: bytes, limits: Limits) -> None:
+    if head.startswith(ZIP_MAGIC):
+        try:
+            unpacked = _unpacked_size(path, int(limits.max_unpacked_mb * MB))
+        except (zipfile.BadZipFile, EOFError, OSError):
+            raise UnreadableFile(f"文件已损坏（压缩结构不完整），{SAVE_AS}") from None
+        if unpacked > limits.max_unpacked_mb * MB:
+            raise UnreadableFile(
+                f"文件解压后超过 {limits.max_unpacked_mb:g} MB 上限（可能含大量空白行或是异常文件），"
+                "请只保留台账数据后重新提交"
+            )
+        if suffix == ".xls":
+            raise UnreadableFile("扩展名是 .xls，内容却是 .xlsx 格式：请把扩展名改为 .xlsx 后提交")
+        return
+    if head.startswith(CFB_MAGIC):
+        if suffix != ".xls" and b"E\x00n\x00c\x00r\x00y\x00p\x00t\x00" in path.read_bytes():
+            raise UnreadableFile("文件设置了打开密码，系统无法读取：请取消密码后重新提交")
+        return
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if text.startswith((b"<html", b"<!doctype", b"<table", b"<?xml", b"<meta")):
+        raise UnreadableFile(f"文件内容是网页（HTML/XML）格式而不是 Excel 工作簿，{SAVE_AS}")
     raise UnreadableFile(
-        f"不支持的文件类型“{suffix or '无扩展名'}”，请提交 .xlsx、.xls 或 .csv 文件"
+        f"文件扩展名为 {suffix}，内容却不是 Excel 工作簿（可能是改了扩展名的其他文件），{SAVE_AS}"
     )
+
+
+def _unpacked_size(path: Path, cap: int) -> int:
+    """Bytes the workbook unpacks to, counted by inflating it (headers can lie); stops past cap."""
+    total = 0
+    with zipfile.ZipFile(path) as z:
+        for info in z.infolist():
+            with z.open(info) as member:
+                while chunk := member.read(1 << 20):
+                    total += len(chunk)
+                    if total > cap:
+                        return total
+    return total
 
 
 def _read_workbook(path: Path) -> list[Sheet]:
@@ -42,18 +105,22 @@ def _read_workbook(path: Path) -> list[Sheet]:
         book = CalamineWorkbook.from_path(str(path))
         sheets = []
         for meta in book.sheets_metadata:
-            if meta.visible == SheetVisibleEnum.Visible:
-                rows = book.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
-                sheets.append(Sheet(meta.name, [list(r) for r in rows]))
+            rows = book.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
+            sheets.append(Sheet(meta.name, [list(r) for r in rows],
+                                hidden=meta.visible != SheetVisibleEnum.Visible))
         return sheets
+    except PasswordError:
+        raise UnreadableFile("文件设置了打开密码，系统无法读取：请取消密码后重新提交") from None
     except (CalamineError, OSError, ValueError) as e:
         raise UnreadableFile(
-            f"无法按 Excel 文件读取（{type(e).__name__}）：文件可能已损坏、加密或并非真正的"
-            f" {path.suffix} 文件，请用 Excel 另存为 .xlsx 后重新提交"
+            f"无法按 Excel 文件读取（{type(e).__name__}）：文件可能已损坏或并非真正的"
+            f" {path.suffix} 文件，{SAVE_AS}"
         ) from None
 
 
 def decode_text(data: bytes) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text" is UTF-16
+        return data.decode("utf-16")
     for encoding in TEXT_ENCODINGS:
         try:
             return data.decode(encoding)
@@ -64,6 +131,8 @@ def decode_text(data: bytes) -> str:
 
 def _read_text(data: bytes) -> list[list[object]]:
     text = decode_text(data)
+    if "\x00" in text:
+        raise UnreadableFile(f"文件内容不是文本表格（含二进制数据），{SAVE_AS}")
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
     except csv.Error:

@@ -17,8 +17,8 @@ from sprint.plan import Column
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９ｘＸ", "0123456789XX")
 _DATE_PARTS = (
-    r"^(?P<year>\d{4})\s*[-/.年]\s*(?P<month>\d{1,2})\s*[-/.月]\s*(?P<day>\d{1,2})\s*日?"
-    r"(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$"
+    r"^(?P<year>\d{4})(?:\s*[-/.年]\s*(?P<month>\d{1,2})\s*[-/.月]\s*(?P<day>\d{1,2})\s*日?"
+    r"|(?P<m2>\d{2})(?P<d2>\d{2}))(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$"
 )
 
 
@@ -78,6 +78,8 @@ def _number(column: Column, raw: pd.Series, text: pd.Series, as_of: dt.date):
 
 def _date(column: Column, raw: pd.Series, text: pd.Series, as_of: dt.date):
     parts = text.str.extract(_DATE_PARTS)
+    parts["month"] = parts["month"].fillna(parts.pop("m2"))  # 20200301, as some systems export
+    parts["day"] = parts["day"].fillna(parts.pop("d2"))
     value = pd.to_datetime(parts.astype(float), errors="coerce")
     serial = pd.to_numeric(text, errors="coerce")
     is_serial = serial.between(20000, 80000) & parts["year"].isna()
@@ -105,6 +107,7 @@ def _id_number(column: Column, raw: pd.Series, text: pd.Series, as_of: dt.date):
     value = normalise_id(text)
     bad = idcard.problems(value)
     numeric = raw.map(lambda v: isinstance(v, int | float) and not isinstance(v, bool))
+    numeric |= text.str.fullmatch(r"\d(?:\.\d+)?[eE]\+?\d+")  # as Excel shows a long number
     bad[numeric] = "身份证号被存成了数字，末几位可能已丢失：请把该列设为“文本”格式后重新录入"
     if column.age is not None:
         low, high = column.age

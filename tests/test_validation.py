@@ -116,7 +116,7 @@ def test_unknown_headers_and_unreadable_files_are_refused_for_the_whole_file(pla
     reasons = {p.name: [x.reason for x in validate_file(p, plan, "220802", DAY).problems]
                for p in (other, fake, empty, text)}
     assert reasons["other.csv"][0].startswith("无法识别台账类型")
-    assert "无法按 Excel 文件读取" in reasons["fake.xlsx"][0]
+    assert "内容却不是 Excel 工作簿" in reasons["fake.xlsx"][0]
     assert reasons["empty.xlsx"] == ["文件中没有数据行"]
     assert "不支持的文件类型" in reasons["notes.docx"][0]
 

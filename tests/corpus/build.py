@@ -1,0 +1,323 @@
+"""Builds the corpus of awkward files and the verdict each must get.
+
+    .venv/bin/pip install msoffcrypto-tool   # only to write the password-protected file
+    .venv/bin/python -m tests.corpus.build
+
+Writes tests/corpus/files/* and tests/corpus/verdicts.yaml. The files are committed, so the
+tests read real files as a county office would send them; rerun this only to change the corpus.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import shutil
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import yaml
+
+from sprint.demo import labor_rows, write_ledger
+from sprint.idcard import check_digit
+
+HERE = Path(__file__).parent
+FILES = HERE / "files"
+DAY = dt.date(2020, 10, 9)
+CASES: list[dict] = []
+
+
+def base(rows: int = 6, unit: str = "220802") -> pd.DataFrame:
+    return labor_rows(unit, rows, 11, DAY)
+
+
+def case(name: str, accepted: bool, what: str, problems=None, rows: int | None = None,
+         message: str | None = None):
+    """Record the verdict a file must get: accepted with its row count, or refused with each
+    (row, column, reason fragment), or with one message for the whole file."""
+    entry = {"file": name, "what": what, "accepted": accepted}
+    if rows is not None:
+        entry["rows"] = rows
+    if problems:
+        entry["problems"] = [list(p) for p in problems]
+    if message:
+        entry["message"] = message
+    CASES.append(entry)
+    return FILES / name
+
+
+def xlsx(frame: pd.DataFrame, path: Path, **kw) -> Path:
+    return write_ledger(frame, path, **kw)
+
+
+def edit(path: Path, change) -> Path:
+    book = openpyxl.load_workbook(path)
+    change(book)
+    book.save(path)
+    return path
+
+
+def id_ending_in_x(division: str = "220802") -> str:
+    for n in range(1000):
+        body = f"{division}19880512{n:03d}"
+        if check_digit(body) == "X":
+            return body + "X"
+    raise AssertionError
+
+
+def build() -> None:
+    shutil.rmtree(FILES, ignore_errors=True)
+    FILES.mkdir(parents=True)
+    text_cases()
+    layout_cases()
+    value_cases()
+    column_cases()
+    empty_and_sheet_cases()
+    bad_file_cases()
+    (HERE / "verdicts.yaml").write_text(
+        "# Written by tests/corpus/build.py: each file and the verdict it must get.\n"
+        + yaml.safe_dump(CASES, allow_unicode=True, sort_keys=False, width=120),
+        encoding="utf-8",
+    )
+    print(f"{len(CASES)} files in {FILES}")
+
+
+def text_cases() -> None:
+    f = base()
+    f.to_csv(case("utf8-no-bom.csv", True, "UTF-8 text without BOM", rows=6), index=False,
+             encoding="utf-8")
+    f.to_csv(case("utf8-bom.csv", True, "UTF-8 with BOM, as Excel saves CSV", rows=6),
+             index=False, encoding="utf-8-sig")
+    f.to_csv(case("gbk.csv", True, "GBK, as Chinese Windows saves CSV", rows=6), index=False,
+             encoding="gbk")
+    rare = f.copy()
+    rare.loc[0, "姓名"] = "王㐀"  # U+3400: in GB18030, not in GBK
+    rare.to_csv(case("gb18030.csv", True, "GB18030 with a character GBK lacks", rows=6),
+                index=False, encoding="gb18030")
+    f.to_csv(case("utf16-tab.txt", True, "Excel 'Unicode text': UTF-16, tab-separated", rows=6),
+             index=False, sep="\t", encoding="utf-16")
+    f.to_csv(case("semicolon.csv", True, "semicolon-separated", rows=6), index=False, sep=";",
+             encoding="utf-8")
+    case("binary.csv", False, "binary junk named .csv", message="编码无法识别").write_bytes(
+        bytes(range(128, 256)) * 40)
+
+
+def layout_cases() -> None:
+    f = base()
+    xlsx(f, case("title-one-row.xlsx", True, "a title row above the header", rows=6),
+         title="洮北区贫困劳动力转移就业台账")
+
+    def two_titles(book):
+        sheet = book.active
+        sheet.insert_rows(1, amount=2)
+        sheet["A1"] = "附件2"
+        sheet["A2"] = "洮北区贫困劳动力转移就业台账"
+        sheet.merge_cells("A2:M2")
+
+    edit(xlsx(f, case("title-two-rows-merged.xlsx", True, "two title rows, one merged",
+                      rows=6)), two_titles)
+
+    def grouped(book):
+        sheet = book.active
+        sheet.insert_rows(1)
+        for col in "ABCDEF":
+            sheet[f"{col}1"] = sheet[f"{col}2"].value
+            sheet[f"{col}2"] = None
+            sheet.merge_cells(f"{col}1:{col}2")
+        sheet["G1"] = "务工信息"
+        sheet.merge_cells("G1:L1")
+        sheet["M1"] = "联系电话"
+        sheet["M2"] = None
+        sheet.merge_cells("M1:M2")
+
+    edit(xlsx(f, case("header-merged-two-rows.xlsx", True,
+                      "a two-row header: group cells merged over the column names", rows=6)),
+         grouped)
+    messy = f.rename(columns={"姓名": " 姓 名 ", "月收入(元)": "月收入（元）",
+                              "务工开始日期": "务工开始\n日期", "身份证号": "身份证号\u3000"})
+    xlsx(messy, case("header-messy-names.xlsx", True,
+                     "header names with spaces, full-width brackets, a line break", rows=6))
+    total = pd.concat([f, pd.DataFrame([{"序号": "合计", "月收入(元)": f["月收入(元)"].sum()}])])
+    xlsx(total, case("total-row.xlsx", True, "a 合计 row under the data", rows=6))
+
+    def gap(book):
+        book.active.insert_rows(4, amount=2)
+
+    edit(xlsx(f, case("blank-rows-inside.xlsx", True, "blank rows between data rows", rows=6)), gap)
+    write_ledger(f, case("legacy.xls", True, "legacy .xls (Excel 97-2003)", rows=6))
+    write_ledger(f, case("legacy-title.xls", True, "legacy .xls with a title row", rows=6),
+                 title="镇赉县台账")
+
+
+def value_cases() -> None:
+    f = base()
+    text = f.astype({"序号": str, "月收入(元)": str})
+    text["月收入(元)"] = text["月收入(元)"].map(lambda v: f"{int(v):,}")
+    xlsx(text, case("numbers-as-text.xlsx", True, "numbers stored as text, with thousands commas",
+                    rows=6))
+
+    def as_number(book):
+        book.active["E2"].value = int(book.active["E2"].value)
+        book.active["E3"].value = float(book.active["E3"].value)
+
+    edit(xlsx(f, case("id-as-number.xlsx", False, "ID numbers Excel turned into numbers",
+                      problems=[(2, "身份证号", "设为“文本”格式"), (3, "身份证号", "设为“文本”格式")])),
+         as_number)
+    sci = f.copy()
+    sci.loc[0, "身份证号"] = "2.20802E+17"
+    sci.to_csv(case("id-scientific.csv", False, "an ID in scientific notation, as Excel saves it",
+                    problems=[(2, "身份证号", "设为“文本”格式")]), index=False, encoding="utf-8-sig")
+    wide = f.copy()
+    wide["身份证号"] = wide["身份证号"].map(lambda s: s.translate(str.maketrans("0123456789", "０１２３４５６７８９")))
+    xlsx(wide, case("id-full-width.xlsx", True, "full-width digits in ID numbers", rows=6))
+    lower = f.copy()
+    lower.loc[0, "身份证号"] = id_ending_in_x().lower()
+    lower.loc[1, "身份证号"] = " " + lower.loc[1, "身份证号"][:6] + " " + lower.loc[1, "身份证号"][6:] + " "
+    lower.to_csv(case("id-lowercase-x-and-spaces.csv", True,
+                      "a lowercase x and spaces inside ID numbers", rows=6), index=False)
+    serial = f.copy()
+    serial["务工开始日期"] = (pd.to_datetime(serial["务工开始日期"]) - pd.Timestamp("1899-12-30")).dt.days
+    xlsx(serial, case("dates-excel-serial.xlsx", True, "dates as bare Excel serial numbers", rows=6))
+    forms = f.astype({"务工开始日期": object})
+    for i, fmt in enumerate(["{y}年{m}月{d}日", "{y}.{m}.{d}", "{y}{m:02d}{d:02d}", "{y}/{m}/{d}",
+                             "{y}-{m:02d}-{d:02d}", "{y} 年 {m} 月 {d} 日"]):
+        d = f.loc[i, "务工开始日期"]
+        forms.loc[i, "务工开始日期"] = fmt.format(y=d.year, m=d.month, d=d.day)
+    xlsx(forms, case("dates-chinese-text.xlsx", True, "dates as text in common Chinese forms",
+                     rows=6))
+    future = f.copy()
+    future.loc[2, "务工开始日期"] = dt.date(2020, 12, 1)
+    xlsx(future, case("dates-future.xlsx", False, "a start date after the submission date",
+                      problems=[(4, "务工开始日期", "不能晚于报送日期")]))
+    garbage = f.astype({"务工开始日期": object})
+    garbage.loc[1, "务工开始日期"] = "去年三月"
+    garbage.to_csv(case("dates-garbage.csv", False, "a date nobody can read",
+                        problems=[(3, "务工开始日期", "不是有效日期")]), index=False)
+    path = xlsx(f, case("formula-cells.xlsx", True, "formula cells with cached values", rows=6))
+    _formulas_with_values(path)
+    enum = f.copy()
+    enum.loc[0, "人员类别"] = "贫困户"
+    enum.loc[4, "就业形式"] = "打工"
+    xlsx(enum, case("wrong-enum.xlsx", False, "values outside the allowed lists",
+                    problems=[(2, "人员类别", "应为以下之一"), (6, "就业形式", "应为以下之一")]))
+    dup = f.copy()
+    dup.loc[5, "身份证号"] = dup.loc[0, "身份证号"]
+    xlsx(dup, case("duplicate-ids.xlsx", False, "the same person twice",
+                   problems=[(2, "身份证号", "第2、7行"), (7, "身份证号", "第2、7行")]))
+    evil = f.copy()
+    evil.loc[0, "就业单位"] = '=HYPERLINK("http://evil.test","点我")'
+    evil.loc[1, "务工地点"] = "<script>alert(1)</script>"
+    xlsx(evil, case("hostile-cells.xlsx", True, "a formula and HTML in text cells (kept, "
+                    "neutralised when we write them)", rows=6))
+
+
+def _formulas_with_values(path: Path) -> None:
+    """Turn 月收入 into formulas that carry their cached result, as Excel saves them."""
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    sheet = next(n for n in parts if n.startswith("xl/worksheets/sheet"))
+    xml = parts[sheet].decode("utf-8")
+
+    def formula(m: re.Match) -> str:
+        value = m.group(2)
+        return f'<c r="{m.group(1)}"><f>{value}-0</f><v>{value}</v></c>'
+
+    xml = re.sub(r'<c r="(L\d+)" t="n"><v>([\d.]+)</v></c>', formula, xml)
+    xml = re.sub(r'<c r="(L\d+)"><v>([\d.]+)</v></c>', formula, xml)
+    assert "<f>" in xml
+    parts[sheet] = xml.encode("utf-8")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+
+
+def column_cases() -> None:
+    f = base()
+    extra = f.assign(备注="无", 家庭住址="某村某组")
+    xlsx(extra, case("extra-columns.xlsx", True, "extra columns, ignored", rows=6))
+    xlsx(f.drop(columns=["务工区域"]), case("missing-column.xlsx", False, "a required column missing",
+                                          problems=[(1, "务工区域", "缺少必填列")]))
+    xlsx(f.drop(columns=["务工区域", "就业形式"]),
+         case("missing-two-columns.xlsx", False, "two required columns missing",
+              problems=[(1, "务工区域", "缺少必填列"), (1, "就业形式", "缺少必填列")]))
+    xlsx(f[list(reversed(f.columns))], case("columns-reordered.xlsx", True, "columns in another order",
+                                            rows=6))
+    f.drop(columns=["序号", "就业单位", "联系电话"]).to_csv(
+        case("optional-columns-absent.csv", True, "optional columns left out", rows=6), index=False)
+
+
+def empty_and_sheet_cases() -> None:
+    f = base()
+    case("empty.csv", False, "an empty file (0 bytes)", message="文件为空").write_bytes(b"")
+    openpyxl.Workbook().save(case("empty-workbook.xlsx", False, "a workbook with no cells",
+                                  message="无法识别台账类型"))
+    xlsx(f.iloc[0:0], case("header-only.xlsx", False, "the header and no rows",
+                           message="没有数据行"))
+    f.iloc[0:0].to_csv(case("header-only.csv", False, "the header and no rows, as text",
+                            message="没有数据行"), index=False)
+
+    def sheets(book):
+        notes = book.create_sheet("填表说明", 0)
+        notes["A1"] = "请按模板填写，身份证号列设为文本格式。"
+        old = book.create_sheet("上期（隐藏）")
+        old.append(["序号", "乡镇", "村", "姓名", "身份证号", "人员类别", "务工区域", "务工地点",
+                    "就业单位", "就业形式", "务工开始日期", "月收入(元)", "联系电话"] * 1)
+        old.append([1, "x", "y", "z", "bad", "bad", "bad"])
+        old.sheet_state = "hidden"
+
+    edit(xlsx(f, case("several-sheets-and-a-hidden-one.xlsx", True,
+                      "notes first, the ledger second, an old ledger hidden", rows=6)), sheets)
+
+    def hide(book):
+        book.create_sheet("说明", 0)["A1"] = "见下一工作表"
+        book["台账"].sheet_state = "hidden"
+
+    edit(xlsx(f, case("ledger-only-hidden.xlsx", False, "the ledger only on a hidden sheet",
+                      message="隐藏的工作表")), hide)
+
+
+def bad_file_cases() -> None:
+    f = base()
+    f.to_csv(case("csv-named-xlsx.xlsx", False, "a CSV file renamed .xlsx",
+                  message="内容却不是 Excel 工作簿"), index=False)
+    case("html-named-xls.xls", False, "an HTML table saved as .xls, as web systems export",
+         message="网页（HTML/XML）格式").write_text(
+        "<html><body><table><tr><td>序号</td><td>姓名</td></tr></table></body></html>",
+        encoding="utf-8")
+    case("pdf-named-xlsx.xlsx", False, "a PDF renamed .xlsx",
+         message="内容却不是 Excel 工作簿").write_bytes(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n" + b"0" * 300)
+    good = xlsx(f, FILES / "_plain.xlsx")
+    data = good.read_bytes()
+    good.unlink()
+    case("truncated.xlsx", False, "half of a workbook (an interrupted copy)",
+         message="已损坏").write_bytes(data[: len(data) // 2])
+    case("xlsx-named-xls.xls", False, "an .xlsx renamed .xls",
+         message="扩展名改为 .xlsx").write_bytes(data)
+    _encrypted(data, case("password.xlsx", False, "a password-protected workbook",
+                          message="设置了打开密码"))
+    _zip_bomb(case("zip-bomb.xlsx", False, "a small file that unpacks to 320 MB",
+                   message="解压后超过"))
+    case("notes.docx", False, "a Word file", message="不支持的文件类型").write_bytes(b"PK\x03\x04")
+
+
+def _encrypted(plain: bytes, path: Path) -> None:
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    out = io.BytesIO()
+    OOXMLFile(io.BytesIO(plain)).encrypt("1234", out)
+    path.write_bytes(out.getvalue())
+
+
+def _zip_bomb(path: Path) -> None:
+    row = ('<row><c t="inlineStr"><is><t>0</t></is></c></row>' * 1000).encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        with z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
+            for _ in range(320 * 1024 * 1024 // len(row) + 1):
+                sheet.write(row)
+
+
+if __name__ == "__main__":
+    build()

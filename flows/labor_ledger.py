@@ -44,10 +44,12 @@ def labor_ledger(as_of: dt.datetime | None = None, dry_run: bool = False):
     validate(kept)
     measured = measure(DUTY, now)
     drafts = render_mail(DUTY, measured, now)
-    delivery = send_mail(drafts, now, dry_run)
+    delivery = send_mail(DUTY, drafts, now, dry_run)
     text = publish(DUTY, measured, delivery, len(kept), now, dry_run)
     print(text)
-    if delivery.failed or delivery.deferred:
+    if delivery.problems:
         return Failed(message=f"{len(delivery.deferred)} message(s) wait for the next run, "
-                              f"{len(delivery.failed)} failed for good: see the run's artifact")
+                              f"{len(delivery.failed)} failed for good, {len(delivery.refused)} "
+                              f"partly refused, {len(delivery.in_doubt)} in doubt: see the "
+                              "run's artifact")
     return Completed(message=f"{len(kept)} new file(s), {len(delivery.sent)} message(s) sent")

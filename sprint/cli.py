@@ -153,6 +153,25 @@ def cmd_run(args) -> int:
     return 0 if state.is_completed() else 1
 
 
+def cmd_outbox(args) -> int:
+    store = Store(load_settings().db_url)
+    if args.resend:
+        changed = store.resend(args.resend)
+        for message_id in args.resend:
+            print(f"#{message_id}: " + ("queued again; the next run sends it" if message_id in changed
+                                        else "not failed or in doubt: left as it is"))
+        return 0 if len(changed) == len(args.resend) else 1
+    rows = [{k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in r.items()
+             if k != "message"} for r in store.outbox_rows(args.status)]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    for r in rows:
+        print(f"#{r['id']:<5} {r['status']:<8} {r['kind']:<16} {r['duty']} {r['period']} "
+              f"→ {r['recipients']}  {r['last_error'] or ''}")
+    return 0
+
+
 def cmd_up(args) -> int:
     from sprint.up import main_job
 
@@ -184,6 +203,12 @@ def parser() -> argparse.ArgumentParser:
     pl = sub.add_parser("plan", help="every clause with the duty, flow and schedule covering it")
     pl.add_argument("--json", action="store_true")
     pl.set_defaults(func=cmd_plan)
+    o = sub.add_parser("outbox", help="the mail recorded, its state, and re-sending")
+    o.add_argument("--status", choices=["pending", "sending", "sent", "failed", "doubt"])
+    o.add_argument("--resend", type=int, nargs="+", metavar="ID",
+                   help="queue failed or doubtful messages again")
+    o.add_argument("--json", action="store_true")
+    o.set_defaults(func=cmd_outbox)
     u = sub.add_parser("up", help="the main job: Prefect server, worker, deployments, mail sink")
     u.add_argument("--no-demo", action="store_true", help="do not seed the demo inbox")
     u.set_defaults(func=cmd_up)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import re
 import shutil
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,7 +88,7 @@ def keep(arrival: Arrival, kept_root: Path) -> Path:
     target = kept_root / arrival.unit / f"{stamp}_{arrival.sha256[:12]}_{safe}"
     target.parent.mkdir(parents=True, exist_ok=True)
     if not target.exists():
-        tmp = target.with_suffix(target.suffix + ".part")
+        tmp = target.with_name(f".{target.name}.{os.getpid()}-{threading.get_ident()}.part")
         shutil.copyfile(arrival.path, tmp)
         if sha256_of(tmp) != arrival.sha256:
             tmp.unlink()

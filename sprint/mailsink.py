@@ -6,6 +6,7 @@ into a list. It can be told to answer with a failure, to test what the system do
 
 from __future__ import annotations
 
+import asyncio
 import mailbox
 import socket
 from email import message_from_bytes, policy
@@ -21,6 +22,8 @@ class KeepingHandler:
         self.received: list[tuple[list[str], EmailMessage]] = []
         self.fail_with: str | None = None  # e.g. "451 4.3.0 try again later"
         self.fail_times: int | None = None  # fail only this many messages, then accept
+        self.drop_next = 0  # cut the connection, unanswered, on this many next messages
+        self.delay = 0.0  # seconds to think before accepting a message
         self.refuse: dict[str, str] = {}  # recipient -> answer, e.g. "550 5.1.1 no such user"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
@@ -30,6 +33,12 @@ class KeepingHandler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if self.drop_next > 0:
+            self.drop_next -= 1
+            server.transport.close()
+            return "421 4.4.2 connection dropped"
+        if self.delay:
+            await asyncio.sleep(self.delay)
         if self.fail_with and (self.fail_times is None or self.fail_times > 0):
             if self.fail_times is not None:
                 self.fail_times -= 1

@@ -23,7 +23,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError
 
 metadata = MetaData()
 
@@ -62,6 +62,8 @@ outbox = Table(
     Column("attempts", Integer, nullable=False, default=0),
     Column("last_error", Text),
     Column("created_at", DateTime, nullable=False),
+    Column("claimed_by", String(120)),  # host:pid of the run sending it
+    Column("claimed_at", DateTime),
     Column("sent_at", DateTime),
     UniqueConstraint("duty", "period", "unit", "kind", "ref", name="each_message_once"),
 )
@@ -69,6 +71,10 @@ outbox = Table(
 
 class StoreError(RuntimeError):
     pass
+
+
+def _without(text: str, secret: str | None) -> str:
+    return text.replace(secret, "***") if secret else text
 
 
 def utc(value: dt.datetime) -> dt.datetime:
@@ -111,14 +117,22 @@ class OutboxKey:
 
 class Store:
     def __init__(self, url: str):
-        parsed = make_url(url)
-        if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        self.engine: Engine = create_engine(url, future=True)
         try:
+            parsed = make_url(url)
+        except ArgumentError:
+            raise StoreError("SPRINT_DATABASE_URL is not a database URL") from None
+        shown = parsed.render_as_string(hide_password=True)
+        try:
+            if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            self.engine: Engine = create_engine(parsed, future=True)
             metadata.create_all(self.engine)
-        except OperationalError as e:
-            raise StoreError(f"the store cannot be opened: {e.orig}") from None
+        except (OperationalError, DBAPIError) as e:
+            raise StoreError(f"the store {shown} cannot be opened: "
+                             f"{_without(str(e.orig), parsed.password)}") from None
+        except (OSError, ImportError, ArgumentError) as e:
+            raise StoreError(f"the store {shown} cannot be opened: "
+                             f"{_without(str(e), parsed.password)}") from None
 
     def knows(self, unit: str, sha256: str) -> bool:
         query = select(submissions.c.id).where(
@@ -179,15 +193,42 @@ class Store:
         with self.engine.connect() as conn:
             return [dict(r) for r in conn.execute(query).mappings()]
 
-    def claim(self, message_id: int) -> bool:
+    def claim(self, message_id: int, claimer: str, now: dt.datetime) -> bool:
         """Take a pending message for sending; False when another run took it first."""
         with self.engine.begin() as conn:
             done = conn.execute(
                 update(outbox)
                 .where(outbox.c.id == message_id, outbox.c.status == "pending")
-                .values(status="sending", attempts=outbox.c.attempts + 1)
+                .values(status="sending", attempts=outbox.c.attempts + 1, claimed_by=claimer,
+                        claimed_at=utc(now))
             )
             return done.rowcount == 1
+
+    def mark_in_doubt(self, is_dead) -> list[dict]:
+        """Messages whose sending run died mid-send: they may or may not have gone.
+
+        They are never sent again by themselves (that could send them twice); they are marked
+        'doubt' and reported, and the operator re-sends them with `sprint outbox --resend`.
+        """
+        rows = [r for r in self.outbox_rows("sending") if is_dead(r["claimed_by"], r["claimed_at"])]
+        with self.engine.begin() as conn:
+            for r in rows:
+                conn.execute(update(outbox).where(outbox.c.id == r["id"], outbox.c.status == "sending")
+                             .values(status="doubt", last_error="the run sending it stopped "
+                                     "mid-send: it may or may not have been delivered"))
+        return rows
+
+    def resend(self, ids: list[int]) -> list[int]:
+        """Put failed or doubtful messages back in the queue; returns the ids it changed."""
+        changed = []
+        with self.engine.begin() as conn:
+            for message_id in ids:
+                done = conn.execute(update(outbox).where(
+                    outbox.c.id == message_id, outbox.c.status.in_(("failed", "doubt"))
+                ).values(status="pending", attempts=0))
+                if done.rowcount:
+                    changed.append(message_id)
+        return changed
 
     def settle(self, message_id: int, status: str, now: dt.datetime, error: str | None = None):
         values = {"status": status, "last_error": error}

@@ -8,10 +8,22 @@ from pathlib import Path
 from prefect import get_run_logger, task
 
 from sprint import intake
+from sprint.store import StoreError
 from tasks.context import settings, store
 
 
-@task(name="collect", retries=3, retry_delay_seconds=[2, 5, 15])
+def _io_hiccup(task, task_run, state) -> bool:
+    """Retry a file-system error; a store that cannot be opened fails the run at once."""
+    try:
+        state.result()
+    except StoreError:
+        return False
+    except Exception:
+        return True
+    return False
+
+
+@task(name="collect", retries=3, retry_delay_seconds=[2, 5, 15], retry_condition_fn=_io_hiccup)
 def collect(now: dt.datetime) -> list[tuple[intake.Arrival, str]]:
     """New files of every unit, each kept in the state folder with its SHA-256."""
     s = settings()

@@ -10,6 +10,7 @@ from prefect import get_run_logger, task
 from sprint.mail import outbox
 from sprint.mail.compose import Draft, environment, to_mime
 from sprint.mail.mailer import YagmailMailer
+from sprint.mail.notices import delivery_report
 from sprint.reports import rejection_drafts, reminder_drafts, summary_draft
 from tasks.context import settings, store
 from tasks.measure import Measured
@@ -29,7 +30,8 @@ def render_mail(duty_id: str, measured: Measured, now: dt.datetime) -> list[Draf
 
 
 @task(name="send")  # no retries: a retry around many sends is what the outbox prevents
-def send_mail(drafts: list[Draft], now: dt.datetime, dry_run: bool) -> outbox.Delivery:
+def send_mail(duty_id: str, drafts: list[Draft], now: dt.datetime,
+              dry_run: bool) -> outbox.Delivery:
     s = settings()
     log = get_run_logger()
     plan = s.plan
@@ -52,10 +54,13 @@ def send_mail(drafts: list[Draft], now: dt.datetime, dry_run: bool) -> outbox.De
     )
     try:
         delivery = outbox.deliver(st, mailer, now)
+        notice = delivery_report(environment(), plan, duty_id, delivery, now)
+        if notice is not None and outbox.enqueue(st, [notice], sender, name, now):
+            delivery = outbox.merge(delivery, outbox.deliver(st, mailer, now))
     finally:
         mailer.close()
-    log.info("sent %d, deferred %d, failed %d", len(delivery.sent), len(delivery.deferred),
-             len(delivery.failed))
+    log.info("sent %d, deferred %d, failed %d, in doubt %d", len(delivery.sent),
+             len(delivery.deferred), len(delivery.failed), len(delivery.in_doubt))
     for problem in delivery.problems:
         log.warning(problem)
     return delivery

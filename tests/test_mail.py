@@ -112,3 +112,14 @@ def test_one_refused_recipient_does_not_stop_the_others(tmp_path, sink):
                                         "f@example.org", "x"))
     assert list(refused) == ["gone@example.org"]
     assert sink.handler.received[-1][0] == ["a@example.org"]
+
+
+def test_a_connection_dropped_mid_batch_loses_nothing_and_sends_nothing_twice(tmp_path, sink):
+    store = Store(f"sqlite:///{tmp_path / 's.db'}")
+    drafts = [draft(unit=u, to=[f"{u}@example.org"]) for u in ("220802", "220821", "220822")]
+    outbox.enqueue(store, drafts, "f@example.org", "市扶贫办", NOW)
+    sink.handler.drop_next = 1
+    delivered = outbox.deliver(store, mailer(sink), NOW, sleep=lambda s: None)
+    assert len(delivered.sent) == 3
+    assert [rcpt for rcpt, _ in sink.handler.received] == [
+        ["220802@example.org"], ["220821@example.org"], ["220822@example.org"]]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import socket
 import time
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
@@ -18,10 +20,44 @@ class Delivery:
     deferred: list[str] = field(default_factory=list)  # transient failure: stays pending
     failed: list[str] = field(default_factory=list)  # permanent failure: the operator must act
     refused: list[str] = field(default_factory=list)  # some recipients refused, others got it
+    in_doubt: list[str] = field(default_factory=list)  # a run died while sending them
 
     @property
     def problems(self) -> list[str]:
-        return self.deferred + self.failed + self.refused
+        return self.deferred + self.failed + self.refused + self.in_doubt
+
+    @property
+    def for_the_operator(self) -> list[str]:
+        """What the operator must act on (not what the next run will retry by itself)."""
+        return [p for p in self.failed + self.refused + self.in_doubt
+                if not p.startswith(f"{NOTICE_KIND} ")]
+
+
+NOTICE_KIND = "delivery-report"
+CLAIMER = f"{socket.gethostname()}:{os.getpid()}"
+STALE = dt.timedelta(hours=1)
+
+
+def claimer_is_dead(claimer: str | None, claimed_at: dt.datetime | None,
+                    now: dt.datetime | None = None) -> bool:
+    """A claim is dead when its process on this host is gone, or it is over an hour old."""
+    host, _, pid = (claimer or "").rpartition(":")
+    if host == socket.gethostname() and pid.isdigit():
+        if int(pid) == os.getpid():
+            return False
+        try:
+            os.kill(int(pid), 0)
+            return False
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False
+    now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    return claimed_at is None or now - claimed_at > STALE
+
+
+def _label(row: dict) -> str:
+    return f"{row['kind']} {row['duty']} {row['period']} → {row['recipients']} (#{row['id']})"
 
 
 def enqueue(store: Store, drafts: list[Draft], sender: str, sender_name: str,
@@ -44,10 +80,13 @@ def deliver(store: Store, mailer: Mailer, now: dt.datetime, max_attempts: int = 
     this run tries each message once, since the server is likely down.
     """
     report = Delivery()
+    for row in store.mark_in_doubt(claimer_is_dead):
+        report.in_doubt.append(f"{_label(row)}: the run sending it stopped "
+                               "mid-send; check, then `sprint outbox --resend ID`")
     for row in store.outbox_rows("pending"):
-        if not store.claim(row["id"]):
+        if not store.claim(row["id"], CLAIMER, now):
             continue
-        label = f"{row['kind']} {row['duty']} {row['period']} → {row['recipients']}"
+        label = _label(row)
         message = message_from_bytes(row["message"], policy=policy.SMTP)
         error: MailError | None = None
         for pause in (*pauses, None):
@@ -74,3 +113,8 @@ def deliver(store: Store, mailer: Mailer, now: dt.datetime, max_attempts: int = 
             store.settle(row["id"], "sent", now)
         report.sent.append(label)
     return report
+
+
+def merge(first: Delivery, second: Delivery) -> Delivery:
+    return Delivery(*(getattr(first, f) + getattr(second, f)
+                      for f in ("sent", "deferred", "failed", "refused", "in_doubt")))

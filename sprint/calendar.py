@@ -80,36 +80,50 @@ class Period:
 
 
 def periods(duty: Duty) -> list[Period]:
-    """Every period of a recurring duty.
+    """Every period of a duty: many for a recurring ledger, one for a deadline or an event.
 
-    A period covers `every_days` days ending on its nominal due date; its id is that date. The
-    due date moves to the next working day when it falls on a holiday, and is due at `due_time`
-    Beijing time. Reminders fall `offset` working days from the (moved) due date.
+    A recurring period covers `every_days` days ending on its nominal due date, or a calendar
+    month; its id is the nominal due date. A due date on a holiday moves to the next working day
+    and is due at `due_time` Beijing time. Reminders fall `offset` working days from the (moved)
+    due date. A deadline's or event's one period ends on its date; an event's date never moves.
     """
+    if duty.kind in ("deadline", "event") and duty.due is not None:
+        return [_period(duty, duty.due, duty.due, duty.due, duty.due_time)]
     cadence = duty.cadence
     if cadence is None:
         return []
     out = []
+    if cadence.monthly:
+        month = cadence.first_due.replace(day=1)
+        if cadence.due_day != "last":
+            month = (month - dt.timedelta(days=1)).replace(day=1)
+        while True:
+            last = (month + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+            nominal = last if cadence.due_day == "last" else (last + dt.timedelta(days=cadence.due_day))
+            if month > cadence.until:
+                break
+            out.append(_period(duty, nominal, month, last, cadence.due_time))
+            month = last + dt.timedelta(days=1)
+        return out
     nominal = cadence.first_due
     step = dt.timedelta(days=cadence.every_days)
     while nominal <= cadence.until:
-        due_day = next_workday(nominal)
-        reminders = tuple(
-            Reminder(off, at(add_workdays(due_day, off), duty.reminders.time))
-            for off in duty.reminders.offsets
-        )
-        out.append(
-            Period(
-                duty=duty.id,
-                id=nominal.isoformat(),
-                start=nominal - step + dt.timedelta(days=1),
-                end=nominal,
-                due=at(due_day, cadence.due_time),
-                reminders=reminders,
-            )
-        )
+        out.append(_period(duty, nominal, nominal - step + dt.timedelta(days=1), nominal,
+                           cadence.due_time))
         nominal += step
     return out
+
+
+def _period(duty: Duty, nominal: dt.date, start: dt.date, end: dt.date, due_time: dt.time) -> Period:
+    due_day = nominal if duty.kind == "event" else next_workday(nominal)  # a holiday stays put
+    reminders = tuple(
+        Reminder(off, at(add_workdays(due_day, off), duty.reminders.time))
+        for off in duty.reminders.offsets
+    )
+    if duty.kind in ("deadline", "event") and reminders:
+        start = min(start, reminders[0].at.date())
+    return Period(duty=duty.id, id=nominal.isoformat(), start=start, end=end,
+                  due=at(due_day, due_time), reminders=reminders)
 
 
 def period_for_receipt(all_periods: list[Period], received: dt.datetime) -> Period:

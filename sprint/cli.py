@@ -120,15 +120,22 @@ def cmd_plan(args) -> int:
     rows = []
     for duty in plan.duties:
         mine = [d for d in deployments if d.flow == duty.flow]
-        rows.append({"clause": duty.clause, "duty": duty.id, "title": duty.title,
-                     "flow": duty.flow, "deployments": [d.name for d in mine],
-                     "schedule": "; ".join(d.describe() for d in mine) or "none"})
+        for clause in duty.clauses:
+            rows.append({"clause": clause, "duty": duty.id, "kind": duty.kind, "title": duty.title,
+                         "flow": duty.flow, "deployments": [d.name for d in mine],
+                         "schedule": "; ".join(d.describe() for d in mine) or "not deployed yet"})
+    rows.sort(key=lambda r: _clause_order(r["clause"]))
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0
     for r in rows:
-        print(f"第{r['clause']}条  {r['duty']}  {r['title']}\n    flow {r['flow']}  {r['schedule']}")
+        print(f"第{r['clause']}条  {r['duty']}（{r['title']}）\n    flow {r['flow']}  {r['schedule']}")
     return 0
+
+
+def _clause_order(clause: str) -> tuple[int, str]:
+    digits = "".join(c for c in clause if c in "0123456789")
+    return (int(digits) if digits else 99, clause)
 
 
 def _local_prefect() -> None:
@@ -224,6 +231,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `sprint plan | head`
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":

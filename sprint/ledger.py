@@ -140,6 +140,35 @@ def _is_total(text: dict[int, pd.Series], header: list[str], template: Template)
     return word & no_id
 
 
+def _when(conditions: dict[str, tuple[str, ...]], column_of) -> tuple[pd.Series | None, str]:
+    """Rows where any condition holds, and the conditions in words."""
+    held = None
+    for name, values in conditions.items():
+        cells = column_of(name)
+        if cells is not None:
+            held = cells.isin(values) if held is None else held | cells.isin(values)
+    words = "或".join(f"“{n}”为“{'/'.join(v)}”" for n, v in conditions.items())
+    return held, words
+
+
+def _cross_rules(column, cells: pd.Series, column_of) -> pd.Series:
+    """Rules between columns: required when another column says so, empty unless it does."""
+    reason = pd.Series("", index=cells.index, dtype=object)
+    if column.required_when:
+        held, words = _when(column.required_when, column_of)
+        if held is not None:
+            reason[held & cells.eq("")] = f"{words}时必填"
+    if column.empty_unless:
+        held, words = _when(column.empty_unless, column_of)
+        if held is not None:
+            reason[~held & cells.ne("")] = f"仅在{words}时填写，否则应为空"
+    if column.required_when_filled:
+        other = column_of(column.required_when_filled)
+        if other is not None:
+            reason[other.ne("") & cells.eq("")] = f"填写了“{column.required_when_filled}”时必填"
+    return reason
+
+
 def _check_rows(verdict: Verdict, found: Header, plan: Plan, unit_code: str | None,
                 as_of: dt.date) -> None:
     template = verdict.template
@@ -173,6 +202,9 @@ def _check_rows(verdict: Verdict, found: Header, plan: Plan, unit_code: str | No
                 lambda s: "、".join(str(r) for r in s.index)
             )
             reason[dup] = "在本文件中重复出现（第" + rows_of + "行）"
+        cross = _cross_rules(column, cells, lambda name: text[header.index(name)][keep]
+                             if name in header else None)
+        reason = reason.where(reason.ne(""), cross)
         bad = reason.ne("")
         problems.append(pd.DataFrame({"row": reason.index[bad], "column": column.name,
                                       "value": cells[bad].to_numpy(), "reason": reason[bad].to_numpy()}))

@@ -44,6 +44,9 @@ class Column(_Strict):
     not_future: bool = False
     not_before: dt.date | None = None
     age: tuple[int, int] | None = None
+    required_when: dict[str, tuple[str, ...]] = {}  # required when any of these columns has a value listed
+    empty_unless: dict[str, tuple[str, ...]] = {}  # must stay empty unless that holds
+    required_when_filled: str | None = None  # required when this other column is filled
 
     @model_validator(mode="after")
     def _choices_only_for_choice(self) -> Column:
@@ -63,10 +66,21 @@ class Template(_Strict):
 
 
 class Cadence(_Strict):
+    """Every `every_days` days from `first_due`, or monthly (each calendar month, due on
+    `due_day` of the month after, or on its last day when `due_day` is 'last')."""
+
     first_due: dt.date
-    every_days: int = Field(gt=0)
+    every_days: int | None = Field(default=None, gt=0)
+    monthly: bool = False
+    due_day: int | Literal["last"] = 5
     until: dt.date
     due_time: dt.time = dt.time(17, 0)
+
+    @model_validator(mode="after")
+    def _one_rhythm(self) -> Cadence:
+        if (self.every_days is None) == (not self.monthly):
+            raise ValueError("give either every_days or monthly: true")
+        return self
 
 
 class Reminders(_Strict):
@@ -80,26 +94,74 @@ class Reminders(_Strict):
         return self
 
 
+class AgeRule(_Strict):
+    column: str
+    min: int
+    max: int
+
+
 class Target(_Strict):
+    """A figure computed from a ledger and held against a threshold.
+
+    rows: rows matching `where`; share: rows matching `hit` among the eligible ones; ratio:
+    sum of `numerator` columns over sum of `denominator` columns; sum: the sum of `column`.
+    Per unit, or for the whole city (`scope: city`).
+    """
+
     id: str
+    clause: str
     title: str
-    metric: Literal["rows"]
+    metric: Literal["rows", "share", "ratio", "sum"]
     where: dict[str, tuple[str, ...]] = {}
-    at_least_by_unit: dict[str, int]
+    eligible: dict[str, tuple[str, ...]] = {}
+    eligible_age: AgeRule | None = None
+    hit: dict[str, tuple[str, ...]] = {}
+    numerator: tuple[str, ...] = ()
+    denominator: tuple[str, ...] = ()
+    column: str | None = None
+    scope: Literal["unit", "city"] = "unit"
+    at_least: float | None = None
+    at_most: float | None = None
+    stretch: float | None = None
+    at_least_by_unit: dict[str, int] = {}
+    average: str | None = None
+    count_also: dict[str, tuple[str, ...]] = {}
+
+
+class Progress(_Strict):
+    """How far a deadline is met, from a ledger: the share of `where` rows that are `done`."""
+
+    duty: str
+    where: dict[str, tuple[str, ...]] = {}
+    done: dict[str, tuple[str, ...]]
 
 
 class Duty(_Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
     kind: Literal["recurring", "deadline", "target", "event", "procedure"]
-    clause: str
+    clause: str | tuple[str, ...]
     title: str
     flow: str
     owners: str | tuple[str, ...]
     recipients: tuple[str, ...]
     template: str | None = None
     cadence: Cadence | None = None
+    due: dt.date | None = None
+    due_time: dt.time = dt.time(17, 0)
     reminders: Reminders
-    target: Target | None = None
+    escalate: tuple[int, ...] = ()  # working days after the due date: 通报 to the leading group
+    escalate_after_silent_periods: int | None = None
+    progress: Progress | None = None
+    targets: tuple[Target, ...] = ()
+    monitored_people: dict[str, int] = {}
+
+    @property
+    def clauses(self) -> tuple[str, ...]:
+        return (self.clause,) if isinstance(self.clause, str) else self.clause
+
+    @property
+    def clause_text(self) -> str:
+        return "、".join(self.clauses)
 
 
 class Limits(_Strict):
@@ -162,10 +224,14 @@ class Plan(_Strict):
                 raise ValueError(f"{where}.template: no template is named {duty.template!r}")
             if duty.kind == "recurring" and duty.cadence is None:
                 raise ValueError(f"{where}.cadence: a recurring duty needs a cadence")
-            if duty.target is not None:
-                for code in duty.target.at_least_by_unit:
+            if duty.kind in ("deadline", "event") and duty.due is None:
+                raise ValueError(f"{where}.due: a {duty.kind} needs its date")
+            if duty.progress is not None and duty.progress.duty not in {d.id for d in self.duties}:
+                raise ValueError(f"{where}.progress.duty: no duty is named {duty.progress.duty!r}")
+            for t in duty.targets:
+                for code in t.at_least_by_unit:
                     if code not in known:
-                        raise ValueError(f"{where}.target.at_least_by_unit: unknown unit {code!r}")
+                        raise ValueError(f"{where}.targets.{t.id}.at_least_by_unit: unknown unit {code!r}")
         return self
 
     @cached_property
@@ -189,7 +255,7 @@ class Plan(_Strict):
         codes = [duty.owners] if isinstance(duty.owners, str) else list(duty.owners)
         expanded: list[str] = []
         for code in codes:
-            expanded.extend(self.groups.get(code, (code,)))
+            expanded.extend(c for c in self.groups.get(code, (code,)) if c not in expanded)
         return [self.unit(c) for c in expanded]
 
     def template_of(self, duty: Duty) -> Template:

@@ -109,7 +109,8 @@ def summarise(plan: Plan, duty: Duty, rows: list[Standing], ledger: pd.DataFrame
     areas = measures.breakdown(ledger, "务工区域", units, choices["务工区域"])
     forms = measures.breakdown(ledger, "就业形式", units, choices["就业形式"])
     submitted = {s.unit for s in rows if s.state.submitted}
-    target = measures.target_standings(duty.target, ledger, units, submitted) if duty.target else []
+    target = (measures.target_standings(duty.targets[0], ledger, units, submitted)
+              if duty.targets else [])
     table = []
     for s, t in zip(rows, target, strict=True):
         name = plan.unit(s.unit).name

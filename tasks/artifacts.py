@@ -24,7 +24,7 @@ def markdown(plan: Plan, duty_id: str, measured: Measured, delivery: Delivery, n
     r = measured.rates
     lines = [
         f"# {duty.title}",
-        f"方案第{duty.clause}条 · 运行时点 {now.astimezone(BEIJING):%Y-%m-%d %H:%M}（北京时间）"
+        f"方案第{duty.clause_text}条 · 运行时点 {now.astimezone(BEIJING):%Y-%m-%d %H:%M}（北京时间）"
         + (" · **演练（未发送）**" if dry_run else ""),
         "",
         f"- 新收文件：{new_files}",

@@ -87,7 +87,10 @@ def test_a_bad_plan_file_stops_with_the_key_named(tmp_path):
 def test_calendar_json_lists_periods_due_times_and_reminders(tmp_path):
     run = sprint("calendar", "--from", "2020-10-01", "--to", "2020-10-23", "--json", home=tmp_path)
     assert run.returncode == 0
-    rows = json.loads(run.stdout)
+    every = json.loads(run.stdout)
+    assert {"labor-ledger", "rectification-ledger", "two-summaries", "poverty-alleviation-day"} <= {
+        r["duty"] for r in every}
+    rows = [r for r in every if r["duty"] == "labor-ledger"]
     assert [(r["duty"], r["period"], r["due"]) for r in rows] == [
         ("labor-ledger", "2020-10-09", "2020-10-09T17:00:00+08:00"),
         ("labor-ledger", "2020-10-23", "2020-10-23T17:00:00+08:00"),
@@ -98,8 +101,12 @@ def test_calendar_json_lists_periods_due_times_and_reminders(tmp_path):
     assert "labor-ledger  2020-09-26..2020-10-09  截止 2020-10-09 17:00" in text
 
 
-def test_plan_json_maps_the_clause_to_its_duty_flow_and_schedule(tmp_path):
+def test_plan_json_maps_every_clause_to_its_duty_flow_and_schedule(tmp_path):
     rows = json.loads(sprint("plan", "--json", home=tmp_path).stdout)
+    clauses = {r["clause"].rstrip("①②③④⑤") for r in rows}
+    assert clauses == {str(n) for n in range(1, 22)} | {"四(三)"}
+    assert all(r["flow"] and r["schedule"] for r in rows)
+    assert {r["duty"] for r in rows if r["clause"] == "15"} == {"exit-process"}
     labor = next(r for r in rows if r["duty"] == "labor-ledger")
     assert labor["clause"] == "6①" and labor["flow"] == "labor_ledger"
     assert "INTERVAL=2" in labor["schedule"] and "cron 0 9 * * *" in labor["schedule"]

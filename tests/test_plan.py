@@ -13,7 +13,7 @@ def test_the_bundled_plan_names_the_seven_county_level_units_and_the_labor_duty(
     assert duty.clause == "6①"
     assert [plan.unit(c).name for c in duty.recipients] == ["市人社局", "市扶贫办"]
     assert plan.unit(plan.leading_group).name == "市脱贫攻坚领导小组"
-    assert duty.target.at_least_by_unit["220802"] > 0
+    assert duty.targets[0].at_least_by_unit["220802"] > 0
 
 
 def test_every_example_address_is_on_the_reserved_example_domain(plan):

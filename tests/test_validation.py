@@ -128,3 +128,18 @@ def test_blank_rows_at_the_end_are_ignored(plan, tmp_path):
     book.save(path)
     verdict = validate_file(path, plan, "220802", DAY)
     assert verdict.accepted and len(verdict.ledger) == 2
+
+
+def test_rules_between_columns_of_the_rectification_and_visit_ledgers(plan, tmp_path):
+    import pandas as pd
+
+    rect = pd.DataFrame([
+        ["P-1", "排查发现", "住房安全", "危房未改造", "某乡", "改造", "2020-10-31", "已完成", ""],
+        ["P-2", "排查发现", "饮水安全", "水质不达标", "某乡", "打井", "2020-10-31", "推进中", "2020-10-01"],
+        ["P-3", "督查检查", "收入", "收入偏低", "某乡", "务工", "2020-11-30", "已完成", "2020-10-02"],
+    ], columns=["问题编号", "问题来源", "问题类别", "问题描述", "责任单位", "整改措施", "整改时限",
+                "整改状态", "完成日期"])
+    verdict, problems = check(plan, tmp_path, rect, "r.csv")
+    assert verdict.template.name == "问题整改台账"
+    assert problems == [(2, "完成日期", "“整改状态”为“已完成”时必填"),
+                        (3, "完成日期", "仅在“整改状态”为“已完成”时填写，否则应为空")]

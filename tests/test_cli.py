@@ -127,5 +127,6 @@ def test_status_shows_each_unit_state_from_the_store(tmp_path):
     for a in arrivals:
         intake.record(store, intake.judge(a, intake.keep(a, tmp_path / "kept"), load_plan()))
     run = sprint("status", "--as-of", "2020-10-12", "--json", env=env, home=tmp_path)
-    rows = {r["unit_name"]: r["state"] for r in json.loads(run.stdout) if r["period"] == "2020-10-09"}
+    rows = {r["unit_name"]: r["state"] for r in json.loads(run.stdout)
+            if (r["duty"], r["period"]) == ("labor-ledger", "2020-10-09")}
     assert rows["洮北区"] == "on_time" and rows["大安市"] == "late"

@@ -9,10 +9,10 @@ from prefect.runtime import flow_run
 from prefect.states import Completed, Failed
 
 from sprint.calendar import BEIJING, period_for_receipt, periods
-from tasks.artifacts import publish
+from tasks.artifacts import labor_section, publish
 from tasks.context import settings
 from tasks.intake import collect, validate
-from tasks.mail import render_mail, send_mail
+from tasks.mail import render_labor, send_mail
 from tasks.measure import measure
 
 DUTY = "labor-ledger"
@@ -43,9 +43,11 @@ def labor_ledger(as_of: dt.datetime | None = None, dry_run: bool = False):
     kept = collect(now)
     validate(kept)
     measured = measure(DUTY, now)
-    drafts = render_mail(DUTY, measured, now)
+    drafts, summary = render_labor(DUTY, measured, now)
     delivery = send_mail(DUTY, drafts, now, dry_run)
-    text = publish(DUTY, measured, delivery, len(kept), now, dry_run)
+    duty = settings().plan.duty(DUTY)
+    text = publish(DUTY, duty.title, duty.clause_text, [measured], delivery, len(kept), now,
+                   dry_run, labor_section(summary))
     print(text)
     if delivery.problems:
         return Failed(message=f"{len(delivery.deferred)} message(s) wait for the next run, "

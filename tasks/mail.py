@@ -11,22 +11,32 @@ from sprint.mail import outbox
 from sprint.mail.compose import Draft, environment, to_mime
 from sprint.mail.mailer import YagmailMailer
 from sprint.mail.notices import delivery_report
-from sprint.reports import rejection_drafts, reminder_drafts, summary_draft
+from sprint.reports import LaborSummary, rejection_drafts, reminder_drafts, summarise, summary_draft
 from tasks.context import settings, store
 from tasks.measure import Measured
 
 
+def owed_replies(duty_ids: list[str], measured: list[Measured]) -> list[Draft]:
+    """Replies to refused files of these duties (and of files no duty recognised)."""
+    s = settings()
+    refused = [r for r in store(s).unanswered_rejections() if r.duty in (*duty_ids, None)]
+    by_id = {p.id: p for m in measured for p in m.periods}
+    return rejection_drafts(environment(), s.plan, refused, by_id)
+
+
 @task(name="render")
-def render_mail(duty_id: str, measured: Measured, now: dt.datetime) -> list[Draft]:
+def render_labor(duty_id: str, measured: Measured, now: dt.datetime
+                 ) -> tuple[list[Draft], LaborSummary | None]:
     s = settings()
     plan, env = s.plan, environment()
     duty = plan.duty(duty_id)
-    refused = [r for r in store(s).unanswered_rejections() if r.duty in (duty_id, None)]
-    drafts = rejection_drafts(env, plan, refused, {p.id: p for p in measured.periods})
+    drafts = owed_replies([duty_id], [measured])
     drafts += reminder_drafts(env, plan, duty, measured.active, now)
-    if measured.summary is not None:
-        drafts.append(summary_draft(env, plan, duty, measured.summary))
-    return drafts
+    summary = None
+    if measured.closing:
+        summary = summarise(plan, duty, measured.closing, measured.ledger, now)
+        drafts.append(summary_draft(env, plan, duty, summary))
+    return drafts, summary
 
 
 @task(name="send")  # no retries: a retry around many sends is what the outbox prevents

@@ -107,7 +107,8 @@ def test_the_labor_ledger_run_mails_each_unit_what_concerns_it(prefect_server, h
     assert "| 洮南市 | 逾期报送 |" in md.data
     assert "未报送或被退回：大安市、白城经济开发区" in md.data
     table = json.loads(Artifact.get("labor-ledger-states").data)
-    assert {"报送期": "2020-10-09", "单位": "大安市", "代码": "220882", "状态": "已逾期",
+    assert {"事项": "贫困劳动力转移就业台账（双周报送）", "报送期": "2020-10-09", "单位": "大安市",
+            "代码": "220882", "状态": "已逾期",
             "截止": "2020-10-09 17:00", "报送时间": ""} in table
     assert not re.search(r"\d{17}[\dX]", md.data + json.dumps(table))
 

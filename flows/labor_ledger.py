@@ -5,10 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from prefect import flow
-from prefect.runtime import flow_run
-from prefect.states import Completed, Failed
 
-from sprint.calendar import BEIJING, period_for_receipt, periods
+from flows.common import finish, moment, namer
 from tasks.artifacts import labor_section, publish
 from tasks.context import settings
 from tasks.intake import collect, validate
@@ -18,21 +16,7 @@ from tasks.measure import measure
 DUTY = "labor-ledger"
 
 
-def moment(as_of: dt.datetime | None) -> dt.datetime:
-    """The run's clock: now, or the given time (Beijing time when it carries no zone)."""
-    if as_of is None:
-        return dt.datetime.now(BEIJING)
-    return as_of if as_of.tzinfo else as_of.replace(tzinfo=BEIJING)
-
-
-def run_name() -> str:
-    now = moment(flow_run.parameters.get("as_of"))
-    period = period_for_receipt(periods(settings().plan.duty(DUTY)), now)
-    dry = " (演练)" if flow_run.parameters.get("dry_run") else ""
-    return f"{DUTY} {period.id} @{now:%Y-%m-%d %H:%M}{dry}"
-
-
-@flow(name=DUTY, flow_run_name=run_name, log_prints=True)
+@flow(name=DUTY, flow_run_name=namer(DUTY, DUTY), log_prints=True)
 def labor_ledger(as_of: dt.datetime | None = None, dry_run: bool = False):
     """Take in the counties' labor ledgers, remind the late, reply to the refused, and send the
     summary of the period just closed to 市人社局 and 市扶贫办.
@@ -46,12 +30,6 @@ def labor_ledger(as_of: dt.datetime | None = None, dry_run: bool = False):
     drafts, summary = render_labor(DUTY, measured, now)
     delivery = send_mail(DUTY, drafts, now, dry_run)
     duty = settings().plan.duty(DUTY)
-    text = publish(DUTY, duty.title, duty.clause_text, [measured], delivery, len(kept), now,
-                   dry_run, labor_section(summary))
-    print(text)
-    if delivery.problems:
-        return Failed(message=f"{len(delivery.deferred)} message(s) wait for the next run, "
-                              f"{len(delivery.failed)} failed for good, {len(delivery.refused)} "
-                              f"partly refused, {len(delivery.in_doubt)} in doubt: see the "
-                              "run's artifact")
-    return Completed(message=f"{len(kept)} new file(s), {len(delivery.sent)} message(s) sent")
+    print(publish(DUTY, duty.title, duty.clause_text, [measured], delivery, len(kept), now,
+                  dry_run, labor_section(summary)))
+    return finish(delivery, len(kept))

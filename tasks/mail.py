@@ -7,6 +7,7 @@ from pathlib import Path
 
 from prefect import get_run_logger, task
 
+from sprint.ledger_summary import ledger_summary_draft
 from sprint.mail import outbox
 from sprint.mail.compose import Draft, environment, to_mime
 from sprint.mail.mailer import YagmailMailer
@@ -37,6 +38,35 @@ def render_labor(duty_id: str, measured: Measured, now: dt.datetime
         summary = summarise(plan, duty, measured.closing, measured.ledger, now)
         drafts.append(summary_draft(env, plan, duty, summary))
     return drafts, summary
+
+
+@task(name="render")
+def render_ledgers(duty_ids: list[str], measured: list[Measured], now: dt.datetime
+                   ) -> tuple[list[Draft], list[str]]:
+    """Replies, reminders and, for each period just closed, its summary with its targets."""
+    s = settings()
+    plan, env = s.plan, environment()
+    drafts = owed_replies(duty_ids, measured)
+    sections = []
+    for duty_id, m in zip(duty_ids, measured, strict=True):
+        duty = plan.duty(duty_id)
+        drafts += reminder_drafts(env, plan, duty, m.active, now)
+        if m.closing and m.ledger is not None:
+            draft, context = ledger_summary_draft(env, plan, duty, m.closing, m.ledger, now)
+            drafts.append(draft)
+            sections.append(target_section(context))
+    return drafts, sections
+
+
+def target_section(context: dict) -> str:
+    lines = [f"## {context['template'].name} · {context['period'].label()}", "",
+             f"已报 {context['rates'].received}/{context['rates'].expected}"
+             + (f"；未报送或被退回：{'、'.join(context['missing'])}" if context["missing"] else "")]
+    for t in context["targets"]:
+        lines += ["", f"**{t['target'].title}**", "", "| 单位 | 数值 | 情况 |", "|---|---:|---|"]
+        lines += [f"| {r['name']} | {r['value']} | {'达标' if r['met'] else r['shortfall']} |"
+                  for r in t["rows"]]
+    return "\n".join(lines)
 
 
 @task(name="send")  # no retries: a retry around many sends is what the outbox prevents

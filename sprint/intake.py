@@ -107,6 +107,14 @@ def judge(arrival: Arrival, kept: Path, plan: Plan) -> Judgement:
     if not duties:
         verdict.problems.insert(0, Problem(None, "", "", f"本单位无需报送《{verdict.template.name}》"))
         return Judgement(arrival, kept, verdict, None, None)
+    column = verdict.template.duty_column
+    if column:
+        named = [d for d in duties if verdict.duty_hint in (d.title, d.id)]
+        if not named:
+            verdict.problems.insert(0, Problem(None, column, verdict.duty_hint or "",
+                                               "应为以下事项之一：" + "；".join(d.title for d in duties)))
+            return Judgement(arrival, kept, verdict, None, None)
+        duties = named
     duty = duties[0]
     all_periods = periods(duty)
     if verdict.period_hint:

@@ -42,6 +42,7 @@ class Verdict:
     notes: list[Problem] = field(default_factory=list)
     ledger: pd.DataFrame = field(default_factory=pd.DataFrame)
     period_hint: str | None = None
+    duty_hint: str | None = None
 
     @property
     def accepted(self) -> bool:
@@ -218,6 +219,9 @@ def _check_rows(verdict: Verdict, found: Header, plan: Plan, unit_code: str | No
     if PERIOD_COLUMN in header:
         hint = text[header.index(PERIOD_COLUMN)][keep]
         verdict.period_hint = next((v for v in hint if v), None)
+    if template.duty_column and template.duty_column in header:
+        hint = text[header.index(template.duty_column)][keep]
+        verdict.duty_hint = next((v for v in hint if v), None)
     found = pd.concat(problems).sort_values(["row"], kind="stable") if problems else None
     if found is not None:
         verdict.problems.extend(

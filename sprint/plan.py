@@ -59,6 +59,7 @@ class Template(_Strict):
     name: str
     clause: str
     columns: tuple[Column, ...]
+    duty_column: str | None = None  # one template for many duties: this column names the duty
 
     @property
     def required_names(self) -> list[str]:

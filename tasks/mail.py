@@ -7,6 +7,7 @@ from pathlib import Path
 
 from prefect import get_run_logger, task
 
+from sprint import deadlines
 from sprint.ledger_summary import ledger_summary_draft
 from sprint.mail import outbox
 from sprint.mail.compose import Draft, environment, to_mime
@@ -55,6 +56,27 @@ def render_ledgers(duty_ids: list[str], measured: list[Measured], now: dt.dateti
             draft, context = ledger_summary_draft(env, plan, duty, m.closing, m.ledger, now)
             drafts.append(draft)
             sections.append(target_section(context))
+    return drafts, sections
+
+
+@task(name="render")
+def render_deadlines(duty_ids: list[str], now: dt.datetime) -> tuple[list[Draft], list[str]]:
+    """Replies to refused reports, reminders and 通报 for every deadline, event reminders."""
+    s = settings()
+    plan, env = s.plan, environment()
+    receipts = store(s).receipts()
+    drafts = owed_replies(duty_ids, [])
+    sections = []
+    for duty_id in duty_ids:
+        duty = plan.duty(duty_id)
+        mine, done = deadlines.drafts(env, plan, duty, receipts, now)
+        drafts += mine
+        if done:
+            finished = sum(d.done for d in done)
+            lines = [f"## {duty.title}（第{duty.clause_text}条）", "",
+                     f"已完成 {finished}/{len(done)}", "", "| 单位 | 进度 |", "|---|---|"]
+            lines += [f"| {d.name} | {d.progress} |" for d in done]
+            sections.append("\n".join(lines))
     return drafts, sections
 
 

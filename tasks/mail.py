@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pandas as pd
 from prefect import get_run_logger, task
 
-from sprint import deadlines
+from sprint import deadlines, dispatch
 from sprint.ledger_summary import ledger_summary_draft
 from sprint.mail import outbox
 from sprint.mail.compose import Draft, environment, to_mime
@@ -78,6 +79,33 @@ def render_deadlines(duty_ids: list[str], now: dt.datetime) -> tuple[list[Draft]
             lines += [f"| {d.name} | {d.progress} |" for d in done]
             sections.append("\n".join(lines))
     return drafts, sections
+
+
+@task(name="render")
+def render_dispatch(rect: Measured, others: dict[str, Measured], now: dt.datetime
+                    ) -> tuple[list[Draft], list[str]]:
+    """Replies and reminders for the rectification ledger; the week's dispatch and 通报."""
+    s = settings()
+    plan, env = s.plan, environment()
+    duty = plan.duty("rectification-ledger")
+    drafts = owed_replies([duty.id], [rect])
+    drafts += reminder_drafts(env, plan, duty, rect.active, now)
+    if not rect.closing:
+        return drafts, []
+    ledger = rect.ledger if rect.ledger is not None else pd.DataFrame()
+    context = dispatch.dispatch_context(plan, rect.everything, rect.closing, ledger,
+                                        {k: m.everything for k, m in others.items()},
+                                        store(s).receipts(), now)
+    drafts += dispatch.dispatch_drafts(env, plan, context)
+    lines = [f"## 周调度 {context['period'].label()}", "",
+             f"超期 {context['totals']['overdue']} 项，未完成 {context['totals']['open']} 项，"
+             f"本周完成 {context['totals']['closed']} 项", "",
+             "| 单位 | 状态 | 未完成 | 超期 |", "|---|---|---:|---|"]
+    lines += [f"| {u['name']} | {u['state']} | {u['open']} | {'、'.join(u['overdue'])} |"
+              for u in context["units"]]
+    if context["named"]:
+        lines += ["", "通报：" + "、".join(u["name"] for u in context["named"])]
+    return drafts, ["\n".join(lines)]
 
 
 def target_section(context: dict) -> str:

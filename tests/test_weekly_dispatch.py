@@ -1,0 +1,58 @@
+"""The weekly dispatch: overdue items by number, silent units by name, the 通报, one page."""
+
+from __future__ import annotations
+
+import pytest
+
+from flows.weekly_dispatch import weekly_dispatch
+from tests.factories import beijing, drop
+from tests.test_deadlines import rectification
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def inbox(home):
+    root = home / "inbox"
+    week2 = rectification([("TB-001", "排查发现", "住房安全", "推进中"),
+                           ("TB-002", "排查发现", "饮水安全", "推进中"),
+                           ("TB-003", "督查检查", "收入", "未启动")])
+    week2.loc[0, "整改时限"] = "2020-10-20"
+    drop(root, "220802", "整改-第2周.xlsx", week2, "2020-10-15 16:00")
+    week3 = week2.copy()
+    week3.loc[1, ["整改状态", "完成日期"]] = ["已完成", "2020-10-21"]
+    drop(root, "220802", "整改-第3周.xlsx", week3, "2020-10-22 16:00")
+    drop(root, "220821", "整改.csv", rectification([("ZL-001", "排查发现", "收入", "已完成")]),
+         "2020-10-23 09:00")
+    return root
+
+
+def test_the_dispatch_names_overdue_items_and_silent_units_and_the_notice_names_them(
+        prefect_server, home, inbox, sink):
+    state = weekly_dispatch(as_of=beijing("2020-10-23 17:30"), return_state=True)
+    assert state.is_completed(), state.message
+    [report] = [m for r, m in sink.handler.received if r == ["fupinban@example.org"]]
+    assert report["Subject"] == "【百日冲刺】周调度（2020-10-17至2020-10-23）：超期未整改1项，未报送11个单位"
+    text = report.get_body(("plain",)).get_content()
+    lines = text.splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith("各单位"))
+    assert lines[first + 1] == "- 洮北区：未完成 2 项，超期 1 项（TB-001），本周完成 1 项"
+    assert "- 镇赉县：未完成 0 项，超期 0 项，本周完成 1 项" in text
+    assert "- 大安市：已逾期" in text
+    assert "连续两周未报送：" in text and "大安市" in text.split("连续两周未报送：")[1].split("\n")[0]
+    assert "镇赉县" not in text.split("连续两周未报送：")[1].split("\n")[0]
+    assert "- 贫困劳动力转移就业台账（双周报送）：0%（0/14）" in text
+    assert "外出务工贫困劳动力总数不低于去年（第6①条）：尚无数据；7 个单位未报送" in text
+    html = report.get_body(("html",)).get_content()
+    assert 'src="cid:completeness-2020-10-23"' in html
+    assert [p for p in report.walk() if p.get_content_type() == "image/png"]
+
+    [notice] = [m for r, m in sink.handler.received if "lingdao@example.org" in r]
+    body = notice.get_body(("plain",)).get_content()
+    assert "- 洮北区：1 项问题超过整改时限未完成（TB-001）" in body
+    assert "- 大安市：连续两周未报送问题整改台账" in body
+    assert "镇赉县" not in body
+
+    count = len(sink.handler.received)
+    weekly_dispatch(as_of=beijing("2020-10-23 17:30"))
+    assert len(sink.handler.received) == count

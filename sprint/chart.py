@@ -49,7 +49,9 @@ def bars_against_target(names: list[str], values: list[int], targets: list[int |
             ax.plot([], [], color="#263238", linewidth=2.2, label=target_label)
             for x, v in zip(xs, values, strict=True):
                 ax.annotate(str(v), (x, v), ha="center", va="bottom", fontsize=8)
-            ax.set_xticks(list(xs), names, fontsize=8)
+            many = len(names) > 8  # tilt the names so that a dozen units stay readable
+            ax.set_xticks(list(xs), names, fontsize=8, rotation=35 if many else 0,
+                          ha="right" if many else "center")
             ax.set_title(title, fontsize=11)
             ax.set_ylim(0, max([*values, *(t or 0 for t in targets), 1]) * 1.2)
             ax.legend(fontsize=8, frameon=False, loc="upper left", ncol=2)

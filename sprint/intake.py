@@ -11,7 +11,9 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from sprint.calendar import BEIJING, period_by_id, period_for_receipt, periods
+import pandas as pd
+
+from sprint.calendar import BEIJING, Period, period_by_id, period_for_receipt, periods
 from sprint.ledger import Problem, Verdict, validate_file
 from sprint.plan import Duty, Plan
 from sprint.store import Store
@@ -128,7 +130,21 @@ def judge(arrival: Arrival, kept: Path, plan: Plan) -> Judgement:
             return Judgement(arrival, kept, verdict, duty, None)
     else:
         period = period_for_receipt(all_periods, arrival.received_at)
+    _check_within(verdict, period)
     return Judgement(arrival, kept, verdict, duty, period.id)
+
+
+def _check_within(verdict: Verdict, period: Period) -> None:
+    """Dates that must fall inside the reported period (a visit in the month reported)."""
+    for column in verdict.template.columns:
+        if not column.within_period or column.name not in verdict.ledger:
+            continue
+        dates = pd.to_datetime(verdict.ledger[column.name])
+        outside = dates.notna() & ~dates.between(pd.Timestamp(period.start), pd.Timestamp(period.end))
+        verdict.problems.extend(
+            Problem(int(row), column.name, f"{value:%Y-%m-%d}",
+                    f"不在报送期（{period.label()}）内")
+            for row, value in dates[outside].items())
 
 
 def record(store: Store, j: Judgement) -> bool:

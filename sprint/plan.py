@@ -47,6 +47,7 @@ class Column(_Strict):
     required_when: dict[str, tuple[str, ...]] = {}  # required when any of these columns has a value listed
     empty_unless: dict[str, tuple[str, ...]] = {}  # must stay empty unless that holds
     required_when_filled: str | None = None  # required when this other column is filled
+    within_period: bool = False  # a date that must fall inside the period the file reports
 
     @model_validator(mode="after")
     def _choices_only_for_choice(self) -> Column:

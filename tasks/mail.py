@@ -8,7 +8,8 @@ from pathlib import Path
 import pandas as pd
 from prefect import get_run_logger, task
 
-from sprint import deadlines, dispatch
+from sprint import deadlines, dispatch, visits
+from sprint.compiled import latest_ledger
 from sprint.ledger_summary import ledger_summary_draft
 from sprint.mail import outbox
 from sprint.mail.compose import Draft, environment, to_mime
@@ -105,6 +106,33 @@ def render_dispatch(rect: Measured, others: dict[str, Measured], now: dt.datetim
               for u in context["units"]]
     if context["named"]:
         lines += ["", "通报：" + "、".join(u["name"] for u in context["named"])]
+    return drafts, ["\n".join(lines)]
+
+
+@task(name="render")
+def render_visits(roster: Measured, visits_m: Measured, now: dt.datetime
+                  ) -> tuple[list[Draft], list[str]]:
+    """Replies and reminders for roster and visits; after the month, lists and the summary."""
+    s = settings()
+    plan, env = s.plan, environment()
+    ids = ["monitored-roster", "household-visits"]
+    drafts = owed_replies(ids, [roster, visits_m])
+    for duty_id, m in zip(ids, (roster, visits_m), strict=True):
+        drafts += reminder_drafts(env, plan, plan.duty(duty_id), m.active, now)
+    if not visits_m.closing:
+        return drafts, []
+    duty = plan.duty("household-visits")
+    receipts = [r for r in store(s).receipts() if r.duty == "monitored-roster"]
+    people = latest_ledger(plan, "roster", receipts, now)
+    seen = visits_m.ledger if visits_m.ledger is not None else pd.DataFrame()
+    submitted = {x.unit for x in visits_m.closing if x.state.submitted}
+    mine, context = visits.drafts(env, plan, duty, visits_m.closing[0].period, people, seen,
+                                  submitted)
+    drafts += mine
+    lines = [f"## 入户走访 {context['period'].label()}", "", "| 县 | 走访/户数 | 未走访 | 需帮扶 |",
+             "|---|---:|---:|---:|"]
+    lines += [f"| {c['name']} | {c['visited']}/{c['households']} | {len(c['unvisited'])} | "
+              f"{len(c['need'])} |" for c in context["counties"]]
     return drafts, ["\n".join(lines)]
 
 

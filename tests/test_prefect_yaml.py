@@ -6,7 +6,7 @@ import re
 
 from sprint.deployments import load_deployments
 
-BUILT = {"labor_ledger", "target_ledgers", "deadlines", "weekly_dispatch"}  # the flows of the plan that exist so far
+BUILT = {"labor_ledger", "target_ledgers", "deadlines", "weekly_dispatch", "household_visits"}  # the flows of the plan that exist so far
 
 
 def test_every_built_flow_of_the_plan_has_a_deployment_whose_entrypoint_exists(plan):

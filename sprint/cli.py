@@ -154,7 +154,11 @@ def cmd_run(args) -> int:
     plan = load_settings().plan
     _local_prefect()
     duty = plan.duty(args.duty)
-    module = importlib.import_module(f"flows.{duty.flow}")
+    try:
+        module = importlib.import_module(f"flows.{duty.flow}")
+    except ModuleNotFoundError:
+        print(f"sprint: the flow {duty.flow} of duty {duty.id} is not built yet", file=sys.stderr)
+        return 1
     state = getattr(module, duty.flow)(as_of=args.as_of, dry_run=args.dry_run, return_state=True)
     print(f"{duty.id}: {state.name} — {state.message or ''}")
     return 0 if state.is_completed() else 1

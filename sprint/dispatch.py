@@ -106,6 +106,12 @@ def _completeness_by_unit(plan: Plan, rows: list[Standing], now: dt.datetime) ->
     return out
 
 
+def dispatch_key(plan: Plan, period_id: str):
+    from sprint.store import OutboxKey
+
+    return OutboxKey("rectification-ledger", period_id, plan.operator, "dispatch")
+
+
 def dispatch_drafts(env, plan: Plan, context: dict) -> list:
     """The dispatch report to the operator and, when any unit is named, the 通报."""
     from sprint.chart import bars_against_target
@@ -121,7 +127,7 @@ def dispatch_drafts(env, plan: Plan, context: dict) -> list:
         f"各单位报送完整率（%，截至{period.end:%m-%d}）", "完整率", "应报")
     subject, text, html = render(env, "dispatch", context | {"chart_cid": cid})
     operator = context["operator"]
-    out = [Draft(OutboxKey("rectification-ledger", period.id, operator.code, "dispatch"),
+    out = [Draft(dispatch_key(plan, period.id),
                  [operator.email], subject, text, html, images={cid: chart})]
     if context["named"]:
         group = context["group"]

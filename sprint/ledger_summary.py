@@ -11,9 +11,8 @@ from sprint import targets
 from sprint.mail.compose import Attachment, Draft, render
 from sprint.measures import UNIT_COLUMN
 from sprint.plan import Duty, Plan
-from sprint.reports import XLSX, when
+from sprint.reports import XLSX, summary_key, when
 from sprint.status import Rates, Standing, State
-from sprint.store import OutboxKey
 from sprint.workbook import masked, to_xlsx
 
 
@@ -69,7 +68,7 @@ def ledger_summary_draft(env: Environment, plan: Plan, duty: Duty, rows: list[St
             frame[c.name] = pd.to_datetime(frame[c.name]).dt.date
     context["attachment_name"] = name
     subject, text, html = render(env, "ledger-summary", context)
-    key = OutboxKey(duty.id, context["period"].id, plan.operator, "summary")
+    key = summary_key(plan, duty.id, context["period"].id)
     draft = Draft(key, [plan.unit(c).email for c in duty.recipients], subject, text, html,
                   [Attachment(name, to_xlsx({"汇总台账": frame}), *XLSX)])
     return draft, context

@@ -23,6 +23,11 @@ PROBLEMS_IN_BODY = 200
 STATE_COLORS = {State.ON_TIME: "#2e7d32", State.SUBMITTED_LATE: "#ef6c00"}
 
 
+def summary_key(plan: Plan, duty_id: str, period_id: str) -> OutboxKey:
+    """A period's summary goes once, from the operator, whatever its recipients."""
+    return OutboxKey(duty_id, period_id, plan.operator, "summary")
+
+
 def when(value: dt.datetime) -> str:
     return value.astimezone(BEIJING).strftime("%Y年%-m月%-d日 %H:%M")
 
@@ -172,6 +177,6 @@ def summary_draft(env: Environment, plan: Plan, duty: Duty, summary: LaborSummar
         "recipients_names": "、".join(u.name for u in recipients),
     }
     subject, text, html = render(env, "summary", context)
-    key = OutboxKey(duty.id, summary.period.id, plan.operator, "summary")
+    key = summary_key(plan, duty.id, summary.period.id)
     return Draft(key, [u.email for u in recipients], subject, text, html,
                  [Attachment(attachment_name, workbook, *XLSX)], {cid: chart})

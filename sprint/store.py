@@ -186,6 +186,14 @@ class Store:
         except IntegrityError:
             return False
 
+    def recorded(self, key: OutboxKey) -> bool:
+        """Whether a message with this key is in the outbox (so it need not be rendered again)."""
+        query = select(outbox.c.id).where(
+            outbox.c.duty == key.duty, outbox.c.period == key.period, outbox.c.unit == key.unit,
+            outbox.c.kind == key.kind, outbox.c.ref == key.ref)
+        with self.engine.connect() as conn:
+            return conn.execute(query).first() is not None
+
     def outbox_rows(self, status: str | None = None) -> list[dict]:
         query = select(outbox).order_by(outbox.c.id)
         if status is not None:

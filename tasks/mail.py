@@ -15,7 +15,14 @@ from sprint.mail import outbox
 from sprint.mail.compose import Draft, environment, to_mime
 from sprint.mail.mailer import YagmailMailer
 from sprint.mail.notices import delivery_report
-from sprint.reports import LaborSummary, rejection_drafts, reminder_drafts, summarise, summary_draft
+from sprint.reports import (
+    LaborSummary,
+    rejection_drafts,
+    reminder_drafts,
+    summarise,
+    summary_draft,
+    summary_key,
+)
 from tasks.context import settings, store
 from tasks.measure import Measured
 
@@ -39,7 +46,9 @@ def render_labor(duty_id: str, measured: Measured, now: dt.datetime
     summary = None
     if measured.closing:
         summary = summarise(plan, duty, measured.closing, measured.ledger, now)
-        drafts.append(summary_draft(env, plan, duty, summary))
+        # The chart and the workbook are built once, not on every run after.
+        if not store(s).recorded(summary_key(plan, duty.id, summary.period.id)):
+            drafts.append(summary_draft(env, plan, duty, summary))
     return drafts, summary
 
 
@@ -54,7 +63,8 @@ def render_ledgers(duty_ids: list[str], measured: list[Measured], now: dt.dateti
     for duty_id, m in zip(duty_ids, measured, strict=True):
         duty = plan.duty(duty_id)
         drafts += reminder_drafts(env, plan, duty, m.active, now)
-        if m.closing and m.ledger is not None:
+        if (m.closing and m.ledger is not None
+                and not store(s).recorded(summary_key(plan, duty_id, m.closing[0].period.id))):
             draft, context = ledger_summary_draft(env, plan, duty, m.closing, m.ledger, now)
             drafts.append(draft)
             sections.append(target_section(context))
@@ -91,7 +101,8 @@ def render_dispatch(rect: Measured, others: dict[str, Measured], now: dt.datetim
     duty = plan.duty("rectification-ledger")
     drafts = owed_replies([duty.id], [rect])
     drafts += reminder_drafts(env, plan, duty, rect.active, now)
-    if not rect.closing:
+    if not rect.closing or store(s).recorded(
+            dispatch.dispatch_key(plan, rect.closing[0].period.id)):
         return drafts, []
     ledger = rect.ledger if rect.ledger is not None else pd.DataFrame()
     context = dispatch.dispatch_context(plan, rect.everything, rect.closing, ledger,

@@ -4,6 +4,8 @@ import datetime as dt
 import importlib
 import re
 
+import pytest
+
 from sprint.deployments import load_deployments
 
 BUILT = {"labor_ledger", "target_ledgers", "deadlines", "weekly_dispatch", "household_visits"}  # the flows of the plan that exist so far
@@ -23,9 +25,13 @@ def test_every_built_flow_of_the_plan_has_a_deployment_whose_entrypoint_exists(p
         assert schedule["timezone"] == "Asia/Shanghai"
 
 
-def test_the_biweekly_schedule_starts_at_the_first_due_date_and_repeats_with_the_cadence(plan):
-    duty = plan.duty("labor-ledger")
-    [main] = [d for d in load_deployments() if d.name == "labor-ledger"]
+@pytest.mark.parametrize("name, duty_id", [("labor-ledger", "labor-ledger"),
+                                           ("weekly-dispatch", "rectification-ledger")])
+def test_a_weekly_rhythm_starts_at_the_first_due_date_and_repeats_with_the_cadence(
+        plan, name, duty_id):
+    duty = plan.duty(duty_id)
+    [main] = [d for d in load_deployments() if d.name == name]
+    assert main.flow == duty.flow
     [schedule] = main.schedules
     assert schedule["timezone"] == "Asia/Shanghai"
     start = re.search(r"DTSTART:(\d{8})T(\d{4})", schedule["rrule"])
@@ -35,6 +41,16 @@ def test_the_biweekly_schedule_starts_at_the_first_due_date_and_repeats_with_the
     assert interval * 7 == duty.cadence.every_days
     weekday = re.search(r"BYDAY=(\w\w)", schedule["rrule"]).group(1)
     assert weekday == ["MO", "TU", "WE", "TH", "FR", "SA", "SU"][duty.cadence.first_due.weekday()]
+
+
+def test_every_flow_with_reminders_runs_daily_at_or_after_the_reminder_time(plan):
+    for flow in BUILT:
+        times = {d.reminders.time for d in plan.duties if d.flow == flow and d.reminders.offsets}
+        daily = [d for d in load_deployments() if d.flow == flow and "cron" in d.schedules[0]]
+        assert daily, f"{flow} has no daily run for its reminders"
+        minute, hour, *rest = daily[0].schedules[0]["cron"].split()
+        assert rest == ["*", "*", "*"]
+        assert all(dt.time(int(hour), int(minute)) >= t for t in times)
 
 
 def test_the_daily_run_fires_at_the_reminder_time(plan):

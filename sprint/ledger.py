@@ -82,13 +82,14 @@ def recognise(sheets: list[Sheet], plan: Plan) -> tuple[str, Template, Header] |
     column missing is still recognised and told which column is missing. A header may span two
     rows when group cells are merged above the column names. Visible sheets come first.
     """
-    best: tuple[tuple[int, int, int], str, Template, Header] | None = None
+    best: tuple[tuple, str, Template, Header] | None = None
     for sheet in sheets:
         for header in _candidates(sheet):
             names = set(header.names)
             for key, template in plan.templates.items():
                 hits = sum(name in names for name in template.required_names)
-                score = (not sheet.hidden, hits, -header.depth)
+                # More columns matched wins; on a tie, the template the header fills more fully.
+                score = (not sheet.hidden, hits, hits / len(template.required_names), -header.depth)
                 if hits * 2 >= len(template.required_names) and (best is None or score > best[0]):
                     best = (score, key, template, header)
     return best[1:] if best else None

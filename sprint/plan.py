@@ -138,6 +138,18 @@ class Progress(_Strict):
     done: dict[str, tuple[str, ...]]
 
 
+class Procedure(_Strict):
+    """The exit procedure's rules (clause 15): each is plan data."""
+
+    people: int
+    income_line: float
+    publicity_days: int
+    stalled_days: int
+    start_by: dt.date
+    guarantees: tuple[str, ...]
+    stages: tuple[str, ...]
+
+
 class Duty(_Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
     kind: Literal["recurring", "deadline", "target", "event", "procedure"]
@@ -156,6 +168,7 @@ class Duty(_Strict):
     progress: Progress | None = None
     targets: tuple[Target, ...] = ()
     monitored_people: dict[str, int] = {}
+    procedure: Procedure | None = None
 
     @property
     def clauses(self) -> tuple[str, ...]:

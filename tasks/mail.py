@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 from prefect import get_run_logger, task
 
-from sprint import deadlines, dispatch, visits
+from sprint import deadlines, dispatch, exit, exit_report, visits
 from sprint.compiled import latest_ledger
 from sprint.ledger_summary import ledger_summary_draft
 from sprint.mail import outbox
@@ -144,6 +144,36 @@ def render_visits(roster: Measured, visits_m: Measured, now: dt.datetime
              "|---|---:|---:|---:|"]
     lines += [f"| {c['name']} | {c['visited']}/{c['households']} | {len(c['unvisited'])} | "
               f"{len(c['need'])} |" for c in context["counties"]]
+    return drafts, ["\n".join(lines)]
+
+
+EXIT_LEDGERS = {"exit-households": "exit-households", "exit-problems": "exit-problems",
+                "exit-process": "exit-stages"}
+
+
+@task(name="render")
+def render_exit(measured: dict[str, Measured], now: dt.datetime) -> tuple[list[Draft], list[str]]:
+    """Replies and reminders for the three exit ledgers; each week, once the stage ledger's period
+    has closed, a list to every county, a summary and, after the start-by date, the 通报."""
+    s = settings()
+    plan, env = s.plan, environment()
+    drafts = owed_replies(list(measured), list(measured.values()))
+    for duty_id, m in measured.items():
+        drafts += reminder_drafts(env, plan, plan.duty(duty_id), m.active, now)
+    stages = measured["exit-process"]
+    duty = plan.duty("exit-process")
+    if not stages.closing or store(s).recorded(summary_key(plan, duty.id, stages.closing[0].period.id)):
+        return drafts, []
+    receipts = store(s).receipts()
+    ledgers = {d: latest_ledger(plan, t, [r for r in receipts if r.duty == d], now)
+               for d, t in EXIT_LEDGERS.items()}
+    counties = [exit_report.county_context(plan, duty, u.code, exit.households(
+        duty.procedure, u.code, ledgers["exit-households"], ledgers["exit-problems"],
+        ledgers["exit-process"]), now.date()) for u in plan.owners(duty)]
+    drafts += exit_report.drafts(env, plan, duty, stages.closing[0].period, counties, now)
+    lines = ["## 脱贫退出程序", "", "| 县 | 户数 | 已销号 | 未启动 | 停滞 |", "|---|---:|---:|---:|---:|"]
+    lines += [f"| {c['name']} | {c['total']} | {c['done']} | {len(c['not_started'])} | "
+              f"{len(c['stalled'])} |" for c in counties]
     return drafts, ["\n".join(lines)]
 
 

@@ -6,9 +6,11 @@ import re
 
 import pytest
 
+from sprint.calendar import periods
 from sprint.deployments import load_deployments
 
-BUILT = {"labor_ledger", "target_ledgers", "deadlines", "weekly_dispatch", "household_visits"}  # the flows of the plan that exist so far
+BUILT = {"labor_ledger", "target_ledgers", "deadlines", "weekly_dispatch", "household_visits",
+         "exit_process"}  # the flows of the plan that exist so far
 
 
 def test_every_built_flow_of_the_plan_has_a_deployment_whose_entrypoint_exists(plan):
@@ -48,9 +50,12 @@ def test_every_flow_with_reminders_runs_daily_at_or_after_the_reminder_time(plan
         times = {d.reminders.time for d in plan.duties if d.flow == flow and d.reminders.offsets}
         daily = [d for d in load_deployments() if d.flow == flow and "cron" in d.schedules[0]]
         assert daily, f"{flow} has no daily run for its reminders"
-        minute, hour, *rest = daily[0].schedules[0]["cron"].split()
-        assert rest == ["*", "*", "*"]
+        minute, hour, day, months, weekday = daily[0].schedules[0]["cron"].split()
+        assert (day, weekday) == ("*", "*")
         assert all(dt.time(int(hour), int(minute)) >= t for t in times)
+        due_months = {p.due.month for d in plan.duties if d.flow == flow for p in periods(d)
+                      if p.due.year == plan.year}
+        assert months == "*" or due_months <= {int(m) for m in months.split(",")}
 
 
 def test_the_daily_run_fires_at_the_reminder_time(plan):

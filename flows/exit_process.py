@@ -1,0 +1,36 @@
+"""Clause 15: the November exit procedure of the households not yet out of poverty."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from prefect import flow
+
+from flows.common import finish, moment, namer
+from tasks.artifacts import publish
+from tasks.context import settings
+from tasks.intake import collect, validate
+from tasks.mail import EXIT_LEDGERS, render_exit, send_mail
+from tasks.measure import measure
+
+NAME = "exit-process"
+
+
+@flow(name=NAME, flow_run_name=namer(NAME, NAME), log_prints=True)
+def exit_process(as_of: dt.datetime | None = None, dry_run: bool = False):
+    """Take in the situation, problem and stage ledgers, replay each household's procedure
+    against the rules, and each week tell every county what is stalled, refused or not started,
+    send 市扶贫办 the summary, and after the start-by date name the counties behind.
+
+    as_of: act as at this time (Beijing); empty means now. dry_run: render mail, send none.
+    """
+    now = moment(as_of)
+    kept = collect(now)
+    validate(kept)
+    measured = {d: measure(d, now) for d in EXIT_LEDGERS}
+    drafts, sections = render_exit(measured, now)
+    delivery = send_mail(NAME, drafts, now, dry_run)
+    duty = settings().plan.duty(NAME)
+    print(publish(NAME, duty.title, duty.clause_text, list(measured.values()), delivery,
+                  len(kept), now, dry_run, sections))
+    return finish(delivery, len(kept))

@@ -1,0 +1,76 @@
+"""The exit procedure end to end: stages from the county's ledgers, lists, summary, 通报."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import pandas as pd
+import pytest
+
+from flows.exit_process import exit_process
+from sprint.demo import make_id
+from tests.factories import beijing, drop
+
+pytestmark = pytest.mark.integration
+OK = {"吃穿不愁": "是", "义务教育保障": "是", "基本医疗保障": "是", "住房安全保障": "是", "饮水安全": "是"}
+STAGES = ["村两委民主评议", "村两委和驻村工作队核实", "贫困户认可", "村内公示", "公告退出", "销号"]
+
+
+def household(rng, unit, name, income):
+    return {"乡镇": "平台镇", "村": "王家村", "户主姓名": name,
+            "户主身份证号": make_id(rng, unit, dt.date(2020, 11, 1), 30, 70), "家庭人口": 3,
+            "年人均纯收入(元)": income, **OK}
+
+
+def stages(h, days, objection_on=None):
+    return [{"乡镇": h["乡镇"], "村": h["村"], "户主姓名": h["户主姓名"], "户主身份证号": h["户主身份证号"],
+             "环节": STAGES[i], "日期": f"2020-11-{d:02d}", "是否有异议": "是" if d == objection_on else "否",
+             "说明": ""} for i, d in enumerate(days)]
+
+
+@pytest.fixture
+def inbox(home):
+    rng = random.Random(15)
+    root = home / "inbox"
+    h = [household(rng, "220802", n, inc) for n, inc in
+         [("张大山", 5200), ("李二河", 4800), ("王三林", 3500), ("赵四海", 6100)]]
+    drop(root, "220802", "入户情况.xlsx", pd.DataFrame(h), "2020-11-20 10:00")
+    problems = pd.DataFrame([{"户主身份证号": h[3]["户主身份证号"], "问题编号": "TB-P1",
+                              "存在问题": "医保未缴", "是否整改": "是", "整改日期": "2020-11-10"}])
+    drop(root, "220802", "存在问题.xlsx", problems, "2020-11-20 10:00")
+    steps = stages(h[0], [2, 4, 5, 6, 13, 16]) + stages(h[1], [2, 4, 5, 6, 10]) + stages(h[2], [3])
+    drop(root, "220802", "退出进度.xlsx", pd.DataFrame(steps), "2020-11-26 10:00")
+    z = household(rng, "220821", "钱五岳", 7000)
+    drop(root, "220821", "入户情况.xlsx", pd.DataFrame([z]), "2020-11-20 10:00")
+    drop(root, "220821", "退出进度.xlsx", pd.DataFrame(stages(z, [2, 3, 4, 5, 12, 14])),
+         "2020-11-26 10:00")
+    return root, h
+
+
+def test_each_county_learns_what_is_stalled_refused_or_not_started(prefect_server, home, inbox,
+                                                                  sink):
+    _, h = inbox
+    state = exit_process(as_of=beijing("2020-11-27 18:00"), return_state=True)
+    assert state.is_completed(), state.message
+    [county] = [m for r, m in sink.handler.received if r == ["taobei@example.org"]
+                and "脱贫退出进度" in m["Subject"]]
+    assert county["Subject"] == "【百日冲刺】洮北区脱贫退出进度：已销号1/4户，1户停滞，2户未启动"
+    text = county.get_body(("plain",)).get_content()
+    assert "未启动 2，村两委民主评议 1，村两委和驻村工作队核实 0" in text
+    assert "王三林" in text and "年人均纯收入3500元，未超过4000元" in text
+    assert "李二河" in text and "11-10公示仅4天，不足7天，退回“村两委和驻村工作队核实”" in text
+    assert "停在“村两委民主评议”，自 11月10日" in text
+    assert h[0]["户主身份证号"] not in text  # masked even here
+
+    [summary] = [m for r, m in sink.handler.received if "fupinban@example.org" in r
+                 and "脱贫退出程序周报" in m["Subject"]]
+    assert summary["Subject"] == "【百日冲刺】脱贫退出程序周报（截至11月27日）：已销号2/5户，未启动2户"
+    assert "- 大安市：未报送台账" in summary.get_body(("plain",)).get_content()
+    assert not [m for r, m in sink.handler.received if "lingdao@example.org" in r]
+
+    exit_process(as_of=beijing("2020-12-04 18:00"))
+    [notice] = [m for r, m in sink.handler.received if "lingdao@example.org" in r]
+    body = notice.get_body(("plain",)).get_content()
+    assert "- 洮北区：2 户未启动（共 4 户，已销号 1 户）" in body
+    assert "- 大安市：未报送脱贫退出台账" in body and "镇赉县" not in body

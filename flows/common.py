@@ -12,6 +12,11 @@ from sprint.mail.outbox import Delivery
 from tasks.context import settings
 
 
+def direct(task, *args):
+    """How a flow calls its tasks; a replay passes another caller that runs them in-process."""
+    return task(*args)
+
+
 def moment(as_of: dt.datetime | None) -> dt.datetime:
     """The run's clock: now, or the given time (Beijing time when it carries no zone)."""
     if as_of is None:

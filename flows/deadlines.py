@@ -7,7 +7,7 @@ import datetime as dt
 
 from prefect import flow
 
-from flows.common import finish, moment, namer
+from flows.common import direct, finish, moment, namer
 from tasks.artifacts import publish
 from tasks.context import settings
 from tasks.intake import collect, validate
@@ -23,13 +23,17 @@ def deadlines(as_of: dt.datetime | None = None, dry_run: bool = False):
 
     as_of: act as at this time (Beijing); empty means now. dry_run: render mail, send none.
     """
-    now = moment(as_of)
-    plan = settings().plan
-    duties = [d.id for d in plan.duties if d.flow == "deadlines"]
-    kept = collect(now)
-    validate(kept)
-    drafts, sections = render_deadlines(duties, now)
-    delivery = send_mail(duties[0], drafts, now, dry_run)
-    print(publish(NAME, "时限与节点（10月底清零、两个总结、上冻前入住等）", "1—7、12—14、19—21",
-                  [], delivery, len(kept), now, dry_run, sections))
-    return finish(delivery, len(kept))
+    delivery, new, text = steps(moment(as_of), dry_run)
+    print(text)
+    return finish(delivery, new)
+
+
+def steps(now: dt.datetime, dry_run: bool, call=direct):
+    duties = [d.id for d in settings().plan.duties if d.flow == "deadlines"]
+    kept = call(collect, now)
+    call(validate, kept)
+    drafts, sections = call(render_deadlines, duties, now)
+    delivery = call(send_mail, duties[0], drafts, now, dry_run)
+    text = call(publish, NAME, "时限与节点（10月底清零、两个总结、上冻前入住等）", "1—7、12—14、19—21",
+                [], delivery, len(kept), now, dry_run, sections)
+    return delivery, len(kept), text

@@ -6,7 +6,7 @@ import datetime as dt
 
 from prefect import flow
 
-from flows.common import finish, moment, namer
+from flows.common import direct, finish, moment, namer
 from tasks.artifacts import publish
 from tasks.context import settings
 from tasks.intake import collect, validate
@@ -24,13 +24,18 @@ def exit_process(as_of: dt.datetime | None = None, dry_run: bool = False):
 
     as_of: act as at this time (Beijing); empty means now. dry_run: render mail, send none.
     """
-    now = moment(as_of)
-    kept = collect(now)
-    validate(kept)
-    measured = {d: measure(d, now) for d in EXIT_LEDGERS}
-    drafts, sections = render_exit(measured, now)
-    delivery = send_mail(NAME, drafts, now, dry_run)
+    delivery, new, text = steps(moment(as_of), dry_run)
+    print(text)
+    return finish(delivery, new)
+
+
+def steps(now: dt.datetime, dry_run: bool, call=direct):
+    kept = call(collect, now)
+    call(validate, kept)
+    measured = {d: call(measure, d, now) for d in EXIT_LEDGERS}
+    drafts, sections = call(render_exit, measured, now)
+    delivery = call(send_mail, NAME, drafts, now, dry_run)
     duty = settings().plan.duty(NAME)
-    print(publish(NAME, duty.title, duty.clause_text, list(measured.values()), delivery,
-                  len(kept), now, dry_run, sections))
-    return finish(delivery, len(kept))
+    text = call(publish, NAME, duty.title, duty.clause_text, list(measured.values()), delivery,
+                len(kept), now, dry_run, sections)
+    return delivery, len(kept), text

@@ -7,7 +7,7 @@ import datetime as dt
 
 from prefect import flow
 
-from flows.common import finish, moment, namer
+from flows.common import direct, finish, moment, namer
 from tasks.artifacts import publish
 from tasks.context import settings
 from tasks.intake import collect, validate
@@ -24,14 +24,19 @@ def household_visits(as_of: dt.datetime | None = None, dry_run: bool = False):
 
     as_of: act as at this time (Beijing); empty means now. dry_run: render mail, send none.
     """
-    now = moment(as_of)
-    kept = collect(now)
-    validate(kept)
-    roster = measure("monitored-roster", now)
-    visits = measure("household-visits", now)
-    drafts, sections = render_visits(roster, visits, now)
-    delivery = send_mail(NAME, drafts, now, dry_run)
+    delivery, new, text = steps(moment(as_of), dry_run)
+    print(text)
+    return finish(delivery, new)
+
+
+def steps(now: dt.datetime, dry_run: bool, call=direct):
+    kept = call(collect, now)
+    call(validate, kept)
+    roster = call(measure, "monitored-roster", now)
+    visits = call(measure, "household-visits", now)
+    drafts, sections = call(render_visits, roster, visits, now)
+    delivery = call(send_mail, NAME, drafts, now, dry_run)
     duty = settings().plan.duty(NAME)
-    print(publish(NAME, duty.title, "13、16", [roster, visits], delivery, len(kept), now,
-                  dry_run, sections))
-    return finish(delivery, len(kept))
+    text = call(publish, NAME, duty.title, "13、16", [roster, visits], delivery, len(kept), now,
+                dry_run, sections)
+    return delivery, len(kept), text

@@ -6,7 +6,7 @@ import datetime as dt
 
 from prefect import flow
 
-from flows.common import finish, moment, namer
+from flows.common import direct, finish, moment, namer
 from tasks.artifacts import labor_section, publish
 from tasks.context import settings
 from tasks.intake import collect, validate
@@ -23,13 +23,18 @@ def labor_ledger(as_of: dt.datetime | None = None, dry_run: bool = False):
 
     as_of: act as at this time (Beijing); empty means now. dry_run: render mail, send none.
     """
-    now = moment(as_of)
-    kept = collect(now)
-    validate(kept)
-    measured = measure(DUTY, now)
-    drafts, summary = render_labor(DUTY, measured, now)
-    delivery = send_mail(DUTY, drafts, now, dry_run)
+    delivery, new, text = steps(moment(as_of), dry_run)
+    print(text)
+    return finish(delivery, new)
+
+
+def steps(now: dt.datetime, dry_run: bool, call=direct):
+    kept = call(collect, now)
+    call(validate, kept)
+    measured = call(measure, DUTY, now)
+    drafts, summary = call(render_labor, DUTY, measured, now)
+    delivery = call(send_mail, DUTY, drafts, now, dry_run)
     duty = settings().plan.duty(DUTY)
-    print(publish(DUTY, duty.title, duty.clause_text, [measured], delivery, len(kept), now,
-                  dry_run, labor_section(summary)))
-    return finish(delivery, len(kept))
+    text = call(publish, DUTY, duty.title, duty.clause_text, [measured], delivery, len(kept), now,
+                dry_run, labor_section(summary))
+    return delivery, len(kept), text

@@ -7,7 +7,7 @@ import datetime as dt
 
 from prefect import flow
 
-from flows.common import finish, moment, namer
+from flows.common import direct, finish, moment, namer
 from tasks.artifacts import publish
 from tasks.context import settings
 from tasks.intake import collect, validate
@@ -24,14 +24,18 @@ def target_ledgers(as_of: dt.datetime | None = None, dry_run: bool = False):
 
     as_of: act as at this time (Beijing); empty means now. dry_run: render mail, send none.
     """
-    now = moment(as_of)
-    plan = settings().plan
-    duties = [d.id for d in plan.duties if d.flow == "target_ledgers"]
-    kept = collect(now)
-    validate(kept)
-    measured = [measure(d, now) for d in duties]
-    drafts, sections = render_ledgers(duties, measured, now)
-    delivery = send_mail(duties[0], drafts, now, dry_run)
-    print(publish(NAME, "目标类台账（小额信贷、消费扶贫、832采购、光伏收益、受灾修复）",
-                  "3、5、7—11", measured, delivery, len(kept), now, dry_run, sections))
-    return finish(delivery, len(kept))
+    delivery, new, text = steps(moment(as_of), dry_run)
+    print(text)
+    return finish(delivery, new)
+
+
+def steps(now: dt.datetime, dry_run: bool, call=direct):
+    duties = [d.id for d in settings().plan.duties if d.flow == "target_ledgers"]
+    kept = call(collect, now)
+    call(validate, kept)
+    measured = [call(measure, d, now) for d in duties]
+    drafts, sections = call(render_ledgers, duties, measured, now)
+    delivery = call(send_mail, duties[0], drafts, now, dry_run)
+    text = call(publish, NAME, "目标类台账（小额信贷、消费扶贫、832采购、光伏收益、受灾修复）",
+                "3、5、7—11", measured, delivery, len(kept), now, dry_run, sections)
+    return delivery, len(kept), text

@@ -7,7 +7,7 @@ import datetime as dt
 
 from prefect import flow
 
-from flows.common import finish, moment, namer
+from flows.common import direct, finish, moment, namer
 from tasks.artifacts import publish
 from tasks.context import settings
 from tasks.intake import collect, validate
@@ -25,16 +25,21 @@ def weekly_dispatch(as_of: dt.datetime | None = None, dry_run: bool = False):
 
     as_of: act as at this time (Beijing); empty means now. dry_run: render mail, send none.
     """
-    now = moment(as_of)
+    delivery, new, text = steps(moment(as_of), dry_run)
+    print(text)
+    return finish(delivery, new)
+
+
+def steps(now: dt.datetime, dry_run: bool, call=direct):
     plan = settings().plan
-    kept = collect(now)
-    validate(kept)
-    rect = measure(DUTY, now)
-    others = {d.id: measure(d.id, now) for d in plan.duties
+    kept = call(collect, now)
+    call(validate, kept)
+    rect = call(measure, DUTY, now)
+    others = {d.id: call(measure, d.id, now) for d in plan.duties
               if d.kind == "recurring" and d.id != DUTY}
-    drafts, sections = render_dispatch(rect, others, now)
-    delivery = send_mail(DUTY, drafts, now, dry_run)
+    drafts, sections = call(render_dispatch, rect, others, now)
+    delivery = call(send_mail, DUTY, drafts, now, dry_run)
     duty = plan.duty(DUTY)
-    print(publish(NAME, duty.title, duty.clause_text, [rect, *others.values()], delivery,
-                  len(kept), now, dry_run, sections))
-    return finish(delivery, len(kept))
+    text = call(publish, NAME, duty.title, duty.clause_text, [rect, *others.values()], delivery,
+                len(kept), now, dry_run, sections)
+    return delivery, len(kept), text

@@ -126,20 +126,23 @@ def _period(duty: Duty, nominal: dt.date, start: dt.date, end: dt.date, due_time
                   due=at(due_day, due_time), reminders=reminders)
 
 
-def period_for_receipt(all_periods: list[Period], received: dt.datetime) -> Period:
+def period_for_receipt(all_periods: list[Period], received: dt.datetime,
+                       fulfilled: frozenset[str] | set[str] = frozenset()) -> Period:
     """The period a file received at `received` is a submission for.
 
-    It is the first period not yet due when the file arrived, unless that period's submission
-    window (its first reminder) has not opened yet: then the file is a late submission for the
-    period that fell due just before. Files before the first period count for the first, files
+    It is the first period not yet due when the file arrived; but a file that comes before that
+    period's submission window opens (its first reminder) is a late submission for the period
+    that fell due just before, unless the unit has already fulfilled that one (`fulfilled`
+    holds the ids of periods it has). Files before the first period count for the first, files
     after the last for the last.
     """
     if not all_periods:
         raise CalendarError("the duty has no periods")
     for i, period in enumerate(all_periods):
         if received <= period.due:
-            if received < period.opens and i > 0:
-                return all_periods[i - 1]
+            before = all_periods[i - 1] if i > 0 else None
+            if received < period.opens and before is not None and before.id not in fulfilled:
+                return before
             return period
     return all_periods[-1]
 

@@ -183,6 +183,14 @@ def cmd_outbox(args) -> int:
     return 0
 
 
+def cmd_replay(args) -> int:
+    load_settings()  # a bad setting stops here, with its message
+    from flows.replay import main as replay_main
+
+    home = args.home or load_settings().home / "replay"
+    return replay_main(args.from_, args.to, args.seed, home.resolve(), args.json)
+
+
 def cmd_up(args) -> int:
     from sprint.up import main_job
 
@@ -220,6 +228,13 @@ def parser() -> argparse.ArgumentParser:
                    help="queue failed or doubtful messages again")
     o.add_argument("--json", action="store_true")
     o.set_defaults(func=cmd_outbox)
+    rp = sub.add_parser("replay", help="live the sprint in minutes on generated files")
+    rp.add_argument("--from", dest="from_", type=_date, default=dt.date(2020, 9, 22))
+    rp.add_argument("--to", type=_date, default=dt.date(2020, 12, 31))
+    rp.add_argument("--seed", type=int, default=2020)
+    rp.add_argument("--home", type=Path, help="state folder of the replay (default $SPRINT_HOME/replay)")
+    rp.add_argument("--json", action="store_true")
+    rp.set_defaults(func=cmd_replay)
     u = sub.add_parser("up", help="the main job: Prefect server, worker, deployments, mail sink")
     u.add_argument("--no-demo", action="store_true", help="do not seed the demo inbox")
     u.set_defaults(func=cmd_up)

@@ -30,13 +30,27 @@ def latest_ledger(plan: Plan, template_key: str, receipts: list[Receipt],
     return _stack(plan, template_key, list(latest.values()))
 
 
+_LEDGERS: dict[tuple[int, str], pd.DataFrame] = {}  # kept files never change: read each once
+
+
+def remember(plan: Plan, kept_path: str, ledger: pd.DataFrame) -> None:
+    """Keep a ledger just validated at intake, so that compiling does not read it again."""
+    _LEDGERS[(id(plan), kept_path)] = ledger
+
+
+def _ledger_of(plan: Plan, r: Receipt) -> pd.DataFrame:
+    key = (id(plan), r.kept_path)
+    if key not in _LEDGERS:
+        _LEDGERS[key] = validate_file(Path(r.kept_path), plan, r.unit, r.received_at.date()).ledger
+    return _LEDGERS[key]
+
+
 def _stack(plan: Plan, template_key: str, receipts: list[Receipt]) -> pd.DataFrame:
     template = plan.templates[template_key]
     names = [c.name for c in template.columns]
     parts = []
     for r in receipts:
-        verdict = validate_file(Path(r.kept_path), plan, r.unit, r.received_at.date())
-        frame = verdict.ledger.reindex(columns=names)
+        frame = _ledger_of(plan, r).reindex(columns=names)
         frame.insert(0, "单位名称", plan.unit(r.unit).name)
         frame.insert(0, UNIT_COLUMN, r.unit)
         parts.append(frame)

@@ -79,7 +79,7 @@ def _latest_passed(offsets: list[tuple[int, dt.datetime]], now: dt.datetime) -> 
 
 
 def drafts(env: Environment, plan: Plan, duty: Duty, receipts: list[Receipt],
-           now: dt.datetime) -> tuple[list[Draft], list[Done]]:
+           now: dt.datetime, recorded: set[OutboxKey] = frozenset()) -> tuple[list[Draft], list[Done]]:
     """Reminders to owners not done before the date; a 通报 to the leading group after it."""
     [period] = periods(duty)
     common = {"plan": plan, "operator": plan.unit(plan.operator), "duty": duty,
@@ -90,9 +90,10 @@ def drafts(env: Environment, plan: Plan, duty: Duty, receipts: list[Receipt],
             return [], []
         out = []
         for unit in plan.owners(duty):
-            subject, text, html = render(env, "event", common | {"unit": unit})
-            out.append(Draft(OutboxKey(duty.id, period.id, unit.code, "event", f"{offset:+d}"),
-                             [unit.email], subject, text, html))
+            key = OutboxKey(duty.id, period.id, unit.code, "event", f"{offset:+d}")
+            if key not in recorded:
+                subject, text, html = render(env, "event", common | {"unit": unit})
+                out.append(Draft(key, [unit.email], subject, text, html))
         return out, []
     done = standing(plan, duty, receipts, now)
     behind = sorted((d for d in done if not d.done), key=lambda d: (d.share is not None, d.share or 0))
@@ -101,6 +102,8 @@ def drafts(env: Environment, plan: Plan, duty: Duty, receipts: list[Receipt],
     if offset is not None and now <= period.due:
         for d in behind:
             unit = plan.unit(d.unit)
+            if OutboxKey(duty.id, period.id, unit.code, "reminder", f"{offset:+d}") in recorded:
+                continue
             days = workdays_after(now.date(), period.due.date())
             context = common | {"unit": unit, "progress": d.progress, "days": days}
             subject, text, html = render(env, "deadline-reminder", context)

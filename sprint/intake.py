@@ -40,6 +40,20 @@ class Judgement:
         return self.duty is not None and self.verdict.accepted
 
 
+_DIGESTS: dict[str, tuple[int, int, str]] = {}  # path -> (size, mtime_ns, sha256), per process
+
+
+def _digest(path: Path) -> str:
+    """The file's SHA-256, not recomputed while its size and modification time stay the same."""
+    st = path.stat()
+    known = _DIGESTS.get(str(path))
+    if known and known[:2] == (st.st_size, st.st_mtime_ns):
+        return known[2]
+    digest = sha256_of(path)
+    _DIGESTS[str(path)] = (st.st_size, st.st_mtime_ns, digest)
+    return digest
+
+
 def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as f:
@@ -64,6 +78,7 @@ def scan(inbox: Path, plan: Plan, store: Store, now: dt.datetime) -> tuple[list[
     if not inbox.is_dir():
         return [], [f"the inbox {inbox} does not exist yet"]
     known = {u.code for u in plan.units}
+    taken = store.known_digests()
     for folder in sorted(inbox.iterdir()):
         if folder.is_symlink() or not folder.is_dir():
             continue
@@ -76,8 +91,8 @@ def scan(inbox: Path, plan: Plan, store: Store, now: dt.datetime) -> tuple[list[
             received = dt.datetime.fromtimestamp(path.stat().st_mtime, tz=BEIJING)
             if received > now:
                 continue
-            digest = sha256_of(path)
-            if not store.knows(folder.name, digest):
+            digest = _digest(path)
+            if (folder.name, digest) not in taken:
                 arrivals.append(Arrival(folder.name, path, digest, received))
     arrivals.sort(key=lambda a: a.received_at)
     return arrivals, warnings
@@ -99,8 +114,13 @@ def keep(arrival: Arrival, kept_root: Path) -> Path:
     return target
 
 
-def judge(arrival: Arrival, kept: Path, plan: Plan) -> Judgement:
-    """Validate the kept copy and decide which duty and period it answers."""
+def judge(arrival: Arrival, kept: Path, plan: Plan,
+          fulfilled: dict[tuple[str, str], set[str]] | None = None) -> Judgement:
+    """Validate the kept copy and decide which duty and period it answers.
+
+    `fulfilled` maps (unit, duty) to the periods the unit has already sent an accepted file for,
+    so that an early file for the coming period is not taken for a late one for the last.
+    """
     verdict = validate_file(kept, plan, arrival.unit, arrival.received_at.date())
     if verdict.template_key is None:
         return Judgement(arrival, kept, verdict, None, None)
@@ -129,7 +149,8 @@ def judge(arrival: Arrival, kept: Path, plan: Plan) -> Judgement:
                                                "不是本台账的任何一个报送期"))
             return Judgement(arrival, kept, verdict, duty, None)
     else:
-        period = period_for_receipt(all_periods, arrival.received_at)
+        done = (fulfilled or {}).get((arrival.unit, duty.id), set())
+        period = period_for_receipt(all_periods, arrival.received_at, done)
     _check_within(verdict, period)
     return Judgement(arrival, kept, verdict, duty, period.id)
 
@@ -145,6 +166,14 @@ def _check_within(verdict: Verdict, period: Period) -> None:
             Problem(int(row), column.name, f"{value:%Y-%m-%d}",
                     f"不在报送期（{period.label()}）内")
             for row, value in dates[outside].items())
+
+
+def fulfilled(store: Store) -> dict[tuple[str, str], set[str]]:
+    out: dict[tuple[str, str], set[str]] = {}
+    for r in store.receipts():
+        if r.accepted and r.duty and r.period:
+            out.setdefault((r.unit, r.duty), set()).add(r.period)
+    return out
 
 
 def record(store: Store, j: Judgement) -> bool:

@@ -18,6 +18,8 @@ from aiosmtpd.controller import Controller
 
 class KeepingHandler:
     def __init__(self, maildir: Path | None = None):
+        if maildir:
+            maildir.parent.mkdir(parents=True, exist_ok=True)
         self.maildir = mailbox.Maildir(maildir, create=True) if maildir else None
         self.received: list[tuple[list[str], EmailMessage]] = []
         self.fail_with: str | None = None  # e.g. "451 4.3.0 try again later"

@@ -37,7 +37,7 @@ def _common(plan: Plan) -> dict:
 
 
 def reminder_drafts(env: Environment, plan: Plan, duty: Duty, rows: list[Standing],
-                    now: dt.datetime) -> list[Draft]:
+                    now: dt.datetime, recorded: set[OutboxKey] = frozenset()) -> list[Draft]:
     """A unit that owes a period gets the reminder of the latest offset already passed, once.
 
     Earlier offsets a missed run skipped are not sent late: one reminder says it all.
@@ -51,6 +51,9 @@ def reminder_drafts(env: Environment, plan: Plan, duty: Duty, rows: list[Standin
         if not passed:
             continue
         offset = passed[-1].offset
+        key = OutboxKey(duty.id, s.period.id, s.unit, "reminder", f"{offset:+d}")
+        if key in recorded:
+            continue
         unit = plan.unit(s.unit)
         context = _common(plan) | {
             "unit": unit, "duty": duty, "template": template, "period": s.period,
@@ -61,7 +64,6 @@ def reminder_drafts(env: Environment, plan: Plan, duty: Duty, rows: list[Standin
             "columns": "、".join(c.name for c in template.columns),
         }
         subject, text, html = render(env, "reminder", context)
-        key = OutboxKey(duty.id, s.period.id, s.unit, "reminder", f"{offset:+d}")
         drafts.append(Draft(key, [unit.email], subject, text, html))
     return drafts
 

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from functools import cached_property
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from sprint.plan import Plan, load_plan
+from sprint.plan import BUNDLED_PLAN, Plan, load_plan
+
+
+@lru_cache(maxsize=8)
+def _plan_at(path: Path, mtime_ns: int) -> Plan:
+    """The plan, read again only when its file changes (a replay asks for it thousands of times)."""
+    return load_plan(path)
 
 
 class SettingsError(ValueError):
@@ -53,9 +59,10 @@ class Settings(BaseSettings):
             return self.database_url.get_secret_value()
         return f"sqlite:///{(self.home / 'sprint.db').resolve()}"
 
-    @cached_property
+    @property
     def plan(self) -> Plan:
-        return load_plan(self.plan_file)
+        path = (self.plan_file or BUNDLED_PLAN).resolve()
+        return _plan_at(path, path.stat().st_mtime_ns if path.exists() else 0)
 
     def sender(self) -> str:
         return self.mail_from or self.plan.unit(self.plan.operator).email

@@ -134,12 +134,11 @@ class Store:
             raise StoreError(f"the store {shown} cannot be opened: "
                              f"{_without(str(e), parsed.password)}") from None
 
-    def knows(self, unit: str, sha256: str) -> bool:
-        query = select(submissions.c.id).where(
-            submissions.c.unit == unit, submissions.c.sha256 == sha256
-        )
+    def known_digests(self) -> set[tuple[str, str]]:
+        """Every (unit, SHA-256) taken in so far, for a scan to skip in one query."""
         with self.engine.connect() as conn:
-            return conn.execute(query).first() is not None
+            return {(r.unit, r.sha256) for r in conn.execute(
+                select(submissions.c.unit, submissions.c.sha256))}
 
     def record(self, **fields) -> bool:
         """Record a file taken in; False when the same content of the same unit is already known."""
@@ -168,7 +167,9 @@ class Store:
 
     def unanswered_rejections(self) -> list[Receipt]:
         """Refused files whose reply is not yet in the outbox (a crash may have come between)."""
-        replied = {(r["unit"], r["ref"]) for r in self.outbox_rows() if r["kind"] == "rejection"}
+        query = select(outbox.c.unit, outbox.c.ref).where(outbox.c.kind == "rejection")
+        with self.engine.connect() as conn:
+            replied = {(r.unit, r.ref) for r in conn.execute(query)}
         return [r for r in self.receipts() if not r.accepted
                 and (r.unit, r.sha256[:16]) not in replied]
 
@@ -186,6 +187,12 @@ class Store:
         except IntegrityError:
             return False
 
+    def keys(self) -> set[OutboxKey]:
+        """Every message key in the outbox, so that what is recorded is not rendered again."""
+        query = select(outbox.c.duty, outbox.c.period, outbox.c.unit, outbox.c.kind, outbox.c.ref)
+        with self.engine.connect() as conn:
+            return {OutboxKey(*r) for r in conn.execute(query)}
+
     def recorded(self, key: OutboxKey) -> bool:
         """Whether a message with this key is in the outbox (so it need not be rendered again)."""
         query = select(outbox.c.id).where(
@@ -194,8 +201,9 @@ class Store:
         with self.engine.connect() as conn:
             return conn.execute(query).first() is not None
 
-    def outbox_rows(self, status: str | None = None) -> list[dict]:
-        query = select(outbox).order_by(outbox.c.id)
+    def outbox_rows(self, status: str | None = None, with_message: bool = True) -> list[dict]:
+        columns = [c for c in outbox.c if with_message or c.name != "message"]
+        query = select(*columns).order_by(outbox.c.id)
         if status is not None:
             query = query.where(outbox.c.status == status)
         with self.engine.connect() as conn:

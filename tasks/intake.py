@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from prefect import get_run_logger, task
+from prefect import task
 
-from sprint import intake
+from sprint import compiled, intake
 from sprint.store import StoreError
-from tasks.context import settings, store
+from tasks.context import log, settings, store
 
 
 def _io_hiccup(task, task_run, state) -> bool:
@@ -27,12 +27,12 @@ def _io_hiccup(task, task_run, state) -> bool:
 def collect(now: dt.datetime) -> list[tuple[intake.Arrival, str]]:
     """New files of every unit, each kept in the state folder with its SHA-256."""
     s = settings()
-    log = get_run_logger()
+    logger = log()
     arrivals, warnings = intake.scan(s.inbox_root, s.plan, store(s), now)
     for w in warnings:
-        log.warning(w)
+        logger.warning(w)
     kept = [(a, str(intake.keep(a, s.kept_root))) for a in arrivals]
-    log.info("inbox %s: %d new file(s)", s.inbox_root, len(kept))
+    logger.info("inbox %s: %d new file(s)", s.inbox_root, len(kept))
     return kept
 
 
@@ -40,14 +40,18 @@ def collect(now: dt.datetime) -> list[tuple[intake.Arrival, str]]:
 def validate(kept: list[tuple[intake.Arrival, str]]) -> list[intake.Judgement]:
     """Check each new file against its template and record the verdict."""
     s = settings()
-    log = get_run_logger()
+    logger = log()
     judged = []
+    done = intake.fulfilled(store(s)) if kept else {}
     for i, (arrival, path) in enumerate(kept, start=1):
-        j = intake.judge(arrival, Path(path), s.plan)
+        j = intake.judge(arrival, Path(path), s.plan, done)
         if intake.record(store(s), j):
             judged.append(j)
+            if j.accepted:
+                done.setdefault((arrival.unit, j.duty.id), set()).add(j.period)
+                compiled.remember(s.plan, str(j.kept_path), j.verdict.ledger)
         verdict = "accepted" if j.accepted else f"rejected ({len(j.verdict.problems)} problem(s))"
         first = j.verdict.problems[0].reason if j.verdict.problems else ""
-        log.info("[%d/%d] %s/%s: %s %s", i, len(kept), arrival.unit, arrival.path.name,
+        logger.info("[%d/%d] %s/%s: %s %s", i, len(kept), arrival.unit, arrival.path.name,
                  verdict, first)
     return judged

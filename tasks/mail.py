@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import pandas as pd
-from prefect import get_run_logger, task
+from prefect import task
 
 from sprint import deadlines, dispatch, exit, exit_report, visits
 from sprint.compiled import latest_ledger
@@ -23,7 +23,7 @@ from sprint.reports import (
     summary_draft,
     summary_key,
 )
-from tasks.context import settings, store
+from tasks.context import log, settings, store
 from tasks.measure import Measured
 
 
@@ -42,7 +42,7 @@ def render_labor(duty_id: str, measured: Measured, now: dt.datetime
     plan, env = s.plan, environment()
     duty = plan.duty(duty_id)
     drafts = owed_replies([duty_id], [measured])
-    drafts += reminder_drafts(env, plan, duty, measured.active, now)
+    drafts += reminder_drafts(env, plan, duty, measured.active, now, store(s).keys())
     summary = None
     if measured.closing:
         summary = summarise(plan, duty, measured.closing, measured.ledger, now)
@@ -60,9 +60,10 @@ def render_ledgers(duty_ids: list[str], measured: list[Measured], now: dt.dateti
     plan, env = s.plan, environment()
     drafts = owed_replies(duty_ids, measured)
     sections = []
+    known = store(s).keys()
     for duty_id, m in zip(duty_ids, measured, strict=True):
         duty = plan.duty(duty_id)
-        drafts += reminder_drafts(env, plan, duty, m.active, now)
+        drafts += reminder_drafts(env, plan, duty, m.active, now, known)
         if (m.closing and m.ledger is not None
                 and not store(s).recorded(summary_key(plan, duty_id, m.closing[0].period.id))):
             draft, context = ledger_summary_draft(env, plan, duty, m.closing, m.ledger, now)
@@ -79,9 +80,10 @@ def render_deadlines(duty_ids: list[str], now: dt.datetime) -> tuple[list[Draft]
     receipts = store(s).receipts()
     drafts = owed_replies(duty_ids, [])
     sections = []
+    known = store(s).keys()
     for duty_id in duty_ids:
         duty = plan.duty(duty_id)
-        mine, done = deadlines.drafts(env, plan, duty, receipts, now)
+        mine, done = deadlines.drafts(env, plan, duty, receipts, now, known)
         drafts += mine
         if done:
             finished = sum(d.done for d in done)
@@ -100,7 +102,7 @@ def render_dispatch(rect: Measured, others: dict[str, Measured], now: dt.datetim
     plan, env = s.plan, environment()
     duty = plan.duty("rectification-ledger")
     drafts = owed_replies([duty.id], [rect])
-    drafts += reminder_drafts(env, plan, duty, rect.active, now)
+    drafts += reminder_drafts(env, plan, duty, rect.active, now, store(s).keys())
     if not rect.closing or store(s).recorded(
             dispatch.dispatch_key(plan, rect.closing[0].period.id)):
         return drafts, []
@@ -128,8 +130,9 @@ def render_visits(roster: Measured, visits_m: Measured, now: dt.datetime
     plan, env = s.plan, environment()
     ids = ["monitored-roster", "household-visits"]
     drafts = owed_replies(ids, [roster, visits_m])
+    known = store(s).keys()
     for duty_id, m in zip(ids, (roster, visits_m), strict=True):
-        drafts += reminder_drafts(env, plan, plan.duty(duty_id), m.active, now)
+        drafts += reminder_drafts(env, plan, plan.duty(duty_id), m.active, now, known)
     if not visits_m.closing:
         return drafts, []
     duty = plan.duty("household-visits")
@@ -158,8 +161,9 @@ def render_exit(measured: dict[str, Measured], now: dt.datetime) -> tuple[list[D
     s = settings()
     plan, env = s.plan, environment()
     drafts = owed_replies(list(measured), list(measured.values()))
+    known = store(s).keys()
     for duty_id, m in measured.items():
-        drafts += reminder_drafts(env, plan, plan.duty(duty_id), m.active, now)
+        drafts += reminder_drafts(env, plan, plan.duty(duty_id), m.active, now, known)
     stages = measured["exit-process"]
     duty = plan.duty("exit-process")
     if not stages.closing or store(s).recorded(summary_key(plan, duty.id, stages.closing[0].period.id)):
@@ -192,7 +196,7 @@ def target_section(context: dict) -> str:
 def send_mail(duty_id: str, drafts: list[Draft], now: dt.datetime,
               dry_run: bool) -> outbox.Delivery:
     s = settings()
-    log = get_run_logger()
+    logger = log()
     plan = s.plan
     sender, name = s.sender(), plan.unit(plan.operator).name
     if dry_run:
@@ -201,11 +205,11 @@ def send_mail(duty_id: str, drafts: list[Draft], now: dt.datetime,
         for i, d in enumerate(drafts, start=1):
             path = Path(folder) / f"{i:03d}-{d.key.kind}-{d.key.unit}.eml"
             path.write_bytes(to_mime(d, sender, name).as_bytes())
-        log.info("dry run: %d message(s) rendered into %s, none sent", len(drafts), folder)
+        logger.info("dry run: %d message(s) rendered into %s, none sent", len(drafts), folder)
         return outbox.Delivery()
     st = store(s)
     new = outbox.enqueue(st, drafts, sender, name, now)
-    log.info("outbox: %d new message(s), %d already recorded", new, len(drafts) - new)
+    logger.info("outbox: %d new message(s), %d already recorded", new, len(drafts) - new)
     mailer = YagmailMailer(
         s.smtp_host, s.smtp_port, sender, s.smtp_user,
         s.smtp_password.get_secret_value() if s.smtp_password else None,
@@ -218,8 +222,8 @@ def send_mail(duty_id: str, drafts: list[Draft], now: dt.datetime,
             delivery = outbox.merge(delivery, outbox.deliver(st, mailer, now))
     finally:
         mailer.close()
-    log.info("sent %d, deferred %d, failed %d, in doubt %d", len(delivery.sent),
+    logger.info("sent %d, deferred %d, failed %d, in doubt %d", len(delivery.sent),
              len(delivery.deferred), len(delivery.failed), len(delivery.in_doubt))
     for problem in delivery.problems:
-        log.warning(problem)
+        logger.warning(problem)
     return delivery

@@ -79,3 +79,10 @@ def test_a_run_without_as_of_acts_at_the_current_beijing_time():
     with time_machine.travel(dt.datetime(2020, 10, 12, 1, 0, tzinfo=dt.UTC), tick=False):
         assert moment(None) == beijing("2020-10-12 09:00")
     assert moment(dt.datetime(2020, 10, 12, 9, 0)) == beijing("2020-10-12 09:00")
+
+
+def test_an_early_file_counts_for_the_coming_period_once_the_last_one_is_fulfilled(plan):
+    ps = periods(plan.duty("labor-ledger"))
+    early = beijing("2020-10-19 10:00")  # before 10-23's window opens on 10-20
+    assert period_for_receipt(ps, early).id == "2020-10-09"
+    assert period_for_receipt(ps, early, {"2020-10-09"}).id == "2020-10-23"

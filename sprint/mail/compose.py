@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate
+from functools import lru_cache
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -35,6 +36,7 @@ class Draft:
     images: dict[str, bytes] = field(default_factory=dict)  # Content-ID -> PNG
 
 
+@lru_cache(maxsize=4)
 def environment(folder: Path = TEMPLATES) -> Environment:
     return Environment(
         loader=FileSystemLoader(folder),

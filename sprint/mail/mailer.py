@@ -8,6 +8,7 @@ failure, where yagmail's own send returns False and queues the message in memory
 
 from __future__ import annotations
 
+from email import policy
 from email.message import EmailMessage
 from typing import Protocol
 
@@ -22,6 +23,7 @@ class MailError(Exception):
 
 class Mailer(Protocol):
     def send(self, message: EmailMessage) -> dict[str, str]: ...
+    def send_raw(self, recipients: list[str], data: bytes) -> dict[str, str]: ...
     def close(self) -> None: ...
 
 
@@ -52,6 +54,7 @@ class YagmailMailer:
             smtp_skip_login=not user, soft_email_validation=False, timeout=timeout,
         )
         self._client: yagmail.SMTP | None = None
+        self._sender = sender
 
     def _connected(self) -> yagmail.SMTP:
         if self._client is None:
@@ -69,9 +72,14 @@ class YagmailMailer:
         Raises MailError when no recipient got it: transient for 4xx answers and lost
         connections, permanent for 5xx.
         """
+        recipients = [a.addr_spec for h in ("To", "Cc", "Bcc") for a in getattr(message[h], "addresses", ())]
+        return self.send_raw(recipients, message.as_bytes(policy=policy.SMTP))
+
+    def send_raw(self, recipients: list[str], data: bytes) -> dict[str, str]:
+        """Send a message already rendered to bytes, exactly as recorded in the outbox."""
         client = self._connected()
         try:
-            refused = client.smtp.send_message(message)
+            refused = client.smtp.sendmail(self._sender, recipients, data)
         except Exception as e:
             if not isinstance(getattr(e, "recipients", None), dict):
                 self.close()  # the connection may be broken: reconnect for the next message

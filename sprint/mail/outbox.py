@@ -7,7 +7,7 @@ import os
 import socket
 import time
 from dataclasses import dataclass, field
-from email import message_from_bytes, policy
+from email import policy
 
 from sprint.mail.compose import Draft, to_mime
 from sprint.mail.mailer import Mailer, MailError
@@ -64,8 +64,12 @@ def enqueue(store: Store, drafts: list[Draft], sender: str, sender_name: str,
             now: dt.datetime) -> int:
     """Record every draft whose key is new; returns how many were new."""
     new = 0
+    known = store.keys()
     for d in drafts:
-        message = to_mime(d, sender, sender_name).as_bytes()
+        if d.key in known:
+            continue
+        # CRLF line endings, as SMTP wants them: the bytes go out exactly as recorded.
+        message = to_mime(d, sender, sender_name).as_bytes(policy=policy.SMTP)
         new += store.enqueue(d.key, d.to, d.subject, message, now)
     return new
 
@@ -87,11 +91,10 @@ def deliver(store: Store, mailer: Mailer, now: dt.datetime, max_attempts: int = 
         if not store.claim(row["id"], CLAIMER, now):
             continue
         label = _label(row)
-        message = message_from_bytes(row["message"], policy=policy.SMTP)
         error: MailError | None = None
         for pause in (*pauses, None):
             try:
-                refused = mailer.send(message)
+                refused = mailer.send_raw(row["recipients"].split(","), row["message"])
                 error = None
                 break
             except MailError as e:

@@ -187,7 +187,7 @@ def _break(frame: pd.DataFrame, rng: random.Random) -> tuple[pd.DataFrame, str]:
     if choice_columns and rng.random() < 0.5:
         broken.loc[broken.index[0], choice_columns[0]] = "有"
         return broken, "wrong-value"
-    return broken.drop(columns=[broken.columns[-2]]), "missing-column"
+    return broken.drop(columns=[broken.columns[1]]), "missing-column"
 
 
 def submissions(plan: Plan, seed: int, start: dt.date, end: dt.date) -> list[Submission]:

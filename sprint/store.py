@@ -98,12 +98,16 @@ class Receipt:
     template: str | None
     verdict: str
     rows: int
-    problems: list[dict]
+    problems_json: str  # parsed only when a reply needs it: most receipts are read for dates
     notes: int
 
     @property
     def accepted(self) -> bool:
         return self.verdict == "accepted"
+
+    @property
+    def problems(self) -> list[dict]:
+        return json.loads(self.problems_json)
 
 
 @dataclass(frozen=True)
@@ -159,11 +163,13 @@ class Store:
             query = query.where(submissions.c.duty == duty)
         with self.engine.connect() as conn:
             rows = conn.execute(query).mappings().all()
-        return [
-            Receipt(**(dict(r) | {"received_at": aware(r["received_at"]),
-                                  "problems": json.loads(r["problems"])}))
-            for r in rows
-        ]
+        out = []
+        for r in rows:
+            fields = dict(r)
+            fields["problems_json"] = fields.pop("problems")
+            fields["received_at"] = aware(fields["received_at"])
+            out.append(Receipt(**fields))
+        return out
 
     def unanswered_rejections(self) -> list[Receipt]:
         """Refused files whose reply is not yet in the outbox (a crash may have come between)."""

@@ -12,7 +12,7 @@ def receipt(at, accepted=True, unit="220802", period="2020-10-09"):
     return Receipt(id=1, unit=unit, sha256="0" * 64, file_name="f.xlsx", kept_path="/k",
                    received_at=beijing(at), duty="labor-ledger", period=period,
                    template="labor", verdict="accepted" if accepted else "rejected", rows=1,
-                   problems=[], notes=0)
+                   problems_json="[]", notes=0)
 
 
 @pytest.fixture

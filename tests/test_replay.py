@@ -1,0 +1,62 @@
+"""Generated data and the replay: deterministic files, every kind of mail, nothing twice."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from flows.replay import replay, schedule
+from sprint.deployments import load_deployments
+from sprint.ledger import validate_file
+from sprint.simulate import submissions, write
+
+D = dt.date
+
+
+def test_generated_files_are_deterministic_and_a_wrong_file_is_followed_by_its_correction(
+        plan, tmp_path):
+    first = submissions(plan, 5, D(2020, 10, 1), D(2020, 10, 31))
+    again = submissions(plan, 5, D(2020, 10, 1), D(2020, 10, 31))
+    assert [(s.at, s.unit, s.name) for s in first] == [(s.at, s.unit, s.name) for s in again]
+    assert all(a.frame.equals(b.frame) for a, b in zip(first, again, strict=True))
+    assert {s.name.rsplit(".", 1)[1] for s in first} == {"csv", "xlsx", "xls"}
+    for s in first:
+        write(s, tmp_path)
+    verdicts = {(s.unit, s.name): validate_file(tmp_path / s.unit / s.name, plan, s.unit, s.at.date())
+                for s in first}
+    corrected = [k for k in verdicts if "（修改）" in k[1]]
+    assert corrected
+    for unit, name in corrected:
+        wrong = name.replace("（修改）", "")
+        assert not verdicts[(unit, wrong)].accepted
+        assert verdicts[(unit, name)].accepted
+    others = [v for k, v in verdicts.items() if "（修改）" not in k[1] and
+              (k[0], k[1].replace(".", "（修改）.", 1)) not in verdicts]
+    assert all(v.accepted for v in others), [v.problems[:1] for v in others if not v.accepted][:3]
+
+
+def test_the_schedule_follows_prefect_yaml():
+    runs = schedule(load_deployments(), D(2020, 10, 8), D(2020, 10, 9))
+    labor = [t.strftime("%m-%d %H:%M") for t, flow in runs if flow == "labor_ledger"]
+    assert labor == ["10-08 09:00", "10-09 09:00", "10-09 17:30"]
+    assert ("weekly_dispatch" in {f for _, f in runs}) and ("exit_process" not in {f for _, f in runs})
+
+
+@pytest.mark.integration
+def test_a_short_replay_sends_every_kind_once_and_again_nothing(home, sink, monkeypatch):
+    state = home / "replay"
+    monkeypatch.setenv("SPRINT_HOME", str(state))
+    monkeypatch.setenv("SPRINT_INBOX", str(state / "inbox"))
+    lines = []
+    result = replay(D(2020, 10, 5), D(2020, 10, 17), 11, state, lines.append)
+    assert result["undelivered"] == []
+    assert {"reminder", "summary", "dispatch", "event", "rejection"} <= set(result["mails_by_kind"])
+    assert len(sink.handler.received) == result["mails"]
+    ids = [m["Message-ID"] for _, m in sink.handler.received]
+    assert len(ids) == len(set(ids))  # each recorded message went once
+    assert lines[0].startswith("2020-10-05 · run 1/")
+    assert result["runs"]["labor_ledger"] == 13 + 1  # daily, and the biweekly run on 10-09
+
+    again = replay(D(2020, 10, 5), D(2020, 10, 17), 11, state)
+    assert len(sink.handler.received) == result["mails"] == again["mails"]

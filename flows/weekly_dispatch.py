@@ -35,11 +35,9 @@ def steps(now: dt.datetime, dry_run: bool, call=direct):
     kept = call(collect, now)
     call(validate, kept)
     rect = call(measure, DUTY, now)
-    others = {d.id: call(measure, d.id, now) for d in plan.duties
-              if d.kind == "recurring" and d.id != DUTY}
-    drafts, sections = call(render_dispatch, rect, others, now)
+    drafts, sections = call(render_dispatch, rect, now)
     delivery = call(send_mail, DUTY, drafts, now, dry_run)
     duty = plan.duty(DUTY)
-    text = call(publish, NAME, duty.title, duty.clause_text, [rect, *others.values()], delivery,
-                len(kept), now, dry_run, sections)
+    text = call(publish, NAME, duty.title, duty.clause_text, [rect], delivery, len(kept), now,
+                dry_run, sections)
     return delivery, len(kept), text

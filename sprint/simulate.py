@@ -215,6 +215,8 @@ def submissions(plan: Plan, seed: int, start: dt.date, end: dt.date) -> list[Sub
                     continue
                 suffix = rng.choices([".csv", ".xlsx", ".xls"], [6, 3, 1])[0]
                 name = f"{plan.templates[duty.template].name}_{period.id}"
+                if plan.templates[duty.template].duty_column:  # one template, many deadlines
+                    name += f"_{duty.id}"
                 if behaviour == "corrected":
                     broken, defect = _break(frame, rng)
                     out.append(Submission(_at(send, rng), unit.code, f"{name}{suffix}", broken))
@@ -231,5 +233,8 @@ def write(sub: Submission, inbox) -> None:
 
     from sprint.demo import write_ledger
 
-    path = write_ledger(sub.frame, inbox / sub.unit / sub.name, title=sub.title)
+    path = inbox / sub.unit / sub.name
+    if path.exists():  # a second replay over the same state finds the very same files
+        return
+    write_ledger(sub.frame, path, title=sub.title)
     os.utime(path, (sub.at.timestamp(), sub.at.timestamp()))

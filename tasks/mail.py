@@ -24,7 +24,7 @@ from sprint.reports import (
     summary_key,
 )
 from tasks.context import log, settings, store
-from tasks.measure import Measured
+from tasks.measure import Measured, measure
 
 
 def owed_replies(duty_ids: list[str], measured: list[Measured]) -> list[Draft]:
@@ -95,9 +95,9 @@ def render_deadlines(duty_ids: list[str], now: dt.datetime) -> tuple[list[Draft]
 
 
 @task(name="render")
-def render_dispatch(rect: Measured, others: dict[str, Measured], now: dt.datetime
-                    ) -> tuple[list[Draft], list[str]]:
-    """Replies and reminders for the rectification ledger; the week's dispatch and 通报."""
+def render_dispatch(rect: Measured, now: dt.datetime) -> tuple[list[Draft], list[str]]:
+    """Replies and reminders for the rectification ledger; the week's dispatch and 通报, with
+    every other recurring duty measured for its roll-up only when the dispatch is due."""
     s = settings()
     plan, env = s.plan, environment()
     duty = plan.duty("rectification-ledger")
@@ -107,8 +107,9 @@ def render_dispatch(rect: Measured, others: dict[str, Measured], now: dt.datetim
             dispatch.dispatch_key(plan, rect.closing[0].period.id)):
         return drafts, []
     ledger = rect.ledger if rect.ledger is not None else pd.DataFrame()
-    context = dispatch.dispatch_context(plan, rect.everything, rect.closing, ledger,
-                                        {k: m.everything for k, m in others.items()},
+    others = {d.id: measure.fn(d.id, now).everything for d in plan.duties
+              if d.kind == "recurring" and d.id != duty.id}
+    context = dispatch.dispatch_context(plan, rect.everything, rect.closing, ledger, others,
                                         store(s).receipts(), now)
     drafts += dispatch.dispatch_drafts(env, plan, context)
     lines = [f"## 周调度 {context['period'].label()}", "",

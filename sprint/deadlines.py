@@ -95,11 +95,22 @@ def drafts(env: Environment, plan: Plan, duty: Duty, receipts: list[Receipt],
                 subject, text, html = render(env, "event", common | {"unit": unit})
                 out.append(Draft(key, [unit.email], subject, text, html))
         return out, []
+    offset = _latest_passed([(r.offset, r.at) for r in period.reminders if r.offset <= 0], now)
+    escalation = _escalation_times(duty, period)
+    late = _latest_passed(escalation, now)
+    group = plan.unit(plan.leading_group)
+    owners = plan.owners(duty)
+    reminding = offset is not None and now <= period.due and any(
+        OutboxKey(duty.id, period.id, u.code, "reminder", f"{offset:+d}") not in recorded
+        for u in owners)
+    escalating = late is not None and OutboxKey(
+        duty.id, period.id, group.code, "escalation", f"{late:+d}") not in recorded
+    if not (reminding or escalating):
+        return [], []  # nothing left to say: progress is not measured again for nothing
     done = standing(plan, duty, receipts, now)
     behind = sorted((d for d in done if not d.done), key=lambda d: (d.share is not None, d.share or 0))
     out = []
-    offset = _latest_passed([(r.offset, r.at) for r in period.reminders if r.offset <= 0], now)
-    if offset is not None and now <= period.due:
+    if reminding:
         for d in behind:
             unit = plan.unit(d.unit)
             if OutboxKey(duty.id, period.id, unit.code, "reminder", f"{offset:+d}") in recorded:
@@ -109,13 +120,11 @@ def drafts(env: Environment, plan: Plan, duty: Duty, receipts: list[Receipt],
             subject, text, html = render(env, "deadline-reminder", context)
             out.append(Draft(OutboxKey(duty.id, period.id, unit.code, "reminder", f"{offset:+d}"),
                              [unit.email], subject, text, html))
-    escalation = _escalation_times(duty, period)
-    offset = _latest_passed(escalation, now)
-    if offset is not None and behind:
-        group, operator = plan.unit(plan.leading_group), plan.unit(plan.operator)
+    if escalating and behind:
+        operator = plan.unit(plan.operator)
         context = common | {"group": group, "behind": behind, "done": [d for d in done if d.done]}
         subject, text, html = render(env, "escalation", context)
-        out.append(Draft(OutboxKey(duty.id, period.id, group.code, "escalation", f"{offset:+d}"),
+        out.append(Draft(OutboxKey(duty.id, period.id, group.code, "escalation", f"{late:+d}"),
                          [group.email, operator.email], subject, text, html))
     return out, done
 

@@ -62,11 +62,6 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _ignored(path: Path) -> bool:
-    # Office lock files (~$x.xlsx) and hidden files are not submissions.
-    return path.name.startswith(("~$", ".")) or path.is_symlink() or not path.is_file()
-
-
 def scan(inbox: Path, plan: Plan, store: Store, now: dt.datetime) -> tuple[list[Arrival], list[str]]:
     """New files in each unit's own folder that arrived by `now`, oldest first.
 
@@ -79,18 +74,21 @@ def scan(inbox: Path, plan: Plan, store: Store, now: dt.datetime) -> tuple[list[
         return [], [f"the inbox {inbox} does not exist yet"]
     known = {u.code for u in plan.units}
     taken = store.known_digests()
-    for folder in sorted(inbox.iterdir()):
-        if folder.is_symlink() or not folder.is_dir():
+    for folder in sorted(os.scandir(inbox), key=lambda e: e.name):
+        if folder.is_symlink() or not folder.is_dir(follow_symlinks=False):
             continue
         if folder.name not in known:
             warnings.append(f"inbox folder {folder.name!r} is no unit of the plan; its files are ignored")
             continue
-        for path in sorted(folder.iterdir()):
-            if _ignored(path):
+        for entry in sorted(os.scandir(folder.path), key=lambda e: e.name):
+            # Office lock files (~$x.xlsx), hidden files, links and folders are not submissions.
+            if entry.name.startswith(("~$", ".")) or not entry.is_file(follow_symlinks=False):
                 continue
-            received = dt.datetime.fromtimestamp(path.stat().st_mtime, tz=BEIJING)
+            st = entry.stat(follow_symlinks=False)
+            received = dt.datetime.fromtimestamp(st.st_mtime, tz=BEIJING)
             if received > now:
                 continue
+            path = Path(entry.path)
             digest = _digest(path)
             if (folder.name, digest) not in taken:
                 arrivals.append(Arrival(folder.name, path, digest, received))

@@ -134,9 +134,10 @@ def render_visits(roster: Measured, visits_m: Measured, now: dt.datetime
     known = store(s).keys()
     for duty_id, m in zip(ids, (roster, visits_m), strict=True):
         drafts += reminder_drafts(env, plan, plan.duty(duty_id), m.active, now, known)
-    if not visits_m.closing:
-        return drafts, []
     duty = plan.duty("household-visits")
+    if not visits_m.closing or store(s).recorded(
+            summary_key(plan, duty.id, visits_m.closing[0].period.id)):
+        return drafts, []
     receipts = [r for r in store(s).receipts() if r.duty == "monitored-roster"]
     people = latest_ledger(plan, "roster", receipts, now)
     seen = visits_m.ledger if visits_m.ledger is not None else pd.DataFrame()

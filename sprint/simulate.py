@@ -181,10 +181,17 @@ class World:
 
 
 def _break(frame: pd.DataFrame, rng: random.Random) -> tuple[pd.DataFrame, str]:
-    """A defect county offices make: a wrong value in a list, or a required column left out."""
+    """A defect county offices make: ID numbers Excel turned into numbers, a wrong value in a
+    list, or a required column left out."""
     broken = frame.copy()
+    ids = [c for c in broken.columns if "身份证号" in c and broken[c].notna().all()]
     choice_columns = [c for c in broken.columns if broken[c].astype(str).isin(["是", "否"]).all()]
-    if choice_columns and rng.random() < 0.5:
+    roll = rng.random()
+    if ids and roll < 0.35:
+        # 18 digits do not survive as a number; one ending in X stays text, as in Excel.
+        broken[ids[0]] = broken[ids[0]].map(lambda v: v if v.endswith("X") else float(v)).astype(object)
+        return broken, "ids-as-numbers"
+    if choice_columns and roll < 0.7:
         broken.loc[broken.index[0], choice_columns[0]] = "有"
         return broken, "wrong-value"
     return broken.drop(columns=[broken.columns[1]]), "missing-column"

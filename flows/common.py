@@ -17,6 +17,22 @@ def direct(task, *args):
     return task(*args)
 
 
+def take_in(call, now: dt.datetime) -> list:
+    """Every flow's first two steps: collect the new files, then validate them."""
+    from tasks.intake import collect, validate
+
+    kept = call(collect, now)
+    call(validate, kept)
+    return kept
+
+
+def conclude(steps, as_of: dt.datetime | None, dry_run: bool) -> State:
+    """Run a flow's steps at its clock, print its summary to the run log, and end it."""
+    delivery, new, text = steps(moment(as_of), dry_run)
+    print(text)
+    return finish(delivery, new)
+
+
 def moment(as_of: dt.datetime | None) -> dt.datetime:
     """The run's clock: now, or the given time (Beijing time when it carries no zone)."""
     if as_of is None:

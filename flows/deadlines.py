@@ -7,10 +7,9 @@ import datetime as dt
 
 from prefect import flow
 
-from flows.common import direct, finish, moment, namer
+from flows.common import conclude, direct, namer, take_in
 from tasks.artifacts import publish
 from tasks.context import settings
-from tasks.intake import collect, validate
 from tasks.mail import render_deadlines, send_mail
 
 NAME = "deadlines"
@@ -23,15 +22,12 @@ def deadlines(as_of: dt.datetime | None = None, dry_run: bool = False):
 
     as_of: act as at this time (Beijing); empty means now. dry_run: render mail, send none.
     """
-    delivery, new, text = steps(moment(as_of), dry_run)
-    print(text)
-    return finish(delivery, new)
+    return conclude(steps, as_of, dry_run)
 
 
 def steps(now: dt.datetime, dry_run: bool, call=direct):
     duties = [d.id for d in settings().plan.duties if d.flow == "deadlines"]
-    kept = call(collect, now)
-    call(validate, kept)
+    kept = take_in(call, now)
     drafts, sections = call(render_deadlines, duties, now)
     delivery = call(send_mail, duties[0], drafts, now, dry_run)
     text = call(publish, NAME, "时限与节点（10月底清零、两个总结、上冻前入住等）", "1—7、12—14、19—21",

@@ -6,10 +6,9 @@ import datetime as dt
 
 from prefect import flow
 
-from flows.common import direct, finish, moment, namer
+from flows.common import conclude, direct, namer, take_in
 from tasks.artifacts import labor_section, publish
 from tasks.context import settings
-from tasks.intake import collect, validate
 from tasks.mail import render_labor, send_mail
 from tasks.measure import measure
 
@@ -23,14 +22,11 @@ def labor_ledger(as_of: dt.datetime | None = None, dry_run: bool = False):
 
     as_of: act as at this time (Beijing); empty means now. dry_run: render mail, send none.
     """
-    delivery, new, text = steps(moment(as_of), dry_run)
-    print(text)
-    return finish(delivery, new)
+    return conclude(steps, as_of, dry_run)
 
 
 def steps(now: dt.datetime, dry_run: bool, call=direct):
-    kept = call(collect, now)
-    call(validate, kept)
+    kept = take_in(call, now)
     measured = call(measure, DUTY, now)
     drafts, summary = call(render_labor, DUTY, measured, now)
     delivery = call(send_mail, DUTY, drafts, now, dry_run)

@@ -7,10 +7,9 @@ import datetime as dt
 
 from prefect import flow
 
-from flows.common import direct, finish, moment, namer
+from flows.common import conclude, direct, namer, take_in
 from tasks.artifacts import publish
 from tasks.context import settings
-from tasks.intake import collect, validate
 from tasks.mail import render_ledgers, send_mail
 from tasks.measure import measure
 
@@ -24,15 +23,12 @@ def target_ledgers(as_of: dt.datetime | None = None, dry_run: bool = False):
 
     as_of: act as at this time (Beijing); empty means now. dry_run: render mail, send none.
     """
-    delivery, new, text = steps(moment(as_of), dry_run)
-    print(text)
-    return finish(delivery, new)
+    return conclude(steps, as_of, dry_run)
 
 
 def steps(now: dt.datetime, dry_run: bool, call=direct):
     duties = [d.id for d in settings().plan.duties if d.flow == "target_ledgers"]
-    kept = call(collect, now)
-    call(validate, kept)
+    kept = take_in(call, now)
     measured = [call(measure, d, now) for d in duties]
     drafts, sections = call(render_ledgers, duties, measured, now)
     delivery = call(send_mail, duties[0], drafts, now, dry_run)

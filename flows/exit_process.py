@@ -7,9 +7,10 @@ import datetime as dt
 from prefect import flow
 
 from flows.common import conclude, direct, namer, take_in
+from sprint.exit_report import LEDGERS
 from tasks.artifacts import publish
 from tasks.context import settings
-from tasks.mail import EXIT_LEDGERS, render_exit, send_mail
+from tasks.mail import render_exit, send_mail
 from tasks.measure import measure
 
 NAME = "exit-process"
@@ -28,7 +29,7 @@ def exit_process(as_of: dt.datetime | None = None, dry_run: bool = False):
 
 def steps(now: dt.datetime, dry_run: bool, call=direct):
     kept = take_in(call, now)
-    measured = {d: call(measure, d, now) for d in EXIT_LEDGERS}
+    measured = {d: call(measure, d, now) for d in LEDGERS}
     drafts, sections = call(render_exit, measured, now)
     delivery = call(send_mail, NAME, drafts, now, dry_run)
     duty = settings().plan.duty(NAME)

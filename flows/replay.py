@@ -78,11 +78,9 @@ def replay(start: dt.date, end: dt.date, seed: int, home: Path, progress=None) -
 
 
 def summary(s, st, per_flow, failures, files: int, seconds: float, end: dt.date) -> dict:
-    from sprint import exit, exit_report
+    from sprint import exit_report
     from sprint.calendar import periods
-    from sprint.compiled import latest_ledger
     from sprint.status import rates, standings
-    from tasks.mail import EXIT_LEDGERS
 
     plan = s.plan
     now = dt.datetime.combine(end, dt.time(23, 59), tzinfo=BEIJING)
@@ -97,14 +95,10 @@ def summary(s, st, per_flow, failures, files: int, seconds: float, end: dt.date)
             duties[duty.id] = {"expected": r.expected, "received": r.received, "on_time": r.on_time,
                                "completeness": round(r.completeness, 3)}
     duty = plan.duty("exit-process")
-    ledgers = {d: latest_ledger(plan, t, [r for r in receipts if r.duty == d], now)
-               for d, t in EXIT_LEDGERS.items()}
     households = []
-    for unit in plan.owners(duty):
-        homes = exit.households(duty.procedure, unit.code, ledgers["exit-households"],
-                                ledgers["exit-problems"], ledgers["exit-process"])
-        c = exit_report.county_context(plan, duty, unit.code, homes, end)
-        households.append({"county": unit.name, "households": c["total"], "stages": c["counts"],
+    for unit, homes in exit_report.homes_by_county(plan, receipts, now).items():
+        c = exit_report.county_context(plan, duty, unit, homes, end)
+        households.append({"county": c["name"], "households": c["total"], "stages": c["counts"],
                            "stuck": [{"household": h.name, "id": h.id_masked,
                                       "stage": h.progress.stage or "未启动",
                                       "reason": "；".join(h.ready.reasons or h.progress.notes[-1:])

@@ -5,13 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-import pandas as pd
 from jinja2 import Environment
 
 from sprint.calendar import Period, add_workdays, at, periods, workdays_after
 from sprint.compiled import latest_ledger
 from sprint.mail.compose import Draft, render
-from sprint.measures import UNIT_COLUMN
+from sprint.measures import UNIT_COLUMN, matching
 from sprint.plan import Duty, Plan
 from sprint.reports import when
 from sprint.store import OutboxKey, Receipt
@@ -24,13 +23,6 @@ class Done:
     done: bool
     progress: str  # in words: "已完成 12/20（60%）", "未报送台账", "已报送"
     share: float | None
-
-
-def _mask(frame: pd.DataFrame, conditions: dict[str, tuple[str, ...]]) -> pd.Series:
-    mask = pd.Series(True, index=frame.index)
-    for column, values in conditions.items():
-        mask &= frame[column].isin(values)
-    return mask
 
 
 def standing(plan: Plan, duty: Duty, receipts: list[Receipt], now: dt.datetime) -> list[Done]:
@@ -50,8 +42,8 @@ def standing(plan: Plan, duty: Duty, receipts: list[Receipt], now: dt.datetime) 
             if not len(rows):
                 out.append(Done(unit.code, unit.name, False, f"未报送《{plan.template_of(source).name}》", None))
                 continue
-            scope = rows[_mask(rows, duty.progress.where)]
-            finished = int(_mask(scope, duty.progress.done).sum())
+            scope = rows[matching(rows, duty.progress.where)]
+            finished = int(matching(scope, duty.progress.done).sum())
             share = finished / len(scope) if len(scope) else 1.0
             words = f"已完成 {finished}/{len(scope)}（{share * 100:.0f}%）" if len(scope) else "无相关事项"
             out.append(Done(unit.code, unit.name, share >= 1.0, words, share))

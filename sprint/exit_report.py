@@ -7,11 +7,25 @@ import datetime as dt
 from jinja2 import Environment
 
 from sprint.calendar import Period, add_workdays, at
-from sprint.exit import Household
+from sprint.compiled import latest_ledger
+from sprint.exit import Household, households
 from sprint.mail.compose import Draft, render
 from sprint.plan import Duty, Plan
 from sprint.reports import summary_key
-from sprint.store import OutboxKey
+from sprint.store import OutboxKey, Receipt
+
+LEDGERS = {"exit-households": "exit-households", "exit-problems": "exit-problems",
+           "exit-process": "exit-stages"}  # duty -> template of the three exit ledgers
+
+
+def homes_by_county(plan: Plan, receipts: list[Receipt], now: dt.datetime) -> dict[str, list[Household]]:
+    """Every county's households, from the latest of its three exit ledgers received by `now`."""
+    duty = plan.duty("exit-process")
+    ledgers = {d: latest_ledger(plan, t, [r for r in receipts if r.duty == d], now)
+               for d, t in LEDGERS.items()}
+    return {u.code: households(duty.procedure, u.code, ledgers["exit-households"],
+                               ledgers["exit-problems"], ledgers["exit-process"])
+            for u in plan.owners(duty)}
 
 
 def county_context(plan: Plan, duty: Duty, unit: str, homes: list[Household],

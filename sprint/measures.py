@@ -29,12 +29,18 @@ class TargetStanding:
         return max(0, (self.threshold or 0) - self.value)
 
 
+def matching(frame: pd.DataFrame, conditions: dict[str, tuple[str, ...]]) -> pd.Series:
+    """Rows where every column holds one of its listed values (all rows when none is listed)."""
+    mask = pd.Series(True, index=frame.index)
+    for column, values in conditions.items():
+        mask &= frame[column].isin(values)
+    return mask
+
+
 def target_standings(target: Target, ledger: pd.DataFrame, units: list[str],
                      submitted: set[str]) -> list[TargetStanding]:
     """Each unit's value of a 'rows' target: the rows that match every `where` condition."""
-    mask = pd.Series(True, index=ledger.index)
-    for column, values in target.where.items():
-        mask &= ledger[column].isin(values)
+    mask = matching(ledger, target.where)
     counts = ledger.loc[mask, UNIT_COLUMN].value_counts() if len(ledger) else pd.Series(dtype=int)
     return [
         TargetStanding(u, int(counts.get(u, 0)), target.at_least_by_unit.get(u), u in submitted)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from sprint import idcard
-from sprint.measures import UNIT_COLUMN
+from sprint.measures import UNIT_COLUMN, matching
 from sprint.plan import Target
 
 
@@ -29,13 +29,6 @@ class Standing:
         return f"{self.value:g}"
 
 
-def _mask(frame: pd.DataFrame, conditions: dict[str, tuple[str, ...]]) -> pd.Series:
-    mask = pd.Series(True, index=frame.index)
-    for column, values in conditions.items():
-        mask &= frame[column].isin(values)
-    return mask
-
-
 def _threshold_words(t: Target, value: float) -> str:
     def fmt(x: float) -> str:
         return f"{x * 100:.0f}%" if t.metric in ("share", "ratio") else f"{x:g}"
@@ -50,7 +43,7 @@ def _threshold_words(t: Target, value: float) -> str:
 
 def _value(t: Target, part: pd.DataFrame, as_of: dt.date) -> tuple[float, dict[str, float]]:
     extras: dict[str, float] = {}
-    rows = part[_mask(part, t.where)]
+    rows = part[matching(part, t.where)]
     if t.metric == "rows":
         return float(len(rows)), extras
     if t.metric == "sum":
@@ -59,19 +52,19 @@ def _value(t: Target, part: pd.DataFrame, as_of: dt.date) -> tuple[float, dict[s
         num = sum(pd.to_numeric(rows[c], errors="coerce").fillna(0).sum() for c in t.numerator)
         den = sum(pd.to_numeric(rows[c], errors="coerce").fillna(0).sum() for c in t.denominator)
         return (float(num / den) if den else 0.0), extras
-    eligible = rows[_mask(rows, t.eligible)]
+    eligible = rows[matching(rows, t.eligible)]
     if t.eligible_age is not None:
         rule = t.eligible_age
         age = idcard.ages_on(eligible[rule.column].astype(str), pd.Timestamp(as_of))
         eligible = eligible[age.between(rule.min, rule.max)]
-    hits = eligible[_mask(eligible, t.hit)]
+    hits = eligible[matching(eligible, t.hit)]
     extras["eligible"] = float(len(eligible))
     extras["hits"] = float(len(hits))
     if t.average:
         amounts = pd.to_numeric(hits[t.average], errors="coerce")
         extras["average"] = float(amounts.mean()) if len(amounts.dropna()) else 0.0
     if t.count_also:
-        extras["also"] = float(_mask(hits, t.count_also).sum())
+        extras["also"] = float(matching(hits, t.count_also).sum())
     return (len(hits) / len(eligible) if len(eligible) else 0.0), extras
 
 

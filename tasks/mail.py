@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 from prefect import task
 
-from sprint import deadlines, dispatch, exit, exit_report, visits
+from sprint import deadlines, dispatch, exit_report, visits
 from sprint.compiled import latest_ledger
 from sprint.ledger_summary import ledger_summary_draft
 from sprint.mail import outbox
@@ -152,10 +152,6 @@ def render_visits(roster: Measured, visits_m: Measured, now: dt.datetime
     return drafts, ["\n".join(lines)]
 
 
-EXIT_LEDGERS = {"exit-households": "exit-households", "exit-problems": "exit-problems",
-                "exit-process": "exit-stages"}
-
-
 @task(name="render")
 def render_exit(measured: dict[str, Measured], now: dt.datetime) -> tuple[list[Draft], list[str]]:
     """Replies and reminders for the three exit ledgers; each week, once the stage ledger's period
@@ -170,12 +166,9 @@ def render_exit(measured: dict[str, Measured], now: dt.datetime) -> tuple[list[D
     duty = plan.duty("exit-process")
     if not stages.closing or store(s).recorded(summary_key(plan, duty.id, stages.closing[0].period.id)):
         return drafts, []
-    receipts = store(s).receipts()
-    ledgers = {d: latest_ledger(plan, t, [r for r in receipts if r.duty == d], now)
-               for d, t in EXIT_LEDGERS.items()}
-    counties = [exit_report.county_context(plan, duty, u.code, exit.households(
-        duty.procedure, u.code, ledgers["exit-households"], ledgers["exit-problems"],
-        ledgers["exit-process"]), now.date()) for u in plan.owners(duty)]
+    homes = exit_report.homes_by_county(plan, store(s).receipts(), now)
+    counties = [exit_report.county_context(plan, duty, unit, mine, now.date())
+                for unit, mine in homes.items()]
     drafts += exit_report.drafts(env, plan, duty, stages.closing[0].period, counties, now)
     lines = ["## 脱贫退出程序", "", "| 县 | 户数 | 已销号 | 未启动 | 停滞 |", "|---|---:|---:|---:|---:|"]
     lines += [f"| {c['name']} | {c['total']} | {c['done']} | {len(c['not_started'])} | "

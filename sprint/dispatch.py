@@ -8,12 +8,14 @@ import datetime as dt
 import pandas as pd
 
 from sprint import targets
+from sprint.chart import bars_against_target
 from sprint.compiled import latest_ledger
+from sprint.mail.compose import Draft, render
 from sprint.measures import UNIT_COLUMN
 from sprint.plan import Plan
 from sprint.reports import when
 from sprint.status import Standing, rates
-from sprint.store import Receipt
+from sprint.store import OutboxKey, Receipt
 
 OPEN = ("未启动", "推进中")
 
@@ -107,17 +109,11 @@ def _completeness_by_unit(plan: Plan, rows: list[Standing], now: dt.datetime) ->
 
 
 def dispatch_key(plan: Plan, period_id: str):
-    from sprint.store import OutboxKey
-
     return OutboxKey("rectification-ledger", period_id, plan.operator, "dispatch")
 
 
 def dispatch_drafts(env, plan: Plan, context: dict) -> list:
     """The dispatch report to the operator and, when any unit is named, the 通报."""
-    from sprint.chart import bars_against_target
-    from sprint.mail.compose import Draft, render
-    from sprint.store import OutboxKey
-
     period = context["period"]
     cid = f"completeness-{period.id}"
     shares = context["completeness"]

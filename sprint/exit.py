@@ -10,6 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+import pandas as pd
+
+from sprint.idcard import mask
+from sprint.measures import UNIT_COLUMN
 from sprint.plan import Procedure
 
 
@@ -108,11 +112,6 @@ class Household:
 
 def households(rules: Procedure, unit: str, situation, problems, stages) -> list[Household]:
     """A county's households from its three ledgers: situation, open problems, stages reached."""
-    import pandas as pd
-
-    from sprint.idcard import mask
-    from sprint.measures import UNIT_COLUMN
-
     def mine(frame):
         return frame[frame[UNIT_COLUMN] == unit] if len(frame) else frame
 

@@ -5,6 +5,7 @@ the defects real files have. Deterministic from a seed."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import random
 from dataclasses import dataclass
 
@@ -12,7 +13,7 @@ import pandas as pd
 
 from sprint import demo_ledgers as dl
 from sprint.calendar import BEIJING, add_workdays, is_workday, periods
-from sprint.demo import DIVISION, TOWNS, labor_rows, make_id
+from sprint.demo import DIVISION, TOWNS, labor_rows, make_id, write_ledger
 from sprint.plan import Duty, Plan
 
 STAGES_DAYS = (0, 2, 1, 1, 8, 2)  # days after the previous stage, 公示 lasting 8 days
@@ -236,10 +237,6 @@ def submissions(plan: Plan, seed: int, start: dt.date, end: dt.date) -> list[Sub
 
 def write(sub: Submission, inbox) -> None:
     """Put a submission into its unit's folder, dated as when it arrived."""
-    import os
-
-    from sprint.demo import write_ledger
-
     path = inbox / sub.unit / sub.name
     if path.exists():  # a second replay over the same state finds the very same files
         return

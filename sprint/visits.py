@@ -5,7 +5,10 @@ from __future__ import annotations
 import pandas as pd
 
 from sprint.idcard import mask
+from sprint.mail.compose import Draft, render
 from sprint.measures import UNIT_COLUMN
+from sprint.reports import when
+from sprint.store import OutboxKey
 
 GUARANTEES = ("吃穿不愁", "义务教育保障", "基本医疗保障", "住房安全保障", "饮水安全")
 ID = "户主身份证号"
@@ -49,10 +52,6 @@ def coverage(roster: pd.DataFrame, visits: pd.DataFrame, unit: str) -> dict:
 def drafts(env, plan, duty, period, roster: pd.DataFrame, visits: pd.DataFrame,
            submitted: set[str]) -> tuple[list, dict]:
     """A list to each county of its households not visited and those in need; a summary."""
-    from sprint.mail.compose import Draft, render
-    from sprint.reports import when
-    from sprint.store import OutboxKey
-
     counties = []
     for unit in plan.owners(duty):
         c = coverage(roster, visits, unit.code)

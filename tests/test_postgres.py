@@ -1,0 +1,202 @@
+"""The store, and a labor-ledger run, on a real PostgreSQL server (started by tests/pg.py).
+
+The same promises as on SQLite: a file is recorded once per content, a message once per key,
+two runs claiming the same message cannot both send it, and what died mid-send is in doubt.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from email import message_from_bytes, policy
+
+import psycopg
+import pytest
+from sqlalchemy.engine import make_url
+
+from sprint.store import OutboxKey, Store, StoreError
+from tests.factories import beijing, drop, make_ledger
+
+pytest_plugins = ["tests.pg"]
+
+NOW = dt.datetime(2020, 10, 12, 4, 0, tzinfo=dt.UTC)
+MESSAGE = b"Subject: =?utf-8?b?5o+Q6YaS?=\r\n\r\n\xe6\xad\xa3\xe6\x96\x87\x00\xff\r\n"  # CRLF, NUL
+
+
+def submission(unit="220802", sha="a" * 64, verdict="accepted", at="2020-10-08 15:20",
+               problems=()):
+    return {"unit": unit, "sha256": sha, "file_name": f"{unit}.xlsx",
+            "kept_path": f"/kept/{unit}/{sha[:8]}.xlsx", "received_at": beijing(at),
+            "duty": "labor-ledger", "period": "2020-10-09", "template": "labor",
+            "verdict": verdict, "rows": 3, "problems": list(problems), "notes": 0}
+
+
+def test_a_file_is_recorded_once_per_content_of_a_unit(pg_url):
+    store = Store(pg_url)
+    assert store.record(**submission())
+    assert not store.record(**submission())  # the same bytes again: a no-op
+    assert store.record(**submission(sha="b" * 64, at="2020-10-09 10:00"))
+    problem = {"row": 5, "column": "务工区域", "value": "外省",
+               "reason": "应为以下之一：省外、省内县外、县内"}
+    assert store.record(**submission("220881", "c" * 64, "rejected", "2020-10-09 11:30", [problem]))
+
+    assert store.known_digests() == {("220802", "a" * 64), ("220802", "b" * 64),
+                                     ("220881", "c" * 64)}
+    receipts = store.receipts("labor-ledger")
+    assert [(r.unit, r.sha256[0]) for r in receipts] == [("220802", "a"), ("220802", "b"),
+                                                         ("220881", "c")]
+    assert receipts[0].received_at == beijing("2020-10-08 15:20")  # the same instant, in UTC
+    assert receipts[2].problems == [problem]
+    [unanswered] = store.unanswered_rejections()
+    assert unanswered.sha256 == "c" * 64
+    store.enqueue(OutboxKey("labor-ledger", "2020-10-09", "220881", "rejection", "c" * 16),
+                  ["taonan@example.org"], "退回", MESSAGE, NOW)
+    assert store.unanswered_rejections() == []
+
+
+def test_a_message_is_recorded_once_per_key_with_its_exact_bytes(pg_url):
+    store = Store(pg_url)
+    key = OutboxKey("labor-ledger", "2020-10-09", "220882", "reminder", "+1")
+    assert store.enqueue(key, ["daan@example.org"], "【百日冲刺】逾期提醒", MESSAGE, NOW)
+    assert not store.enqueue(key, ["daan@example.org"], "again", b"other", NOW)
+    assert store.keys() == {key} and store.recorded(key)
+    assert not store.recorded(OutboxKey("labor-ledger", "2020-10-09", "220882", "reminder", "+3"))
+    [row] = store.outbox_rows("pending")
+    assert row["message"] == MESSAGE and isinstance(row["message"], bytes)
+    assert row["subject"] == "【百日冲刺】逾期提醒" and row["attempts"] == 0
+    assert "message" not in store.outbox_rows(with_message=False)[0]
+
+
+def test_two_claimers_at_once_never_both_get_a_message(pg_url):
+    # Two stores, as two workers on two machines would have: separate engines, separate pools.
+    first, second = Store(pg_url), Store(pg_url)
+    for n in range(20):
+        first.enqueue(OutboxKey("labor-ledger", "2020-10-09", f"u{n}", "reminder", "+1"),
+                      [f"u{n}@example.org"], "提醒", MESSAGE, NOW)
+    ids = [r["id"] for r in first.outbox_rows()]
+    barrier = threading.Barrier(2)
+
+    def claim_all(store, claimer):
+        won = []
+        for message_id in ids:
+            barrier.wait()  # both ask for the same message at the same moment
+            if store.claim(message_id, claimer, NOW):
+                won.append(message_id)
+        return won
+
+    with ThreadPoolExecutor(2) as pool:
+        a, b = pool.map(claim_all, (first, second), ("host-a:1", "host-b:2"))
+    assert sorted(a + b) == ids and not set(a) & set(b)
+    rows = first.outbox_rows()
+    assert {r["status"] for r in rows} == {"sending"} and {r["attempts"] for r in rows} == {1}
+    assert all(r["claimed_by"] == ("host-a:1" if r["id"] in a else "host-b:2") for r in rows)
+
+
+def test_sent_failed_and_in_doubt_messages_settle_and_only_the_last_two_can_be_resent(pg_url):
+    store = Store(pg_url)
+    for unit in ("220802", "220821", "220822", "220881"):
+        store.enqueue(OutboxKey("labor-ledger", "2020-10-09", unit, "reminder", "+1"),
+                      [f"{unit}@example.org"], "提醒", MESSAGE, NOW)
+    sent, failed, dead, alive = [r["id"] for r in store.outbox_rows()]
+    for message_id, claimer in ((sent, "h:1"), (failed, "h:1"), (dead, "gone:9"), (alive, "h:1")):
+        assert store.claim(message_id, claimer, NOW)
+    assert not store.claim(sent, "h:2", NOW)  # claimed already
+    store.settle(sent, "sent", NOW + dt.timedelta(seconds=5))
+    store.settle(failed, "failed", NOW, "550 5.1.1 mailbox unavailable")
+
+    in_doubt = store.mark_in_doubt(lambda claimer, claimed_at: claimer == "gone:9")
+    assert [r["id"] for r in in_doubt] == [dead]
+    rows = {r["id"]: r for r in store.outbox_rows()}
+    assert [rows[i]["status"] for i in (sent, failed, dead, alive)] == [
+        "sent", "failed", "doubt", "sending"]
+    assert rows[sent]["sent_at"] == dt.datetime(2020, 10, 12, 4, 0, 5)  # UTC, as recorded
+    assert rows[failed]["last_error"] == "550 5.1.1 mailbox unavailable"
+    assert "mid-send" in rows[dead]["last_error"]
+
+    assert store.resend([sent, failed, dead, alive]) == [failed, dead]
+    assert [r["id"] for r in store.outbox_rows("pending")] == [failed, dead]
+    assert {r["attempts"] for r in store.outbox_rows("pending")} == {0}
+
+
+def test_a_wrong_password_is_named_without_the_password(pg_url):
+    url = make_url(pg_url).set(password="Wrong-Pw-9")
+    with pytest.raises(StoreError) as raised:
+        Store(url.render_as_string(hide_password=False))
+    message = str(raised.value)
+    assert f"the store {url.render_as_string(hide_password=True)} cannot be opened" in message
+    assert "password authentication failed" in message and "Wrong-Pw-9" not in message
+
+
+# The labor-ledger flow end to end: its store and the Prefect server both on PostgreSQL.
+
+AS_OF = beijing("2020-10-12 12:00")
+EXPECTED = ["bcjk@example.org", "daan@example.org", "renshe@example.org,fupinban@example.org",
+            "taonan@example.org", "taonan@example.org"]
+
+
+@pytest.fixture
+def prefect_pg(prefect_on_postgres):
+    """Flows of this test report to the Prefect server on PostgreSQL."""
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with temporary_settings(updates={PREFECT_API_URL: prefect_on_postgres.api}):
+        yield prefect_on_postgres
+        # The run's logs and events go to this server before the settings change back.
+        APILogWorker.instance().drain()
+        EventsWorker.instance().drain()
+
+
+@pytest.mark.integration
+def test_a_labor_ledger_run_keeps_its_store_and_its_run_on_postgresql(prefect_pg, home, sink,
+                                                                       pg_url, monkeypatch):
+    from prefect import get_client
+    from prefect.artifacts import Artifact
+
+    from flows.labor_ledger import labor_ledger
+
+    monkeypatch.setenv("SPRINT_DATABASE_URL", pg_url)
+    inbox = home / "inbox"
+    drop(inbox, "220802", "ok.xlsx", make_ledger("220802", rows=5), "2020-10-08 10:00")
+    bad = make_ledger("220881", rows=5)
+    bad.loc[1, "人员类别"] = "贫困户"
+    drop(inbox, "220881", "bad.xlsx", bad, "2020-10-09 10:00")
+    for unit in ("220821", "220822", "cght"):
+        drop(inbox, unit, "ok.csv", make_ledger(unit, rows=4), "2020-10-09 12:00")
+
+    state = labor_ledger(as_of=AS_OF, return_state=True)
+    assert state.is_completed(), state.message
+    got = sorted(",".join(r) for r, _ in sink.handler.received)
+    assert got == EXPECTED
+
+    # The project's store is the PostgreSQL database, and holds what went out, byte for byte.
+    store = Store(pg_url)
+    assert not (home / "var" / "sprint.db").exists()
+    assert sorted((r.unit, r.verdict) for r in store.receipts()) == [
+        ("220802", "accepted"), ("220821", "accepted"), ("220822", "accepted"),
+        ("220881", "rejected"), ("cght", "accepted")]
+    rows = store.outbox_rows()
+    assert sorted((r["unit"], r["kind"], r["status"]) for r in rows) == [
+        ("220881", "rejection", "sent"), ("220881", "reminder", "sent"),
+        ("220882", "reminder", "sent"), ("bcjk", "reminder", "sent"), ("sfpb", "summary", "sent")]
+    arrived = {m["Message-ID"]: m for _, m in sink.handler.received}
+    for r in rows:
+        recorded = message_from_bytes(r["message"], policy=policy.default)
+        assert arrived[recorded["Message-ID"]]["Subject"] == recorded["Subject"] == r["subject"]
+
+    # The run, its name and its artifact are on the Prefect server, whose tables are PostgreSQL's.
+    run_id = state.state_details.flow_run_id
+    with get_client(sync_client=True) as client:
+        run = client.read_flow_run(run_id)
+    assert run.name == "labor-ledger 2020-10-09 @2020-10-12 12:00" and run.state.is_completed()
+    assert "| 洮南市 | 被退回 |" in Artifact.get("labor-ledger-summary").data
+    prefect_db = make_url(prefect_pg.database_url).set(drivername="postgresql")
+    with psycopg.connect(prefect_db.render_as_string(hide_password=False)) as conn:
+        assert conn.execute("SELECT name, state_type FROM flow_run WHERE id = %s",
+                            (run_id,)).fetchone() == (run.name, "COMPLETED")
+
+    # A second run finds everything recorded in PostgreSQL and sends nothing new.
+    again = labor_ledger(as_of=AS_OF, return_state=True)
+    assert again.is_completed() and len(sink.handler.received) == len(EXPECTED)

@@ -144,16 +144,21 @@ def unavailable() -> str | None:
     return None
 
 
-@pytest.fixture(scope="session")
-def postgres():
-    """One PostgreSQL cluster for the session. Skipped where PostgreSQL is missing, except on CI
-    (CI set), where a missing PostgreSQL fails the tests instead of silently skipping them."""
+def require() -> None:
+    """Skip where PostgreSQL is missing, except on CI (CI set), where a missing PostgreSQL fails
+    the tests instead of letting them pass unseen."""
     reason = unavailable()
     if reason:
-        if os.environ.get("CI"):
+        if os.environ.get("CI", "").lower() not in ("", "0", "false"):
             pytest.fail(f"{reason}; CI must run the PostgreSQL tests (.ci/run installs it)",
                         pytrace=False)
         pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """One PostgreSQL cluster for the session."""
+    require()
     cluster = Cluster.start()
     try:
         yield cluster
@@ -224,6 +229,20 @@ def prefect_on_postgres(postgres):
     finally:
         stop(process)
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def prefect_pg(prefect_on_postgres):
+    """This process's flows and client talk to the Prefect server on PostgreSQL."""
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with temporary_settings(updates={PREFECT_API_URL: prefect_on_postgres.api}):
+        yield prefect_on_postgres
+        # Logs and events reach this server before the settings change back.
+        APILogWorker.instance().drain()
+        EventsWorker.instance().drain()
 
 
 def stop(process: subprocess.Popen, seconds: float = 20) -> None:

@@ -32,6 +32,18 @@ def submission(unit="220802", sha="a" * 64, verdict="accepted", at="2020-10-08 1
             "verdict": verdict, "rows": 3, "problems": list(problems), "notes": 0}
 
 
+def test_without_postgresql_these_tests_are_skipped_but_ci_fails_them(monkeypatch):
+    from tests import pg
+
+    monkeypatch.setattr(pg, "binaries", lambda: None)
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="PostgreSQL is not installed"):
+        pg.require()
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI must run the PostgreSQL tests"):
+        pg.require()
+
+
 def test_a_file_is_recorded_once_per_content_of_a_unit(pg_url):
     store = Store(pg_url)
     assert store.record(**submission())
@@ -133,20 +145,6 @@ def test_a_wrong_password_is_named_without_the_password(pg_url):
 AS_OF = beijing("2020-10-12 12:00")
 EXPECTED = ["bcjk@example.org", "daan@example.org", "renshe@example.org,fupinban@example.org",
             "taonan@example.org", "taonan@example.org"]
-
-
-@pytest.fixture
-def prefect_pg(prefect_on_postgres):
-    """Flows of this test report to the Prefect server on PostgreSQL."""
-    from prefect.events.worker import EventsWorker
-    from prefect.logging.handlers import APILogWorker
-    from prefect.settings import PREFECT_API_URL, temporary_settings
-
-    with temporary_settings(updates={PREFECT_API_URL: prefect_on_postgres.api}):
-        yield prefect_on_postgres
-        # The run's logs and events go to this server before the settings change back.
-        APILogWorker.instance().drain()
-        EventsWorker.instance().drain()
 
 
 @pytest.mark.integration

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 # First two digits of a division code: the provinces, autonomous regions and municipalities,
 # plus 71 (Taiwan), 81 (Hong Kong), 82 (Macao), 83 (residence permits for Taiwan residents).
@@ -13,6 +17,7 @@ PROVINCES = frozenset(
 )
 _WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2], dtype=np.int64)
 _CHECK = np.array(list("10X98765432"))
+_CHECK_BYTES = np.frombuffer(b"10X98765432", dtype=np.uint8)
 
 
 def check_digit(first17: str) -> str:
@@ -24,25 +29,34 @@ def problems(ids: pd.Series) -> pd.Series:
 
     `ids` holds normalised text (upper-case X, no spaces). Vectorised: no Python loop over rows.
     """
-    ids = ids.fillna("").astype(str)
-    reason = pd.Series("", index=ids.index, dtype=object)
-    shape_ok = ids.str.fullmatch(r"\d{17}[\dX]")
-    reason[~shape_ok] = "应为18位，前17位为数字，最后一位为数字或X"
-    ok = ids[shape_ok]
-    if ok.empty:
-        return reason
-    province_ok = ok.str[:2].isin(PROVINCES)
-    reason[ok.index[~province_ok]] = "前两位不是有效的省级行政区划代码"
-    birth = pd.to_datetime(ok.str[6:14], format="%Y%m%d", errors="coerce")
-    birth_ok = birth.notna() & (birth >= pd.Timestamp("1900-01-01"))
-    reason[ok.index[province_ok & ~birth_ok]] = "出生日期不是真实的日期"
-    digits = np.frombuffer("".join(ok.str[:17]).encode("ascii"), dtype=np.uint8)
-    digits = (digits.reshape(-1, 17) - ord("0")).astype(np.int64)
-    expected = _CHECK[(digits @ _WEIGHTS) % 11]
-    check_ok = ok.str[17].to_numpy() == expected
-    bad_check = province_ok & birth_ok & ~check_ok
-    reason[ok.index[bad_check]] = "校验码错误（可能有数字录错）"
-    return reason
+    cells = pa.array(ids.fillna("").astype(str), type=pa.string(), from_pandas=True)
+    if isinstance(cells, pa.ChunkedArray):
+        cells = cells.combine_chunks()
+    reason = np.full(len(cells), "", dtype=object)
+    shape_ok = pc.fill_null(pc.match_substring_regex(cells, r"^\d{17}[\dX]$"), False)
+    reason[~shape_ok.to_numpy(zero_copy_only=False)] = "应为18位，前17位为数字，最后一位为数字或X"
+    where = np.flatnonzero(shape_ok.to_numpy(zero_copy_only=False))
+    if len(where):
+        ok = pc.filter(cells, shape_ok)
+        # Every kept ID is 18 ASCII bytes, so the column's bytes form an n x 18 matrix.
+        first = np.frombuffer(ok.buffers()[1], dtype=np.int32)[ok.offset]
+        digits = np.frombuffer(ok.buffers()[2], dtype=np.uint8)[first: first + 18 * len(ok)]
+        digits = digits.reshape(-1, 18)
+        province_ok = pc.is_in(pc.utf8_slice_codeunits(ok, 0, 2),
+                               value_set=pa.array(sorted(PROVINCES))).to_numpy(zero_copy_only=False)
+        written = pc.utf8_slice_codeunits(ok, 6, 14)
+        born = pc.strptime(written, format="%Y%m%d", unit="s", error_is_null=True)
+        # Arrow rolls 0230 over to 0302, so a real date is one that reads back the same.
+        real = pc.equal(pc.strftime(born, format="%Y%m%d"), written)
+        birth_ok = pc.fill_null(pc.and_(real, pc.greater_equal(
+            born, pa.scalar(dt.datetime(1900, 1, 1), pa.timestamp("s")))), False)
+        birth_ok = birth_ok.to_numpy(zero_copy_only=False)
+        expected = _CHECK_BYTES[((digits[:, :17].astype(np.int64) - 48) @ _WEIGHTS) % 11]
+        check_ok = digits[:, 17] == expected
+        reason[where[~province_ok]] = "前两位不是有效的省级行政区划代码"
+        reason[where[province_ok & ~birth_ok]] = "出生日期不是真实的日期"
+        reason[where[province_ok & birth_ok & ~check_ok]] = "校验码错误（可能有数字录错）"
+    return pd.Series(reason, index=ids.index, dtype=object)
 
 
 def birth_dates(ids: pd.Series) -> pd.Series:
@@ -67,7 +81,7 @@ def mask(value: str) -> str:
 
 
 def mask_series(ids: pd.Series) -> pd.Series:
-    ids = ids.fillna("").astype(str)
+    ids = ids.fillna("").astype(str).astype(object)  # plain strings, whatever the column's storage
     long = ids.str.len() >= 11
     masked = ids.str[:6] + ids.str.len().sub(10).clip(lower=0).map(lambda n: "*" * n) + ids.str[-4:]
     return masked.where(long, ids.str.replace(r".", "*", regex=True))

@@ -7,7 +7,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
 from sprint import rules
 from sprint.plan import Plan, Template
@@ -83,14 +85,15 @@ def recognise(sheets: list[Sheet], plan: Plan) -> tuple[str, Template, Header] |
     rows when group cells are merged above the column names. Visible sheets come first.
     """
     best: tuple[tuple, str, Template, Header] | None = None
+    required = {key: template.required_names for key, template in plan.templates.items()}
     for sheet in sheets:
         for header in _candidates(sheet):
             names = set(header.names)
             for key, template in plan.templates.items():
-                hits = sum(name in names for name in template.required_names)
+                hits = sum(name in names for name in required[key])
                 # More columns matched wins; on a tie, the template the header fills more fully.
-                score = (not sheet.hidden, hits, hits / len(template.required_names), -header.depth)
-                if hits * 2 >= len(template.required_names) and (best is None or score > best[0]):
+                score = (not sheet.hidden, hits, hits / len(required[key]), -header.depth)
+                if hits * 2 >= len(required[key]) and (best is None or score > best[0]):
                     best = (score, key, template, header)
     return best[1:] if best else None
 
@@ -122,15 +125,6 @@ def validate_file(path: Path, plan: Plan, unit_code: str | None, as_of: dt.date)
     return verdict
 
 
-def _frame(header: Header) -> pd.DataFrame:
-    width = len(header.names)
-    start = header.index + header.depth
-    body = [(list(r) + [None] * width)[:width] for r in header.sheet.rows[start:]]
-    frame = pd.DataFrame(body, columns=range(width), dtype=object)
-    frame.index = frame.index + start + 1  # Excel's row numbers, 1-based
-    return frame
-
-
 def _is_total(text: dict[int, pd.Series], header: list[str], template: Template) -> pd.Series:
     """Rows like 合计/小计 that offices add below the data: a total word and no ID number."""
     first = next(iter(text.values()))
@@ -142,46 +136,50 @@ def _is_total(text: dict[int, pd.Series], header: list[str], template: Template)
     return word & no_id
 
 
-def _when(conditions: dict[str, tuple[str, ...]], column_of) -> tuple[pd.Series | None, str]:
+def _when(conditions: dict[str, tuple[str, ...]], column_of) -> tuple[np.ndarray | None, str]:
     """Rows where any condition holds, and the conditions in words."""
     held = None
     for name, values in conditions.items():
         cells = column_of(name)
         if cells is not None:
-            held = cells.isin(values) if held is None else held | cells.isin(values)
+            here = cells.isin(values).to_numpy()
+            held = here if held is None else held | here
     words = "或".join(f"“{n}”为“{'/'.join(v)}”" for n, v in conditions.items())
     return held, words
 
 
-def _cross_rules(column, cells: pd.Series, column_of) -> pd.Series:
+def _cross_rules(column, cells: pd.Series, column_of) -> rules.Reasons:
     """Rules between columns: required when another column says so, empty unless it does."""
-    reason = pd.Series("", index=cells.index, dtype=object)
+    reasons = rules.Reasons(len(cells))
+    empty = cells.eq("").to_numpy()
     if column.required_when:
         held, words = _when(column.required_when, column_of)
         if held is not None:
-            reason[held & cells.eq("")] = f"{words}时必填"
+            reasons.add(held & empty, f"{words}时必填")
     if column.empty_unless:
         held, words = _when(column.empty_unless, column_of)
         if held is not None:
-            reason[~held & cells.ne("")] = f"仅在{words}时填写，否则应为空"
+            reasons.add(~held & ~empty, f"仅在{words}时填写，否则应为空")
     if column.required_when_filled:
         other = column_of(column.required_when_filled)
         if other is not None:
-            reason[other.ne("") & cells.eq("")] = f"填写了“{column.required_when_filled}”时必填"
-    return reason
+            reasons.add(other.ne("").to_numpy() & empty,
+                        f"填写了“{column.required_when_filled}”时必填")
+    return reasons
 
 
 def _check_rows(verdict: Verdict, found: Header, plan: Plan, unit_code: str | None,
                 as_of: dt.date) -> None:
     template = verdict.template
     assert template is not None
-    frame, header, header_row = _frame(found), found.names, found.excel_row
-    text = {i: rules.as_text(frame[i]) for i in frame.columns}
+    header, header_row = found.names, found.excel_row
+    frame, table = found.sheet.table(found.index + found.depth, len(header))
+    text = {i: table[i] for i in table.columns}
     if text:
         blank = pd.concat(text.values(), axis=1).eq("").all(axis=1)
         keep = ~blank & ~_is_total(text, header, template)
     else:
-        keep = pd.Series(False, index=frame.index)
+        keep = pd.Series(False, index=table.index)
     missing = [c.name for c in template.columns if c.required and c.name not in header]
     for name in missing:
         verdict.problems.append(Problem(header_row, name, "", "缺少必填列（请使用模板的表头）"))
@@ -195,24 +193,27 @@ def _check_rows(verdict: Verdict, found: Header, plan: Plan, unit_code: str | No
         if column.name not in header:
             continue
         i = header.index(column.name)
-        raw, cells = frame[i][keep], text[i][keep]
-        value, reason = rules.check(column, raw, cells, as_of)
-        if column.unique:
-            dup = cells.ne("") & cells.duplicated(keep=False) & reason.eq("")
-        if column.unique and dup.any():
-            rows_of = cells[dup].groupby(cells[dup]).transform(
-                lambda s: "、".join(str(r) for r in s.index)
-            )
-            reason[dup] = "在本文件中重复出现（第" + rows_of + "行）"
+        cells = text[i][keep]
+        raw = frame[i][keep] if frame is not None else None
+        value, reasons = rules.check(column, raw, cells, as_of)
+        if column.unique and len(pc.unique(rules.arrow(cells))) < len(cells):
+            dup = (cells.ne("") & cells.duplicated(keep=False)).to_numpy() & ~reasons.bad
+            if dup.any():
+                rows_of = cells[dup].groupby(cells[dup]).transform(
+                    lambda s: "、".join(str(r) for r in s.index)
+                )
+                words = np.full(len(cells), "", dtype=object)
+                words[dup] = ("在本文件中重复出现（第" + rows_of + "行）").to_numpy()
+                reasons.add(dup, words)
         cross = _cross_rules(column, cells, lambda name: text[header.index(name)][keep]
                              if name in header else None)
-        reason = reason.where(reason.ne(""), cross)
-        bad = reason.ne("")
-        problems.append(pd.DataFrame({"row": reason.index[bad], "column": column.name,
-                                      "value": cells[bad].to_numpy(), "reason": reason[bad].to_numpy()}))
+        reasons.add(cross.bad & ~reasons.bad, cross.text)
+        bad = reasons.bad
+        problems.append(pd.DataFrame({"row": cells.index[bad], "column": column.name,
+                                      "value": cells[bad].to_numpy(), "reason": reasons.text[bad]}))
         cleaned[column.name] = value
         if column.type == "id_number" and unit_code and unit_code.isdigit():
-            elsewhere = value.notna() & ~value.astype(str).str.startswith(unit_code) & ~bad
+            elsewhere = value.notna() & ~value.astype(str).str.startswith(unit_code) & ~pd.Series(bad, index=value.index)
             verdict.notes.extend(
                 Problem(int(r), column.name, v[:6], "身份证号不是本县签发（已接收，仅作提示）")
                 for r, v in value[elsewhere].items()

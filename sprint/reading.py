@@ -8,11 +8,17 @@ answer in Chinese instead of a crash or a machine out of memory.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 from python_calamine import CalamineError, CalamineWorkbook, PasswordError, SheetVisibleEnum
 
 from sprint.plan import Limits
@@ -30,11 +36,34 @@ class UnreadableFile(ValueError):
     """The file cannot be read as a spreadsheet; the message says what to do, in Chinese."""
 
 
+HEAD_BYTES = 64 * 1024  # a text file's header is found among its first rows, read from here
+
+
 @dataclass(frozen=True)
 class Sheet:
     name: str
     rows: list[list[object]]  # cells as the file holds them: str, int, float, date, datetime
     hidden: bool = False
+    # A text file's rows above are only its first ones; the rest is parsed by Arrow, once, when
+    # the header is known, because a Python CSV reader costs twenty times Arrow's parse.
+    data: bytes | None = None
+    delimiter: str = ","
+
+    def table(self, start: int, width: int) -> tuple[pd.DataFrame | None, pd.DataFrame]:
+        """Rows from `start` (0-based), `width` columns, indexed by the row numbers Excel shows:
+        the cells as the file holds them (None for a text file, all of whose cells are text) and
+        the text a person sees."""
+        if self.data is not None:
+            text = _arrow_table(self.data, self.delimiter, start, width)
+            if text is not None:
+                return None, text
+            rows = _read_text(self.data)  # ragged rows, a stray quote: the patient reader
+        else:
+            rows = self.rows
+        body = [(list(r) + [None] * width)[:width] for r in rows[start:]]
+        raw = pd.DataFrame(body, columns=range(width), dtype=object)
+        raw.index = raw.index + start + 1
+        return raw, pd.DataFrame({i: as_text(raw[i]) for i in raw.columns}, index=raw.index)
 
 
 def read_sheets(path: Path, limits: Limits | None = None) -> list[Sheet]:
@@ -56,7 +85,7 @@ def read_sheets(path: Path, limits: Limits | None = None) -> list[Sheet]:
     with path.open("rb") as f:
         head = f.read(512)
     if suffix in TEXT_SUFFIXES:
-        return [Sheet(path.name, _read_text(path.read_bytes()))]
+        return [_text_sheet(path.name, path.read_bytes())]
     _sniff_workbook(path, suffix, head, limits)
     return _read_workbook(path)
 
@@ -129,12 +158,94 @@ def decode_text(data: bytes) -> str:
     raise UnreadableFile("文本文件的编码无法识别，请以 UTF-8 或 GBK 编码保存为 .csv 后重新提交")
 
 
+def _dialect(text: str) -> type[csv.Dialect] | csv.Dialect:
+    try:
+        return csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
+    except csv.Error:
+        return csv.excel
+
+
 def _read_text(data: bytes) -> list[list[object]]:
     text = decode_text(data)
     if "\x00" in text:
         raise UnreadableFile(f"文件内容不是文本表格（含二进制数据），{SAVE_AS}")
+    return [list(row) for row in csv.reader(io.StringIO(text), _dialect(text))]
+
+
+def _text_sheet(name: str, data: bytes) -> Sheet:
+    """A text file as UTF-8 bytes, with its first rows parsed for finding the header."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    elif not _is_utf8(data[:HEAD_BYTES]):
+        data = decode_text(data).encode("utf-8")  # GBK, UTF-16: Arrow reads UTF-8 only
+    head = data[:HEAD_BYTES].decode("utf-8", errors="ignore")
+    if "\x00" in head:
+        raise UnreadableFile(f"文件内容不是文本表格（含二进制数据），{SAVE_AS}")
+    dialect = _dialect(head)
+    if len(data) > HEAD_BYTES:
+        head = head[: head.rfind("\n") + 1]  # whole lines only
+    rows = [list(row) for row in csv.reader(io.StringIO(head), dialect)]
+    return Sheet(name, rows, data=data, delimiter=dialect.delimiter)
+
+
+def _is_utf8(head: bytes) -> bool:
     try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
-    except csv.Error:
-        dialect = csv.excel
-    return [list(row) for row in csv.reader(io.StringIO(text), dialect)]
+        head.decode("utf-8")
+    except UnicodeDecodeError as e:
+        return e.start > len(head) - 4  # only the last character was cut in half
+    return True
+
+
+def _arrow_table(data: bytes, delimiter: str, start: int, width: int) -> pd.DataFrame | None:
+    """The rows from `start` as trimmed text, or None when the file is not a regular table."""
+    names = [str(i) for i in range(width)]
+    try:
+        table = pacsv.read_csv(
+            pa.py_buffer(data),
+            read_options=pacsv.ReadOptions(skip_rows=start, column_names=names),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, ignore_empty_lines=False),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.string() for n in names}, strings_can_be_null=False,
+                quoted_strings_can_be_null=False),
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None  # a row with more or fewer cells than the header, a broken quote, bad UTF-8
+    columns = [pc.utf8_trim_whitespace(table.column(i)) for i in range(width)]
+    frame = pa.table(columns, names=names).to_pandas()
+    frame.columns = range(width)
+    frame.index = pd.RangeIndex(start + 1, start + 1 + len(frame))
+    return frame
+
+
+def as_text(cells: pd.Series) -> pd.Series:
+    """Cells as the text a person sees: integral numbers without '.0', dates as YYYY-MM-DD.
+
+    Whole columns at a time where the column holds one kind of cell, as ledgers do."""
+    kind = pd.api.types.infer_dtype(cells, skipna=True)
+    if kind in ("string", "empty"):
+        return cells.fillna("").astype(str).str.strip()
+    if kind in ("floating", "integer", "mixed-integer-float"):
+        number = pd.to_numeric(cells).astype(float)
+        integral = (number % 1 == 0) & (number.abs() < 1e15)
+        text = number.astype(str)
+        text[integral] = number[integral].astype(np.int64).astype(str)
+        return text.where(number.notna(), "")
+    if kind in ("datetime", "date", "datetime64"):
+        stamp = pd.to_datetime(cells)
+        text = stamp.dt.strftime("%Y-%m-%d")
+        timed = stamp.notna() & (stamp != stamp.dt.normalize())
+        text[timed] = stamp[timed].dt.strftime("%Y-%m-%d %H:%M:%S")
+        return text.fillna("").astype(str)
+    return cells.map(_one_text).astype(str)
+
+
+def _one_text(v: object) -> str:
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return ""
+    if isinstance(v, float) and v.is_integer() and abs(v) < 1e15:
+        return str(int(v))
+    if isinstance(v, dt.datetime):
+        return v.date().isoformat() if v.time() == dt.time(0) else v.isoformat(sep=" ")
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    return str(v).strip()

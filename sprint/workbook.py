@@ -26,20 +26,26 @@ def masked(frame: pd.DataFrame, id_columns: list[str]) -> pd.DataFrame:
     return out
 
 
+# Text stays text: no cell becomes a formula, a link or a number because of how it reads.
+_AS_WRITTEN = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+
+
 def to_xlsx(sheets: dict[str, pd.DataFrame]) -> bytes:
+    """A workbook of the given sheets, header frozen, columns as wide as their text.
+
+    XlsxWriter rather than openpyxl: the compiled ledgers of a replay are written hundreds of
+    times, and it writes them in a third of the time."""
     buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+    with pd.ExcelWriter(buffer, engine="xlsxwriter", engine_kwargs={"options": _AS_WRITTEN}) as writer:
         for name, frame in sheets.items():
             safe = frame.copy()
             for column in safe.columns:
-                if safe[column].dtype == object:
-                    safe[column] = safe[column].map(neutralise)
+                if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
+                    safe[column] = safe[column].astype(object).map(neutralise)
             safe.to_excel(writer, sheet_name=name, index=False)
             sheet = writer.sheets[name]
-            for i, column in enumerate(safe.columns, start=1):
+            for i, column in enumerate(safe.columns):
                 width = max([len(str(column))] + [len(str(v)) for v in safe[column].head(200)])
-                sheet.column_dimensions[sheet.cell(row=1, column=i).column_letter].width = min(
-                    40, width * 1.6 + 2
-                )
-            sheet.freeze_panes = "A2"
+                sheet.set_column(i, i, min(40, width * 1.6 + 2))
+            sheet.freeze_panes(1, 0)
     return buffer.getvalue()

@@ -12,7 +12,7 @@ from sprint import deadlines, dispatch, exit_report, visits
 from sprint.compiled import latest_ledger
 from sprint.ledger_summary import ledger_summary_draft
 from sprint.mail import outbox
-from sprint.mail.compose import Draft, environment, to_mime
+from sprint.mail.compose import Draft, environment, to_bytes
 from sprint.mail.mailer import YagmailMailer
 from sprint.mail.notices import delivery_report
 from sprint.reports import (
@@ -199,7 +199,7 @@ def send_mail(duty_id: str, drafts: list[Draft], now: dt.datetime,
         folder.mkdir(parents=True, exist_ok=True)
         for i, d in enumerate(drafts, start=1):
             path = Path(folder) / f"{i:03d}-{d.key.kind}-{d.key.unit}.eml"
-            path.write_bytes(to_mime(d, sender, name).as_bytes())
+            path.write_bytes(to_bytes(d, sender, name))
         logger.info("dry run: %d message(s) rendered into %s, none sent", len(drafts), folder)
         return outbox.Delivery()
     st = store(s)

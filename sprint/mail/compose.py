@@ -5,7 +5,14 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass, field
+from email import encoders, message_from_bytes, policy
+from email.header import Header
 from email.message import EmailMessage
+from email.mime.application import MIMEApplication
+from email.mime.base import MIMEBase
+from email.mime.image import MIMEImage
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
 from email.utils import formataddr, formatdate
 from functools import lru_cache
 from pathlib import Path
@@ -14,6 +21,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from sprint.store import OutboxKey
 
+_WIRE = policy.compat32.clone(linesep="\r\n")
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 
 
@@ -56,22 +64,51 @@ def render(env: Environment, kind: str, context: dict) -> tuple[str, str, str]:
     return subject, text, html
 
 
-def to_mime(draft: Draft, sender: str, sender_name: str) -> EmailMessage:
-    msg = EmailMessage()
+def to_bytes(draft: Draft, sender: str, sender_name: str) -> bytes:
+    """The message as it goes on the wire, CRLF line endings.
+
+    Built with the email package's classic classes: its newer API parses and refolds every
+    header it is given, which cost more than rendering and sending together in a replay.
+    """
+    alternative = MIMEMultipart("alternative")
+    alternative.attach(MIMEText(_line(draft.text), "plain", "utf-8"))
+    html = MIMEText(_line(draft.html), "html", "utf-8")
+    if draft.images:
+        related = MIMEMultipart("related")
+        related.attach(html)
+        for cid, png in draft.images.items():
+            image = MIMEImage(png, "png")
+            image.add_header("Content-ID", f"<{cid}>")
+            image.add_header("Content-Disposition", "inline", filename=f"{cid}.png")
+            related.attach(image)
+        html = related
+    alternative.attach(html)
+    msg = alternative
+    if draft.attachments:
+        msg = MIMEMultipart("mixed")
+        msg.attach(alternative)
+        for a in draft.attachments:
+            part = MIMEApplication(a.content, a.subtype) if a.maintype == "application" else \
+                MIMEBase(a.maintype, a.subtype)
+            if a.maintype != "application":
+                part.set_payload(a.content)
+                encoders.encode_base64(part)
+            part.add_header("Content-Disposition", "attachment", filename=("utf-8", "", a.filename))
+            msg.attach(part)
     msg["From"] = formataddr((sender_name, sender))
     msg["To"] = ", ".join(draft.to)
-    msg["Subject"] = draft.subject
+    msg["Subject"] = Header(draft.subject, "utf-8")
     msg["Date"] = formatdate(localtime=True)
     domain = sender.rpartition("@")[2] or "localhost"
     # One unique id per message, so clients never thread two reminders as one mail.
     msg["Message-ID"] = f"<{draft.key.duty}.{draft.key.kind}.{uuid.uuid4().hex}@{domain}>"
-    msg.set_content(draft.text, subtype="plain", charset="utf-8")
-    msg.add_alternative(draft.html, subtype="html", charset="utf-8")
-    if draft.images:
-        html_part = msg.get_payload()[1]
-        for cid, png in draft.images.items():
-            html_part.add_related(png, maintype="image", subtype="png", cid=f"<{cid}>",
-                                  filename=f"{cid}.png")
-    for a in draft.attachments:
-        msg.add_attachment(a.content, maintype=a.maintype, subtype=a.subtype, filename=a.filename)
-    return msg
+    return msg.as_bytes(policy=_WIRE)
+
+
+def _line(text: str) -> str:
+    return text if text.endswith("\n") else text + "\n"
+
+
+def to_mime(draft: Draft, sender: str, sender_name: str) -> EmailMessage:
+    """The message as a reader sees it: the bytes of `to_bytes`, parsed."""
+    return message_from_bytes(to_bytes(draft, sender, sender_name), policy=policy.default)

@@ -17,7 +17,10 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    bindparam,
     create_engine,
+    event,
+    func,
     insert,
     select,
     update,
@@ -77,6 +80,31 @@ def _without(text: str, secret: str | None) -> str:
     return text.replace(secret, "***") if secret else text
 
 
+# Built once: a statement built per message cost SQLAlchemy more than the database's own work.
+_CLAIM = (update(outbox)
+          .where(outbox.c.id == bindparam("message_id"), outbox.c.status == "pending")
+          .values(status="sending", attempts=outbox.c.attempts + 1,
+                  claimed_by=bindparam("claimer"), claimed_at=bindparam("claimed_at")))
+_SETTLE = (update(outbox).where(outbox.c.id == bindparam("message_id"))
+           .values(status=bindparam("status"), last_error=bindparam("error"),
+                   sent_at=func.coalesce(bindparam("sent_at", type_=DateTime), outbox.c.sent_at)))
+
+
+def _settled(message_id: int, status: str, error: str | None, now: dt.datetime) -> dict:
+    return {"message_id": message_id, "status": status, "error": error,
+            "sent_at": utc(now) if status == "sent" else None}
+
+
+def _sqlite_pragmas(connection, _record) -> None:
+    """WAL lets a reader go on while a run writes, and commits cost a write, not a sync, each;
+    the database stays consistent through a crash (a power cut may lose the last commits)."""
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
 def utc(value: dt.datetime) -> dt.datetime:
     return value.astimezone(dt.UTC).replace(tzinfo=None)
 
@@ -130,6 +158,8 @@ class Store:
             if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
             self.engine: Engine = create_engine(parsed, future=True)
+            if parsed.get_backend_name() == "sqlite":
+                event.listen(self.engine, "connect", _sqlite_pragmas)
             metadata.create_all(self.engine)
         except (OperationalError, DBAPIError) as e:
             raise StoreError(f"the store {shown} cannot be opened: "
@@ -137,6 +167,11 @@ class Store:
         except (OSError, ImportError, ArgumentError) as e:
             raise StoreError(f"the store {shown} cannot be opened: "
                              f"{_without(str(e), parsed.password)}") from None
+
+        # Rows are only ever added, so each process keeps what it has read and asks for the rest.
+        self._receipts: list[Receipt] = []
+        self._last_receipt = 0
+        self._keys: set[OutboxKey] | None = None
 
     def known_digests(self) -> set[tuple[str, str]]:
         """Every (unit, SHA-256) taken in so far, for a scan to skip in one query."""
@@ -158,18 +193,19 @@ class Store:
             return False
 
     def receipts(self, duty: str | None = None) -> list[Receipt]:
-        query = select(submissions).order_by(submissions.c.received_at, submissions.c.id)
-        if duty is not None:
-            query = query.where(submissions.c.duty == duty)
+        """Every file taken in (of one duty), in the order received."""
+        query = select(submissions).where(submissions.c.id > self._last_receipt)
         with self.engine.connect() as conn:
             rows = conn.execute(query).mappings().all()
-        out = []
-        for r in rows:
-            fields = dict(r)
-            fields["problems_json"] = fields.pop("problems")
-            fields["received_at"] = aware(fields["received_at"])
-            out.append(Receipt(**fields))
-        return out
+        if rows:
+            for r in rows:
+                fields = dict(r)
+                fields["problems_json"] = fields.pop("problems")
+                fields["received_at"] = aware(fields["received_at"])
+                self._receipts.append(Receipt(**fields))
+            self._last_receipt = max(r.id for r in self._receipts)
+            self._receipts.sort(key=lambda r: (r.received_at, r.id))
+        return [r for r in self._receipts if duty is None or r.duty == duty]
 
     def unanswered_rejections(self) -> list[Receipt]:
         """Refused files whose reply is not yet in the outbox (a crash may have come between)."""
@@ -192,12 +228,21 @@ class Store:
             return True
         except IntegrityError:
             return False
+        finally:
+            if self._keys is not None:
+                self._keys.add(key)
 
     def keys(self) -> set[OutboxKey]:
-        """Every message key in the outbox, so that what is recorded is not rendered again."""
-        query = select(outbox.c.duty, outbox.c.period, outbox.c.unit, outbox.c.kind, outbox.c.ref)
-        with self.engine.connect() as conn:
-            return {OutboxKey(*r) for r in conn.execute(query)}
+        """Every message key in the outbox, so that what is recorded is not rendered again.
+
+        Read once per process: a key another process adds later is caught by the outbox's unique
+        key when this one tries to record it, so a stale set costs a rendering, never a message."""
+        if self._keys is None:
+            query = select(outbox.c.duty, outbox.c.period, outbox.c.unit, outbox.c.kind,
+                           outbox.c.ref)
+            with self.engine.connect() as conn:
+                self._keys = {OutboxKey(*r) for r in conn.execute(query)}
+        return self._keys
 
     def recorded(self, key: OutboxKey) -> bool:
         """Whether a message with this key is in the outbox (so it need not be rendered again)."""
@@ -215,15 +260,18 @@ class Store:
         with self.engine.connect() as conn:
             return [dict(r) for r in conn.execute(query).mappings()]
 
-    def claim(self, message_id: int, claimer: str, now: dt.datetime) -> bool:
-        """Take a pending message for sending; False when another run took it first."""
+    def claim(self, message_id: int, claimer: str, now: dt.datetime,
+              settle: tuple[int, str, str | None] | None = None) -> bool:
+        """Take a pending message for sending; False when another run took it first.
+
+        `settle` (id, status, error) records how the message before it went, in the same
+        transaction: one commit per message instead of two, and no weaker for it, since the
+        settling is written before the next message leaves either way."""
         with self.engine.begin() as conn:
-            done = conn.execute(
-                update(outbox)
-                .where(outbox.c.id == message_id, outbox.c.status == "pending")
-                .values(status="sending", attempts=outbox.c.attempts + 1, claimed_by=claimer,
-                        claimed_at=utc(now))
-            )
+            if settle is not None:
+                conn.execute(_SETTLE, _settled(*settle, now))
+            done = conn.execute(_CLAIM, {"message_id": message_id, "claimer": claimer,
+                                         "claimed_at": utc(now)})
             return done.rowcount == 1
 
     def mark_in_doubt(self, is_dead) -> list[dict]:
@@ -253,8 +301,5 @@ class Store:
         return changed
 
     def settle(self, message_id: int, status: str, now: dt.datetime, error: str | None = None):
-        values = {"status": status, "last_error": error}
-        if status == "sent":
-            values["sent_at"] = utc(now)
         with self.engine.begin() as conn:
-            conn.execute(update(outbox).where(outbox.c.id == message_id).values(**values))
+            conn.execute(_SETTLE, _settled(message_id, status, error, now))

@@ -7,9 +7,8 @@ import os
 import socket
 import time
 from dataclasses import dataclass, field
-from email import policy
 
-from sprint.mail.compose import Draft, to_mime
+from sprint.mail.compose import Draft, to_bytes
 from sprint.mail.mailer import Mailer, MailError
 from sprint.store import Store
 
@@ -69,7 +68,7 @@ def enqueue(store: Store, drafts: list[Draft], sender: str, sender_name: str,
         if d.key in known:
             continue
         # CRLF line endings, as SMTP wants them: the bytes go out exactly as recorded.
-        message = to_mime(d, sender, sender_name).as_bytes(policy=policy.SMTP)
+        message = to_bytes(d, sender, sender_name)
         new += store.enqueue(d.key, d.to, d.subject, message, now)
     return new
 
@@ -87,8 +86,11 @@ def deliver(store: Store, mailer: Mailer, now: dt.datetime, max_attempts: int = 
     for row in store.mark_in_doubt(claimer_is_dead):
         report.in_doubt.append(f"{_label(row)}: the run sending it stopped "
                                "mid-send; check, then `sprint outbox --resend ID`")
+    settle = None  # how the message just sent went: written with the next claim
     for row in store.outbox_rows("pending"):
-        if not store.claim(row["id"], CLAIMER, now):
+        claimed = store.claim(row["id"], CLAIMER, now, settle)
+        settle = None
+        if not claimed:
             continue
         label = _label(row)
         error: MailError | None = None
@@ -105,16 +107,18 @@ def deliver(store: Store, mailer: Mailer, now: dt.datetime, max_attempts: int = 
         if error is not None:
             pauses = ()
             give_up = not error.transient or row["attempts"] + 1 >= max_attempts
-            store.settle(row["id"], "failed" if give_up else "pending", now, str(error))
+            settle = (row["id"], "failed" if give_up else "pending", str(error))
             (report.failed if give_up else report.deferred).append(f"{label}: {error}")
             continue
         if refused:
             detail = "; ".join(f"{a}: {r}" for a, r in refused.items())
-            store.settle(row["id"], "sent", now, f"refused: {detail}")
+            settle = (row["id"], "sent", f"refused: {detail}")
             report.refused.append(f"{label}: {detail}")
         else:
-            store.settle(row["id"], "sent", now)
+            settle = (row["id"], "sent", None)
         report.sent.append(label)
+    if settle is not None:
+        store.settle(settle[0], settle[1], now, settle[2])
     return report
 
 

@@ -1,0 +1,96 @@
+"""The labor ledger at province or nation scale: each unit's file checked and measured on its own.
+
+A city compiles its seven counties' ledgers into one table; a province has seventy units and the
+nation 2,800, with 32 million rows between them, more than any one table or workbook should
+hold. So each file is read, validated and reduced to its unit's figures, and only the figures
+travel on: memory grows with the number of units, never with rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sprint.ledger import Problem, validate_file
+from sprint.plan import Plan
+from sprint.reading import SUFFIXES
+
+AWAY = ("省外", "省内县外")  # working outside the county: the figure the plan's target counts
+PROBLEMS_KEPT = 20  # per unit: enough for its reply; the count says how many there were
+
+
+@dataclass
+class UnitFigures:
+    unit: str
+    file: str
+    rows: int = 0
+    away: int = 0
+    by_kind: dict[str, int] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    problem_count: int = 0
+    seconds: float = 0.0  # reading, validating and measuring this file
+
+    @property
+    def accepted(self) -> bool:
+        return self.problem_count == 0
+
+
+def unit_files(inbox: Path) -> list[tuple[str, Path]]:
+    """Each unit's newest ledger file: the inbox holds one folder per unit code."""
+    found = []
+    for folder in sorted(p for p in inbox.iterdir() if p.is_dir()):
+        files = [f for f in folder.iterdir() if f.is_file() and f.suffix.lower() in SUFFIXES]
+        if files:
+            found.append((folder.name, max(files, key=lambda f: (f.stat().st_mtime, f.name))))
+    return found
+
+
+def check_file(path: Path, plan: Plan, unit: str, as_of: dt.date) -> UnitFigures:
+    """Read, validate and measure one unit's file; nothing of its rows is kept."""
+    start = time.perf_counter()
+    verdict = validate_file(path, plan, unit, as_of)
+    figures = UnitFigures(unit, path.name, problems=verdict.problems[:PROBLEMS_KEPT],
+                          problem_count=len(verdict.problems))
+    ledger = verdict.ledger
+    if verdict.template_key == "labor" and len(ledger):
+        figures.rows = len(ledger)
+        figures.away = int(ledger["务工区域"].isin(AWAY).sum())
+        figures.by_kind = {k: int(v) for k, v in ledger["人员类别"].value_counts().items()}
+    elif verdict.template_key is not None and verdict.template_key != "labor":
+        figures.problems.insert(0, Problem(None, "", "", f"这是《{verdict.template.name}》，"
+                                           "不是贫困劳动力转移就业台账"))
+        figures.problem_count += 1
+    figures.seconds = time.perf_counter() - start
+    return figures
+
+
+def check_batch(batch: list[tuple[str, str]], plan: Plan, as_of: dt.date) -> list[UnitFigures]:
+    return [check_file(Path(path), plan, unit, as_of) for unit, path in batch]
+
+
+def batches(files: list[tuple[str, Path]], size: int) -> list[list[tuple[str, str]]]:
+    """Units in batches of `size`: a task per batch, so task runs grow with units, not rows."""
+    pairs = [(unit, str(path)) for unit, path in files]
+    return [pairs[i: i + size] for i in range(0, len(pairs), size)]
+
+
+@dataclass
+class Census:
+    figures: list[UnitFigures]
+    silent: list[str]  # units of the plan with no file at all
+
+    @property
+    def rows(self) -> int:
+        return sum(f.rows for f in self.figures)
+
+    @property
+    def refused(self) -> list[UnitFigures]:
+        return [f for f in self.figures if not f.accepted]
+
+
+def combine(plan: Plan, owners: list[str], results: list[list[UnitFigures]]) -> Census:
+    figures = sorted((f for batch in results for f in batch), key=lambda f: f.unit)
+    seen = {f.unit for f in figures}
+    return Census(figures, [u for u in owners if u not in seen])

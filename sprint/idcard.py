@@ -64,12 +64,11 @@ def birth_dates(ids: pd.Series) -> pd.Series:
 
 
 def ages_on(ids: pd.Series, day: pd.Timestamp) -> pd.Series:
-    """Whole years of age on `day`, from the birth date in each ID."""
-    born = birth_dates(ids)
-    had_birthday = (born.dt.month < day.month) | (
-        (born.dt.month == day.month) & (born.dt.day <= day.day)
-    )
-    return day.year - born.dt.year - (~had_birthday).astype(int)
+    """Whole years of age on `day`, from the birth date in each ID (NaN where there is none)."""
+    digits = pd.to_numeric(ids.astype(str).str.slice(6, 14), errors="coerce").to_numpy(float)
+    year, month_day = digits // 10000, digits % 10000
+    had_birthday = month_day <= day.month * 100 + day.day
+    return pd.Series(day.year - year - (~had_birthday), index=ids.index)
 
 
 def mask(value: str) -> str:

@@ -128,12 +128,13 @@ def validate_file(path: Path, plan: Plan, unit_code: str | None, as_of: dt.date)
 def _is_total(text: dict[int, pd.Series], header: list[str], template: Template) -> pd.Series:
     """Rows like 合计/小计 that offices add below the data: a total word and no ID number."""
     first = next(iter(text.values()))
-    word = pd.Series(False, index=first.index)
-    for series in text.values():
-        word |= series.isin(TOTAL_WORDS)
     ids = [header.index(c.name) for c in template.columns if c.type == "id_number" and c.name in header]
-    no_id = text[ids[0]].eq("") if ids else pd.Series(True, index=first.index)
-    return word & no_id
+    no_id = text[ids[0]].eq("").to_numpy() if ids else np.ones(len(first), dtype=bool)
+    word = np.zeros(len(first), dtype=bool)
+    if no_id.any():  # most ledgers have an ID on every row: no row to look at
+        for series in text.values():
+            word |= series.isin(TOTAL_WORDS).to_numpy()
+    return pd.Series(word & no_id, index=first.index)
 
 
 def _when(conditions: dict[str, tuple[str, ...]], column_of) -> tuple[np.ndarray | None, str]:
@@ -176,8 +177,8 @@ def _check_rows(verdict: Verdict, found: Header, plan: Plan, unit_code: str | No
     frame, table = found.sheet.table(found.index + found.depth, len(header))
     text = {i: table[i] for i in table.columns}
     if text:
-        blank = pd.concat(text.values(), axis=1).eq("").all(axis=1)
-        keep = ~blank & ~_is_total(text, header, template)
+        blank = np.logical_and.reduce([column.eq("").to_numpy() for column in text.values()])
+        keep = ~pd.Series(blank, index=table.index) & ~_is_total(text, header, template)
     else:
         keep = pd.Series(False, index=table.index)
     missing = [c.name for c in template.columns if c.required and c.name not in header]
@@ -189,12 +190,15 @@ def _check_rows(verdict: Verdict, found: Header, plan: Plan, unit_code: str | No
         return
     cleaned = {}
     problems = []
+    if not keep.all():  # blank and total rows out; most files have none, and skip the copies
+        text = {i: cells[keep] for i, cells in text.items()}
+        frame = frame[keep] if frame is not None else None
     for column in template.columns:
         if column.name not in header:
             continue
         i = header.index(column.name)
-        cells = text[i][keep]
-        raw = frame[i][keep] if frame is not None else None
+        cells = text[i]
+        raw = frame[i] if frame is not None else None
         value, reasons = rules.check(column, raw, cells, as_of)
         if column.unique and len(pc.unique(rules.arrow(cells))) < len(cells):
             dup = (cells.ne("") & cells.duplicated(keep=False)).to_numpy() & ~reasons.bad
@@ -205,24 +209,26 @@ def _check_rows(verdict: Verdict, found: Header, plan: Plan, unit_code: str | No
                 words = np.full(len(cells), "", dtype=object)
                 words[dup] = ("在本文件中重复出现（第" + rows_of + "行）").to_numpy()
                 reasons.add(dup, words)
-        cross = _cross_rules(column, cells, lambda name: text[header.index(name)][keep]
+        cross = _cross_rules(column, cells, lambda name: text[header.index(name)]
                              if name in header else None)
         reasons.add(cross.bad & ~reasons.bad, cross.text)
         bad = reasons.bad
-        problems.append(pd.DataFrame({"row": cells.index[bad], "column": column.name,
-                                      "value": cells[bad].to_numpy(), "reason": reasons.text[bad]}))
+        if bad.any():
+            problems.append(pd.DataFrame({"row": cells.index[bad], "column": column.name,
+                                          "value": cells[bad].to_numpy(),
+                                          "reason": reasons.text[bad]}))
         cleaned[column.name] = value
         if column.type == "id_number" and unit_code and unit_code.isdigit():
-            elsewhere = value.notna() & ~value.astype(str).str.startswith(unit_code) & ~pd.Series(bad, index=value.index)
+            elsewhere = (value.notna() & ~value.str.startswith(unit_code, na=False)).to_numpy() & ~bad
             verdict.notes.extend(
                 Problem(int(r), column.name, v[:6], "身份证号不是本县签发（已接收，仅作提示）")
                 for r, v in value[elsewhere].items()
             )
     if PERIOD_COLUMN in header:
-        hint = text[header.index(PERIOD_COLUMN)][keep]
+        hint = text[header.index(PERIOD_COLUMN)]
         verdict.period_hint = next((v for v in hint if v), None)
     if template.duty_column and template.duty_column in header:
-        hint = text[header.index(template.duty_column)][keep]
+        hint = text[header.index(template.duty_column)]
         verdict.duty_hint = next((v for v in hint if v), None)
     found = pd.concat(problems).sort_values(["row"], kind="stable") if problems else None
     if found is not None:

@@ -60,8 +60,7 @@ class Sheet:
             rows = _read_text(self.data)  # ragged rows, a stray quote: the patient reader
         else:
             rows = self.rows
-        body = [(list(r) + [None] * width)[:width] for r in rows[start:]]
-        raw = pd.DataFrame(body, columns=range(width), dtype=object)
+        raw = _cells(rows[start:], width)
         raw.index = raw.index + start + 1
         return raw, pd.DataFrame({i: as_text(raw[i]) for i in raw.columns}, index=raw.index)
 
@@ -135,7 +134,7 @@ def _read_workbook(path: Path) -> list[Sheet]:
         sheets = []
         for meta in book.sheets_metadata:
             rows = book.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
-            sheets.append(Sheet(meta.name, [list(r) for r in rows],
+            sheets.append(Sheet(meta.name, rows,
                                 hidden=meta.visible != SheetVisibleEnum.Visible))
         return sheets
     except PasswordError:
@@ -156,6 +155,16 @@ def decode_text(data: bytes) -> str:
         except UnicodeDecodeError:
             continue
     raise UnreadableFile("文本文件的编码无法识别，请以 UTF-8 或 GBK 编码保存为 .csv 后重新提交")
+
+
+def _cells(rows: list[list[object]], width: int) -> pd.DataFrame:
+    """Rows of cells as columns, `width` of them, short rows padded with None."""
+    if rows and all(len(r) == len(rows[0]) for r in rows) and len(rows[0]) >= width:
+        grid = np.empty((len(rows), len(rows[0])), dtype=object)
+        grid[:] = rows  # a workbook's sheet is a rectangle: one C-level copy
+        return pd.DataFrame({i: grid[:, i] for i in range(width)})
+    body = [(list(r) + [None] * width)[:width] for r in rows]
+    return pd.DataFrame(body, columns=range(width), dtype=object)
 
 
 def _dialect(text: str) -> type[csv.Dialect] | csv.Dialect:

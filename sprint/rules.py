@@ -164,7 +164,8 @@ def _id_number(column, raw, text, cells, filled, reasons, as_of):
     wrong = idcard.problems(value).to_numpy()
     reasons.add(filled & (wrong != ""), wrong)
     numeric = flags(pc.match_substring_regex(cells, r"^\d(?:\.\d+)?[eE]\+?\d+$"))  # as Excel shows it
-    if raw is not None:  # a workbook's cell that holds a number, not text
+    if raw is not None and pd.api.types.infer_dtype(raw, skipna=True) != "string":
+        # a workbook's cell that holds a number, not text
         numeric |= raw.map(lambda v: isinstance(v, int | float) and not isinstance(v, bool)).to_numpy(bool)
     reasons.add(filled & numeric, "身份证号被存成了数字，末几位可能已丢失：请把该列设为“文本”格式后重新录入")
     if column.age is not None:

@@ -260,16 +260,9 @@ class Store:
         with self.engine.connect() as conn:
             return [dict(r) for r in conn.execute(query).mappings()]
 
-    def claim(self, message_id: int, claimer: str, now: dt.datetime,
-              settle: tuple[int, str, str | None] | None = None) -> bool:
-        """Take a pending message for sending; False when another run took it first.
-
-        `settle` (id, status, error) records how the message before it went, in the same
-        transaction: one commit per message instead of two, and no weaker for it, since the
-        settling is written before the next message leaves either way."""
+    def claim(self, message_id: int, claimer: str, now: dt.datetime) -> bool:
+        """Take a pending message for sending; False when another run took it first."""
         with self.engine.begin() as conn:
-            if settle is not None:
-                conn.execute(_SETTLE, _settled(*settle, now))
             done = conn.execute(_CLAIM, {"message_id": message_id, "claimer": claimer,
                                          "claimed_at": utc(now)})
             return done.rowcount == 1

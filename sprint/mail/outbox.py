@@ -6,6 +6,7 @@ import datetime as dt
 import os
 import socket
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from sprint.mail.compose import Draft, to_bytes
@@ -86,40 +87,73 @@ def deliver(store: Store, mailer: Mailer, now: dt.datetime, max_attempts: int = 
     for row in store.mark_in_doubt(claimer_is_dead):
         report.in_doubt.append(f"{_label(row)}: the run sending it stopped "
                                "mid-send; check, then `sprint outbox --resend ID`")
-    settle = None  # how the message just sent went: written with the next claim
-    for row in store.outbox_rows("pending"):
-        claimed = store.claim(row["id"], CLAIMER, now, settle)
-        settle = None
-        if not claimed:
-            continue
-        label = _label(row)
-        error: MailError | None = None
-        for pause in (*pauses, None):
-            try:
-                refused = mailer.send_raw(row["recipients"].split(","), row["message"])
-                error = None
-                break
-            except MailError as e:
-                error = e
-                if not e.transient or pause is None:
+    rows = store.outbox_rows("pending")
+    with _Bookkeeper(store, now) as book:
+        claims = [book.claim(rows[0]["id"])] if rows else []
+        for i, row in enumerate(rows):
+            claimed = claims[i].result()
+            if i + 1 < len(rows):  # the next claim is written while this message is sent
+                claims.append(book.claim(rows[i + 1]["id"]))
+            if not claimed:
+                continue
+            label = _label(row)
+            error: MailError | None = None
+            for pause in (*pauses, None):
+                try:
+                    refused = mailer.send_raw(row["recipients"].split(","), row["message"])
+                    error = None
                     break
-                sleep(pause)
-        if error is not None:
-            pauses = ()
-            give_up = not error.transient or row["attempts"] + 1 >= max_attempts
-            settle = (row["id"], "failed" if give_up else "pending", str(error))
-            (report.failed if give_up else report.deferred).append(f"{label}: {error}")
-            continue
-        if refused:
-            detail = "; ".join(f"{a}: {r}" for a, r in refused.items())
-            settle = (row["id"], "sent", f"refused: {detail}")
-            report.refused.append(f"{label}: {detail}")
-        else:
-            settle = (row["id"], "sent", None)
-        report.sent.append(label)
-    if settle is not None:
-        store.settle(settle[0], settle[1], now, settle[2])
+                except MailError as e:
+                    error = e
+                    if not e.transient or pause is None:
+                        break
+                    sleep(pause)
+            if error is not None:
+                pauses = ()
+                give_up = not error.transient or row["attempts"] + 1 >= max_attempts
+                book.settle(row["id"], "failed" if give_up else "pending", str(error))
+                (report.failed if give_up else report.deferred).append(f"{label}: {error}")
+                continue
+            if refused:
+                detail = "; ".join(f"{a}: {r}" for a, r in refused.items())
+                book.settle(row["id"], "sent", f"refused: {detail}")
+                report.refused.append(f"{label}: {detail}")
+            else:
+                book.settle(row["id"], "sent", None)
+            report.sent.append(label)
     return report
+
+
+class _Bookkeeper:
+    """The outbox's writes, in order, on a thread of their own, beside the sending.
+
+    Each message is claimed (pending -> sending) before it leaves, which is what stops a second
+    sending, and settled after. Written on the sending thread, those two commits cost as much as
+    the SMTP exchange itself; here the claim of the next message and the settling of the last
+    are written while the server answers. The price: a run killed mid-send leaves at most two
+    messages 'sending' (the one on the wire and the one claimed next) instead of one, and both
+    are reported in doubt, never sent again by themselves."""
+
+    def __init__(self, store: Store, now: dt.datetime):
+        self._store, self._now = store, now
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox")
+        self._settled: list[Future] = []
+
+    def __enter__(self):
+        return self
+
+    def claim(self, message_id: int) -> Future:
+        return self._writer.submit(self._store.claim, message_id, CLAIMER, self._now)
+
+    def settle(self, message_id: int, status: str, error: str | None) -> None:
+        self._settled.append(self._writer.submit(self._store.settle, message_id, status,
+                                                 self._now, error))
+
+    def __exit__(self, *exc) -> None:
+        self._writer.shutdown(wait=True)
+        if exc[0] is None:
+            for done in self._settled:
+                done.result()  # a settling that failed fails the delivery, as it did inline
 
 
 def merge(first: Delivery, second: Delivery) -> Delivery:

@@ -54,11 +54,13 @@ def namer(label: str, duty_id: str | None = None):
     return name
 
 
-def finish(delivery: Delivery, new_files: int) -> State:
-    """Completed when all mail went; Failed, saying what waits or failed, otherwise."""
+def finish(delivery: Delivery, new_files: int, data=None) -> State:
+    """Completed (carrying `data`) when all mail went; Failed, saying what waits or failed,
+    otherwise."""
     if delivery.problems:
         return Failed(message=f"{len(delivery.deferred)} message(s) wait for the next run, "
                               f"{len(delivery.failed)} failed for good, {len(delivery.refused)} "
                               f"partly refused, {len(delivery.in_doubt)} in doubt: see the "
                               "run's artifact")
-    return Completed(message=f"{new_files} new file(s), {len(delivery.sent)} message(s) sent")
+    return Completed(message=f"{new_files} new file(s), {len(delivery.sent)} message(s) sent",
+                     data=data)

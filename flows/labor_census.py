@@ -34,4 +34,4 @@ def labor_census(inbox: str | None = None, as_of: dt.datetime | None = None,
     delivery = send_mail(DUTY, drafts, now, dry_run)
     print(f"{len(whole.figures)} unit(s), {whole.rows:,} row(s), {len(whole.refused)} refused, "
           f"{len(whole.silent)} silent; {len(delivery.sent)} message(s) sent")
-    return finish(delivery, len(files))
+    return finish(delivery, len(files), whole)

@@ -170,7 +170,7 @@ class Store:
 
         # Rows are only ever added, so each process keeps what it has read and asks for the rest.
         self._receipts: list[Receipt] = []
-        self._last_receipt = 0
+        self._seen: set[int] = set()
         self._keys: set[OutboxKey] | None = None
 
     def known_digests(self) -> set[tuple[str, str]]:
@@ -193,17 +193,23 @@ class Store:
             return False
 
     def receipts(self, duty: str | None = None) -> list[Receipt]:
-        """Every file taken in (of one duty), in the order received."""
-        query = select(submissions).where(submissions.c.id > self._last_receipt)
+        """Every file taken in (of one duty), in the order received.
+
+        Only rows this process has not read yet are fetched whole. They are found by id, not by
+        "above the highest id seen": on PostgreSQL a transaction holding a smaller id can commit
+        after a larger one was read."""
         with self.engine.connect() as conn:
-            rows = conn.execute(query).mappings().all()
-        if rows:
-            for r in rows:
-                fields = dict(r)
-                fields["problems_json"] = fields.pop("problems")
-                fields["received_at"] = aware(fields["received_at"])
-                self._receipts.append(Receipt(**fields))
-            self._last_receipt = max(r.id for r in self._receipts)
+            ids = {i for (i,) in conn.execute(select(submissions.c.id))}
+            new = sorted(ids - self._seen)
+            for start in range(0, len(new), 1000):
+                chunk = new[start: start + 1000]
+                for r in conn.execute(select(submissions).where(submissions.c.id.in_(chunk))).mappings():
+                    fields = dict(r)
+                    fields["problems_json"] = fields.pop("problems")
+                    fields["received_at"] = aware(fields["received_at"])
+                    self._receipts.append(Receipt(**fields))
+        if new:
+            self._seen.update(new)
             self._receipts.sort(key=lambda r: (r.received_at, r.id))
         return [r for r in self._receipts if duty is None or r.duty == duty]
 

@@ -67,10 +67,6 @@ def test_a_file_is_recorded_once_per_content_of_a_unit(pg_url):
     assert store.unanswered_rejections() == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Store.receipts reads only ids above the highest it has seen (eac8918); on PostgreSQL a "
-    "transaction holding a smaller id can commit after a larger id was read, and that file is "
-    "never seen by this process. Fix: read every row on backends other than SQLite."))
 def test_a_file_recorded_by_a_transaction_that_commits_late_is_still_seen(pg_url):
     from sqlalchemy import insert
 

@@ -9,7 +9,9 @@ travel on: memory grows with the number of units, never with rows.
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -66,14 +68,39 @@ def check_file(path: Path, plan: Plan, unit: str, as_of: dt.date) -> UnitFigures
     return figures
 
 
-def check_batch(batch: list[tuple[str, str]], plan: Plan, as_of: dt.date) -> list[UnitFigures]:
-    return [check_file(Path(path), plan, unit, as_of) for unit, path in batch]
+_WORK: tuple[Plan, dt.date] | None = None  # what a forked checker inherits instead of pickling
 
 
-def batches(files: list[tuple[str, Path]], size: int) -> list[list[tuple[str, str]]]:
-    """Units in batches of `size`: a task per batch, so task runs grow with units, not rows."""
-    pairs = [(unit, str(path)) for unit, path in files]
-    return [pairs[i: i + size] for i in range(0, len(pairs), size)]
+def _check_one(pair: tuple[str, str]) -> UnitFigures:
+    plan, as_of = _WORK
+    return check_file(Path(pair[1]), plan, pair[0], as_of)
+
+
+def check_batch(batch: list[tuple[str, str]], plan: Plan, as_of: dt.date,
+                processes: int = 1) -> list[UnitFigures]:
+    """Each unit's file of the batch checked, on `processes` cores of this machine.
+
+    The processes are forked, so they start with everything already imported (a fresh Python
+    would spend seconds importing pandas and Arrow) and share the plan without copying it;
+    they only read files and return figures."""
+    global _WORK
+    _WORK = (plan, as_of)
+    if processes <= 1 or len(batch) < 2:
+        return [_check_one(pair) for pair in batch]
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(min(processes, len(batch)), mp_context=context) as pool:
+        return list(pool.map(_check_one, batch))
+
+
+def batches(files: list[tuple[str, Path]], parallel: int, most: int = 500
+            ) -> list[list[tuple[str, str]]]:
+    """Units in batches, a task per batch, so task runs grow with units, never with rows:
+    at least `parallel` batches (one per worker of a cluster), at most `most` units in one,
+    the biggest files spread over them."""
+    pairs = sorted(((unit, str(path)) for unit, path in files),
+                   key=lambda p: -Path(p[1]).stat().st_size)
+    count = min(len(pairs), max(parallel, -(-len(pairs) // most)))
+    return [pairs[i::count] for i in range(count)]
 
 
 @dataclass

@@ -44,10 +44,10 @@ def problems(ids: pd.Series) -> pd.Series:
         digits = digits.reshape(-1, 18)
         province_ok = pc.is_in(pc.utf8_slice_codeunits(ok, 0, 2),
                                value_set=pa.array(sorted(PROVINCES))).to_numpy(zero_copy_only=False)
-        written = pc.utf8_slice_codeunits(ok, 6, 14)
-        born = pc.strptime(written, format="%Y%m%d", unit="s", error_is_null=True)
-        # Arrow rolls 0230 over to 0302, so a real date is one that reads back the same.
-        real = pc.equal(pc.strftime(born, format="%Y%m%d"), written)
+        born = pc.strptime(pc.utf8_slice_codeunits(ok, 6, 14), format="%Y%m%d", unit="s",
+                           error_is_null=True)
+        # Arrow rolls 0230 over to 0302: a real date is one whose day is the day written.
+        real = pc.equal(pc.day(born), pc.cast(pc.utf8_slice_codeunits(ok, 12, 14), pa.int64()))
         birth_ok = pc.fill_null(pc.and_(real, pc.greater_equal(
             born, pa.scalar(dt.datetime(1900, 1, 1), pa.timestamp("s")))), False)
         birth_ok = birth_ok.to_numpy(zero_copy_only=False)
@@ -65,7 +65,10 @@ def birth_dates(ids: pd.Series) -> pd.Series:
 
 def ages_on(ids: pd.Series, day: pd.Timestamp) -> pd.Series:
     """Whole years of age on `day`, from the birth date in each ID (NaN where there is none)."""
-    digits = pd.to_numeric(ids.astype(str).str.slice(6, 14), errors="coerce").to_numpy(float)
+    cells = pa.array(ids.astype(object).where(ids.notna(), None), type=pa.string())
+    part = pc.utf8_slice_codeunits(cells, 6, 14)
+    digits = pc.cast(pc.if_else(pc.ascii_is_decimal(part), part, None), pa.float64())
+    digits = digits.to_numpy(zero_copy_only=False)
     year, month_day = digits // 10000, digits % 10000
     had_birthday = month_day <= day.month * 100 + day.day
     return pd.Series(day.year - year - (~had_birthday), index=ids.index)

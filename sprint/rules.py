@@ -42,8 +42,14 @@ class Reasons:
     """The reason for each cell of a column; a later, more precise finding replaces an earlier one."""
 
     def __init__(self, n: int):
-        self.text = np.full(n, "", dtype=object)
+        self._text: np.ndarray | None = None  # made on the first problem: most columns have none
         self.bad = np.zeros(n, dtype=bool)
+
+    @property
+    def text(self) -> np.ndarray:
+        if self._text is None:
+            self._text = np.full(len(self.bad), "", dtype=object)
+        return self._text
 
     def add(self, mask: np.ndarray, reason: str | np.ndarray) -> None:
         if mask.any():
@@ -73,6 +79,8 @@ def _text(column, raw, text, cells, filled, reasons, as_of):
 
 def numbers(cells: pa.Array) -> np.ndarray:
     """Text as numbers (thousands separators allowed), NaN where it is not one."""
+    if pc.all(pc.ascii_is_decimal(cells)).as_py():  # plain digits in every cell: cast at once
+        return pc.cast(cells, pa.float64()).to_numpy(zero_copy_only=False)
     plain = pc.replace_substring(cells, ",", "")
     ok = pc.match_substring_regex(plain, _NUMBER)
     return pc.cast(pc.if_else(ok, plain, None), pa.float64()).to_numpy(zero_copy_only=False)
@@ -94,14 +102,25 @@ def _number(column, raw, text, cells, filled, reasons, as_of):
 def dates(cells: pa.Array) -> pd.Series:
     """Text as dates: 2020-10-09, 2020/10/9, 2020年10月9日, 20201009, or an Excel serial."""
     # Most cells are written as 2020-10-09: parse those at C speed, the rest by the patterns.
-    iso = pc.strptime(cells, format="%Y-%m-%d", unit="s", error_is_null=True)
-    iso = pc.if_else(pc.equal(pc.strftime(iso, format="%Y-%m-%d"), cells), iso, None)
+    iso = real_dates(cells, "%Y-%m-%d", 8)
+    iso = pc.if_else(pc.equal(pc.utf8_length(cells), 10), iso, None)
     value = pd.Series(iso.to_numpy(zero_copy_only=False)).astype("datetime64[ns]")
     rest = np.flatnonzero(pc.is_null(iso).to_numpy(zero_copy_only=False))
     if len(rest):
         other = _other_dates(pc.take(cells, pa.array(rest)))
         value.iloc[rest] = other.to_numpy()
     return value
+
+
+def real_dates(cells: pa.Array, form: str, day_at: int) -> pa.Array:
+    """Dates in one fixed-width form, null where the text is no real date.
+
+    Arrow's parser rolls 02-30 over to 03-01, so a date is real only when its day of the month
+    is the day written (at `day_at`)."""
+    stamp = pc.strptime(cells, format=form, unit="s", error_is_null=True)
+    written = pc.cast(pc.if_else(pc.ascii_is_decimal(pc.utf8_slice_codeunits(cells, day_at, day_at + 2)),
+                                 pc.utf8_slice_codeunits(cells, day_at, day_at + 2), None), pa.int64())
+    return pc.if_else(pc.equal(pc.day(stamp), written), stamp, None)
 
 
 def _other_dates(cells: pa.Array) -> pd.Series:

@@ -10,6 +10,7 @@ from prefect import task
 from sprint import census, census_report
 from sprint.mail.compose import Draft, environment
 from tasks.context import log, settings
+from tasks.fanout import local_processes
 
 DUTY = "labor-ledger"  # the census measures the same ledger as the city's biweekly duty
 
@@ -24,7 +25,7 @@ def find_files(inbox: str) -> list[tuple[str, Path]]:
 @task(name="check units")
 def check_units(batch: list[tuple[str, str]], as_of: dt.date) -> list[census.UnitFigures]:
     """One batch of units: each file read, validated and reduced to its figures."""
-    figures = census.check_batch(batch, settings().plan, as_of)
+    figures = census.check_batch(batch, settings().plan, as_of, local_processes())
     log().info("checked %d unit(s), %d row(s), %d refused", len(figures),
                sum(f.rows for f in figures), sum(not f.accepted for f in figures))
     return figures

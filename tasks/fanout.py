@@ -9,16 +9,37 @@ from prefect.task_runners import ThreadPoolTaskRunner
 DASK_ADDRESS = "SPRINT_DASK_ADDRESS"
 
 
+def dask_address() -> str:
+    return os.environ.get(DASK_ADDRESS, "").strip()
+
+
 def runner():
-    """A Dask cluster's scheduler (tcp://host:8786) when SPRINT_DASK_ADDRESS names one; else one
-    step at a time in this process, which on a small machine is as fast and keeps Prefect's
-    share of the run measurable."""
-    address = os.environ.get(DASK_ADDRESS, "").strip()
-    if address:
+    """A Dask cluster's scheduler (tcp://host:8786) when SPRINT_DASK_ADDRESS names one: its
+    workers take the batches. Else the batches run here one after another, each on every core
+    of this machine (see `local_processes`)."""
+    if dask_address():
         try:
             from prefect_dask import DaskTaskRunner
         except ImportError:  # the option is an extra: say how to get it, not a traceback
             raise RuntimeError(f"{DASK_ADDRESS} is set but prefect-dask is not installed: "
                                "pip install -e '.[dask]'") from None
-        return DaskTaskRunner(address=address)
+        return DaskTaskRunner(address=dask_address())
     return ThreadPoolTaskRunner(max_workers=1)
+
+
+def local_processes() -> int:
+    """Processes a batch uses on its machine: every core here, one on a Dask worker (the
+    cluster already runs a worker per core)."""
+    if dask_address():
+        return 1
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def parallel() -> int:
+    """Batches worth making: a cluster's workers, else one (it uses every core itself)."""
+    if not dask_address():
+        return 1
+    from distributed import Client  # installed with prefect-dask
+
+    with Client(dask_address(), timeout=10) as client:
+        return max(1, sum(w["nthreads"] for w in client.scheduler_info()["workers"].values()))

@@ -78,7 +78,7 @@ def check_run(sink, units):
 def test_each_unit_gets_its_verdict_and_the_operator_the_table_once(
         prefect_server, home, province, sink):
     units, inbox = province
-    state = labor_census(inbox=str(inbox), as_of=beijing("2020-10-09 18:00"), batch_units=2,
+    state = labor_census(inbox=str(inbox), as_of=beijing("2020-10-09 18:00"), batches=2,
                          return_state=True)
     assert state.is_completed(), state.message
     check_run(sink, units)
@@ -98,7 +98,7 @@ def test_batches_fan_out_on_a_dask_cluster_when_one_is_configured(
         monkeypatch.setenv("SPRINT_DASK_ADDRESS", cluster.scheduler_address)
         fanned = labor_census.with_options(task_runner=runner())
         assert type(fanned.task_runner).__name__ == "DaskTaskRunner"
-        state = fanned(inbox=str(inbox), as_of=beijing("2020-10-09 18:00"), batch_units=2,
+        state = fanned(inbox=str(inbox), as_of=beijing("2020-10-09 18:00"), batches=2,
                        return_state=True)
     assert state.is_completed(), state.message
     check_run(sink, units)

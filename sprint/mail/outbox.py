@@ -135,21 +135,24 @@ class _Bookkeeper:
     are reported in doubt, never sent again by themselves."""
 
     def __init__(self, store: Store, now: dt.datetime):
-        self._store, self._now = store, now
+        self._now = now
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox")
         self._settled: list[Future] = []
+        # Opened on the writing thread, and used only there, as database drivers want.
+        self._db = self._writer.submit(store.outbox_writer).result()
 
     def __enter__(self):
         return self
 
     def claim(self, message_id: int) -> Future:
-        return self._writer.submit(self._store.claim, message_id, CLAIMER, self._now)
+        return self._writer.submit(self._db.claim, message_id, CLAIMER, self._now)
 
     def settle(self, message_id: int, status: str, error: str | None) -> None:
-        self._settled.append(self._writer.submit(self._store.settle, message_id, status,
+        self._settled.append(self._writer.submit(self._db.settle, message_id, status,
                                                  self._now, error))
 
     def __exit__(self, *exc) -> None:
+        self._writer.submit(self._db.close)
         self._writer.shutdown(wait=True)
         if exc[0] is None:
             for done in self._settled:

@@ -1,0 +1,245 @@
+"""Benchmark at city, province or nation scale, against the limits of the machine.
+
+    .venv/bin/python bench/run.py --tier city|province|nation [--json] [--data DIR]
+
+On the same generated labor ledgers it measures: the raw read (pandas with Arrow for CSV,
+calamine for .xlsx), the limit; the `labor-census` flow run on a Prefect server, with our ingest
+(read, validate, measure) inside it; raw SMTP over one connection of the messages the flow
+recorded, the limit; our sending of the same messages through the outbox; peak memory. Prints
+figures and asserts nothing. Files are generated once per tier under --data and reused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+TIERS = {  # units, rows, and which units send .xlsx rather than .csv
+    "city": (7, 10_000, lambda i: True),
+    "province": (70, 1_000_000, lambda i: i % 10 == 0),
+    "nation": (2_800, 32_400_000, lambda i: False),
+}
+AS_OF = dt.date(2020, 10, 9)
+SEND_AT_LEAST = 1_000  # messages in the sending trial, so that a rate means something
+SEED = 2020
+
+
+def say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def generate(tier: str, root: Path) -> tuple[list, Path, Path]:
+    from sprint import mass
+
+    count, rows, as_xlsx = TIERS[tier]
+    units = mass.units(count, rows, SEED)
+    inbox, plan = root / "inbox", root / "plan.yaml"
+    done = root / ".complete"
+    if not done.exists():
+        say(f"[1/6] generating {count:,} units' labor ledgers, {rows:,} rows, under {inbox}")
+        start = time.perf_counter()
+        for i, unit in enumerate(units):
+            suffix = ".xlsx" if as_xlsx(i) else ".csv"
+            mass.write(unit, SEED, AS_OF, inbox / unit.code / f"{unit.code}劳动力台账{suffix}")
+            if (i + 1) % max(1, count // 20) == 0:
+                say(f"      {i + 1:,}/{count:,} files ({time.perf_counter() - start:.0f} s)")
+        plan.write_text(mass.plan_text(units), encoding="utf-8")
+        done.write_text("ok")
+    else:
+        say(f"[1/6] reusing the {count:,} units' files under {inbox}")
+    return units, inbox, plan
+
+
+def raw_read(files: list[Path]) -> float:
+    """The limit: each file read by pandas with the fastest engine for its format."""
+    import pandas as pd
+
+    start = time.perf_counter()
+    for i, path in enumerate(files):
+        if path.suffix == ".csv":
+            pd.read_csv(path, engine="pyarrow", dtype=str)
+        else:
+            pd.read_excel(path, engine="calamine")
+        if (i + 1) % max(1, len(files) // 10) == 0:
+            say(f"      {i + 1:,}/{len(files):,} files ({time.perf_counter() - start:.1f} s)")
+    return time.perf_counter() - start
+
+
+def counting_sink() -> tuple[subprocess.Popen, int]:
+    """A loopback SMTP server in its own process (so it takes no time from ours) that only
+    counts what it accepts."""
+    code = (
+        "import sys, time\n"
+        "from aiosmtpd.controller import Controller\n"
+        "from sprint.mailsink import free_port\n"
+        "class Count:\n"
+        "    n = 0\n"
+        "    async def handle_DATA(self, server, session, envelope):\n"
+        "        Count.n += 1\n"
+        "        return '250 OK'\n"
+        "port = free_port('127.0.0.1')\n"
+        "c = Controller(Count(), hostname='127.0.0.1', port=port, data_size_limit=64 << 20)\n"
+        "c.start(); print(port, flush=True)\n"
+        "sys.stdin.read(); c.stop()\n"
+    )
+    sink = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True)
+    return sink, int(sink.stdout.readline())
+
+
+def flow_run(inbox: Path) -> dict:
+    """The labor-census flow on a Prefect server: wall time, task runs, time inside tasks."""
+    import asyncio
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    from flows.labor_census import labor_census
+    from sprint.calendar import BEIJING
+
+    as_of = dt.datetime.combine(AS_OF, dt.time(18, 0), tzinfo=BEIJING)
+    # A first run on an empty folder, not timed: this process's one-time set-up (Prefect's client,
+    # its event and log threads, lazy imports) is not the cost of a flow run.
+    empty = Path(tempfile.mkdtemp(prefix="sprint-empty-"))
+    labor_census(inbox=str(empty), as_of=as_of, dry_run=True, return_state=True)
+    start = time.perf_counter()
+    state = labor_census(inbox=str(inbox), as_of=as_of, return_state=True)
+    wall = time.perf_counter() - start
+
+    async def task_runs():
+        async with get_client() as client:
+            run = await client.read_flow_run(state.state_details.flow_run_id)
+            tasks, page = [], None
+            while page is None or len(page) == 200:  # the API hands out 200 at a time
+                page = await client.read_task_runs(
+                    flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run.id])),
+                    limit=200, offset=len(tasks))
+                tasks += page
+            return run, tasks
+
+    run, tasks = asyncio.run(task_runs())
+    whole = state.result() if state.is_completed() else None
+    checks = [t for t in tasks if t.name.startswith(("find files", "check units"))]
+    return {"state": state.name, "wall": wall, "task_runs": len(tasks),
+            "in_tasks": covered(tasks), "ingest": covered(checks),
+            "refused": len(whole.refused) if whole else None}
+
+
+def covered(task_runs) -> float:
+    """Seconds during which at least one of these task runs was running (they may overlap)."""
+    spans = sorted((t.start_time, t.end_time) for t in task_runs if t.start_time and t.end_time)
+    total, end = 0.0, None
+    for start, stop in spans:
+        if end is None or start > end:
+            total += (stop - start).total_seconds()
+            end = stop
+        elif stop > end:
+            total += (stop - end).total_seconds()
+            end = stop
+    return total
+
+
+def sending(port: int, db_url: str) -> dict:
+    """The same recorded messages sent raw over one connection, then through our outbox."""
+    from sprint.mail import outbox
+    from sprint.mail.mailer import YagmailMailer
+    from sprint.store import OutboxKey, Store
+
+    recorded = Store(db_url).outbox_rows()
+    copies = [recorded[i % len(recorded)] for i in range(max(SEND_AT_LEAST, len(recorded)))]
+    mailer = YagmailMailer("127.0.0.1", port, "fupinban@example.org")
+    client = mailer._connected()  # the library's own connection: the protocol's limit
+    start = time.perf_counter()
+    for row in copies:
+        client.smtp.sendmail("fupinban@example.org", row["recipients"].split(","), row["message"])
+    raw = time.perf_counter() - start
+    mailer.close()
+
+    trial = Store(f"sqlite:///{tempfile.mkdtemp(prefix='sprint-send-')}/send.db")
+    now = dt.datetime.now(dt.UTC)
+    for i, row in enumerate(copies):  # rendered ahead, as the flow records them before sending
+        trial.enqueue(OutboxKey("bench", "send", row["unit"], row["kind"], str(i)),
+                      row["recipients"].split(","), row["subject"], row["message"], now)
+    mailer = YagmailMailer("127.0.0.1", port, "fupinban@example.org")
+    start = time.perf_counter()
+    delivery = outbox.deliver(trial, mailer, now)
+    ours = time.perf_counter() - start
+    mailer.close()
+    return {"messages": len(copies), "raw_s": raw, "ours_s": ours, "sent": len(delivery.sent)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--tier", choices=TIERS, default="city")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--data", type=Path, default=Path("var/bench"),
+                        help="where generated files are kept between runs (default var/bench)")
+    args = parser.parse_args()
+    root = args.data.resolve() / args.tier
+    units, inbox, plan = generate(args.tier, root)
+    files = sorted(p for p in inbox.rglob("*") if p.is_file())
+    rows = sum(u.rows for u in units)
+
+    say(f"[2/6] raw read of {len(files):,} files, {rows:,} rows (the limit)")
+    raw_read_s = raw_read(files)
+
+    home = Path(tempfile.mkdtemp(prefix=f"sprint-bench-{args.tier}-"))
+    sink, port = counting_sink()
+    os.environ.update(SPRINT_HOME=str(home), SPRINT_PLAN=str(plan), SPRINT_INBOX=str(inbox),
+                      SPRINT_SMTP_HOST="127.0.0.1", SPRINT_SMTP_PORT=str(port))
+    try:
+        say("[3/6] starting a Prefect server (not timed)")
+        from prefect.testing.utilities import prefect_test_harness
+
+        with prefect_test_harness(server_startup_timeout=120):
+            say("[4/6] the labor-census flow: find, check in batches, render, send")
+            run = flow_run(inbox)
+        say("[5/6] sending: raw SMTP over one connection, then our outbox")
+        send = sending(port, f"sqlite:///{home / 'sprint.db'}")
+    finally:
+        sink.communicate("", timeout=30)
+
+    ingest_s = run["ingest"]  # the files found, read, validated and measured, in the flow run
+    inside = run["in_tasks"]
+    figures = {
+        "tier": args.tier,
+        "units": len(units),
+        "rows": rows,
+        "files": len(files),
+        "raw_read_s": round(raw_read_s, 2),
+        "ingest_s": round(ingest_s, 2),
+        "ingest_ratio": round(ingest_s / raw_read_s, 2),
+        "messages": send["messages"],
+        "raw_send_per_s": round(send["messages"] / send["raw_s"], 1),
+        "send_per_s": round(send["sent"] / send["ours_s"], 1),
+        "send_ratio": round(send["raw_s"] / send["ours_s"] * send["sent"] / send["messages"], 3),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "prefect_task_runs": run["task_runs"],
+        "flow_run_s": round(run["wall"], 2),
+        "flow_time_in_tasks_s": round(inside, 2),
+        "prefect_share": round(max(0.0, run["wall"] - inside) / run["wall"], 3),
+        "flow_state": run["state"],
+        "units_refused": run["refused"],
+    }
+    say("[6/6] done")
+    if args.json:
+        print(json.dumps(figures, ensure_ascii=False))
+    else:
+        for key, value in figures.items():
+            print(f"{key:>22}: {value}")
+
+
+if __name__ == "__main__":
+    main()

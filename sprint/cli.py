@@ -164,6 +164,20 @@ def cmd_run(args) -> int:
     return 0 if state.is_completed() else 1
 
 
+def cmd_census(args) -> int:
+    load_settings()  # a bad plan or setting stops here, with its message
+    _local_prefect()
+    if args.inbox is not None and not args.inbox.is_dir():
+        print(f"sprint: {args.inbox} is not a folder of unit folders", file=sys.stderr)
+        return 1
+    from flows.labor_census import labor_census
+
+    state = labor_census(inbox=str(args.inbox) if args.inbox else None, as_of=args.as_of,
+                         dry_run=args.dry_run, return_state=True)
+    print(f"labor-census: {state.name} — {state.message or ''}")
+    return 0 if state.is_completed() else 1
+
+
 def cmd_outbox(args) -> int:
     store = Store(load_settings().db_url)
     if args.resend:
@@ -210,6 +224,12 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--as-of", type=_moment, help="act as on this date (its end) or time")
     r.add_argument("--dry-run", action="store_true", help="render every email, send none")
     r.set_defaults(func=cmd_run)
+    ce = sub.add_parser("census", help="check every unit's labor ledger at province or nation "
+                        "scale (batches on every core, or on Dask with SPRINT_DASK_ADDRESS)")
+    ce.add_argument("--inbox", type=Path, help="folder of unit folders (default: the inbox)")
+    ce.add_argument("--as-of", type=_moment, help="act as on this date (its end) or time")
+    ce.add_argument("--dry-run", action="store_true", help="render every email, send none")
+    ce.set_defaults(func=cmd_census)
     c = sub.add_parser("calendar", help="every period, due date and reminder time")
     c.add_argument("--from", dest="from_", type=_date)
     c.add_argument("--to", type=_date)

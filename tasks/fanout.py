@@ -30,9 +30,22 @@ def runner():
 def local_processes() -> int:
     """Processes a batch uses on its machine: every core here, one on a Dask worker (the
     cluster already runs a worker per core)."""
-    if dask_address():
+    if dask_address() or _on_dask_worker():
         return 1
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def _on_dask_worker() -> bool:
+    """Whether this task runs on a Dask worker (whose environment may not name the cluster)."""
+    try:
+        from distributed import get_worker
+    except ImportError:
+        return False
+    try:
+        get_worker()
+    except ValueError:
+        return False
+    return True
 
 
 def parallel() -> int:

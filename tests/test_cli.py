@@ -132,3 +132,10 @@ def test_status_shows_each_unit_state_from_the_store(tmp_path):
     rows = {r["unit_name"]: r["state"] for r in json.loads(run.stdout)
             if (r["duty"], r["period"]) == ("labor-ledger", "2020-10-09")}
     assert rows["洮北区"] == "on_time" and rows["大安市"] == "late"
+
+
+def test_census_names_a_missing_inbox_instead_of_a_traceback(tmp_path):
+    done = subprocess.run([SPRINT, "census", "--inbox", str(tmp_path / "nowhere")],
+                          capture_output=True, text=True)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert done.stderr.strip() == f"sprint: {tmp_path / 'nowhere'} is not a folder of unit folders"

@@ -149,7 +149,8 @@ def flow_run(inbox: Path) -> dict:
     checks = [t for t in tasks if t.name.startswith(("find files", "check units"))]
     return {"state": state.name, "wall": wall, "task_runs": len(tasks),
             "in_tasks": covered(tasks), "ingest": covered(checks),
-            "refused": len(whole.refused) if whole else None}
+            "refused": len(whole.refused) if whole else None,
+            "checker_mb": max((f.peak_mb for f in whole.figures), default=0) if whole else 0}
 
 
 def covered(task_runs) -> float:
@@ -233,6 +234,10 @@ def main() -> None:
     finally:
         sink.communicate("", timeout=30)
 
+    from tasks.fanout import local_processes
+
+    own_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    workers = local_processes()
     ingest_s = run["ingest"]  # the files found, read, validated and measured, in the flow run
     inside = run["in_tasks"]
     figures = {
@@ -247,7 +252,10 @@ def main() -> None:
         "raw_send_per_s": round(send["messages"] / send["raw_s"], 1),
         "send_per_s": round(send["sent"] / send["ours_s"], 1),
         "send_ratio": round(send["raw_s"] / send["ours_s"], 3),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        # This process, plus each core's checker at its peak: an upper bound, since the forked
+        # checkers share this process's pages until they write to them.
+        "peak_rss_mb": round(own_mb + workers * run["checker_mb"]),
+        "peak_rss_parts_mb": [round(own_mb), workers, round(run["checker_mb"])],
         "prefect_task_runs": run["task_runs"],
         "flow_run_s": round(run["wall"], 2),
         "flow_time_in_tasks_s": round(inside, 2),

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import multiprocessing
+import resource
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import pyarrow as pa
 
 from sprint.ledger import Problem, validate_file
 from sprint.plan import Plan
@@ -33,6 +36,7 @@ class UnitFigures:
     problems: list[Problem] = field(default_factory=list)
     problem_count: int = 0
     seconds: float = 0.0  # reading, validating and measuring this file
+    peak_mb: float = 0.0  # the checking process's peak memory so far (resident)
 
     @property
     def accepted(self) -> bool:
@@ -65,6 +69,7 @@ def check_file(path: Path, plan: Plan, unit: str, as_of: dt.date) -> UnitFigures
                                            "不是贫困劳动力转移就业台账"))
         figures.problem_count += 1
     figures.seconds = time.perf_counter() - start
+    figures.peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return figures
 
 
@@ -88,8 +93,14 @@ def check_batch(batch: list[tuple[str, str]], plan: Plan, as_of: dt.date,
     if processes <= 1 or len(batch) < 2:
         return [_check_one(pair) for pair in batch]
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(min(processes, len(batch)), mp_context=context) as pool:
+    with ProcessPoolExecutor(min(processes, len(batch)), mp_context=context,
+                             initializer=_one_core) as pool:
         return list(pool.map(_check_one, batch))
+
+
+def _one_core() -> None:
+    """A checker is one of a process per core: Arrow's own threads would only contend."""
+    pa.set_cpu_count(1)
 
 
 def batches(files: list[tuple[str, Path]], parallel: int, most: int = 500

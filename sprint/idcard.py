@@ -32,6 +32,11 @@ def problems(ids: pd.Series) -> pd.Series:
     cells = pa.array(ids.fillna("").astype(str), type=pa.string(), from_pandas=True)
     if isinstance(cells, pa.ChunkedArray):
         cells = cells.combine_chunks()
+    return pd.Series(problems_of(cells), index=ids.index, dtype=object)
+
+
+def problems_of(cells: pa.Array) -> np.ndarray:
+    """`problems` over an Arrow text array, as an array of reasons."""
     reason = np.full(len(cells), "", dtype=object)
     shape_ok = pc.fill_null(pc.match_substring_regex(cells, r"^\d{17}[\dX]$"), False)
     reason[~shape_ok.to_numpy(zero_copy_only=False)] = "应为18位，前17位为数字，最后一位为数字或X"
@@ -39,7 +44,8 @@ def problems(ids: pd.Series) -> pd.Series:
     if len(where):
         ok = pc.filter(cells, shape_ok)
         # Every kept ID is 18 ASCII bytes, so the column's bytes form an n x 18 matrix.
-        first = np.frombuffer(ok.buffers()[1], dtype=np.int32)[ok.offset]
+        offsets = np.int64 if pa.types.is_large_string(ok.type) else np.int32
+        first = np.frombuffer(ok.buffers()[1], dtype=offsets)[ok.offset]
         digits = np.frombuffer(ok.buffers()[2], dtype=np.uint8)[first: first + 18 * len(ok)]
         digits = digits.reshape(-1, 18)
         province_ok = pc.is_in(pc.utf8_slice_codeunits(ok, 0, 2),
@@ -56,7 +62,7 @@ def problems(ids: pd.Series) -> pd.Series:
         reason[where[~province_ok]] = "前两位不是有效的省级行政区划代码"
         reason[where[province_ok & ~birth_ok]] = "出生日期不是真实的日期"
         reason[where[province_ok & birth_ok & ~check_ok]] = "校验码错误（可能有数字录错）"
-    return pd.Series(reason, index=ids.index, dtype=object)
+    return reason
 
 
 def birth_dates(ids: pd.Series) -> pd.Series:
@@ -66,12 +72,17 @@ def birth_dates(ids: pd.Series) -> pd.Series:
 def ages_on(ids: pd.Series, day: pd.Timestamp) -> pd.Series:
     """Whole years of age on `day`, from the birth date in each ID (NaN where there is none)."""
     cells = pa.array(ids.astype(object).where(ids.notna(), None), type=pa.string())
+    return pd.Series(ages_of(cells, day), index=ids.index)
+
+
+def ages_of(cells: pa.Array, day: pd.Timestamp) -> np.ndarray:
+    """`ages_on` over an Arrow text array."""
     part = pc.utf8_slice_codeunits(cells, 6, 14)
     digits = pc.cast(pc.if_else(pc.ascii_is_decimal(part), part, None), pa.float64())
     digits = digits.to_numpy(zero_copy_only=False)
     year, month_day = digits // 10000, digits % 10000
     had_birthday = month_day <= day.month * 100 + day.day
-    return pd.Series(day.year - year - (~had_birthday), index=ids.index)
+    return day.year - year - (~had_birthday)
 
 
 def mask(value: str) -> str:

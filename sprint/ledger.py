@@ -152,6 +152,8 @@ def _when(conditions: dict[str, tuple[str, ...]], column_of) -> tuple[np.ndarray
 def _cross_rules(column, cells: pd.Series, column_of) -> rules.Reasons:
     """Rules between columns: required when another column says so, empty unless it does."""
     reasons = rules.Reasons(len(cells))
+    if not (column.required_when or column.empty_unless or column.required_when_filled):
+        return reasons
     empty = cells.eq("").to_numpy()
     if column.required_when:
         held, words = _when(column.required_when, column_of)
@@ -176,8 +178,9 @@ def _check_rows(verdict: Verdict, found: Header, plan: Plan, unit_code: str | No
     header, header_row = found.names, found.excel_row
     frame, table = found.sheet.table(found.index + found.depth, len(header))
     text = {i: table[i] for i in table.columns}
+    arrays = {i: rules.arrow(column) for i, column in text.items()}
     if text:
-        blank = np.logical_and.reduce([column.eq("").to_numpy() for column in text.values()])
+        blank = np.logical_and.reduce([rules.flags(pc.equal(a, "")) for a in arrays.values()])
         keep = ~pd.Series(blank, index=table.index) & ~_is_total(text, header, template)
     else:
         keep = pd.Series(False, index=table.index)
@@ -192,6 +195,7 @@ def _check_rows(verdict: Verdict, found: Header, plan: Plan, unit_code: str | No
     problems = []
     if not keep.all():  # blank and total rows out; most files have none, and skip the copies
         text = {i: cells[keep] for i, cells in text.items()}
+        arrays = {i: rules.arrow(cells) for i, cells in text.items()}
         frame = frame[keep] if frame is not None else None
     for column in template.columns:
         if column.name not in header:
@@ -199,8 +203,8 @@ def _check_rows(verdict: Verdict, found: Header, plan: Plan, unit_code: str | No
         i = header.index(column.name)
         cells = text[i]
         raw = frame[i] if frame is not None else None
-        value, reasons = rules.check(column, raw, cells, as_of)
-        if column.unique and len(pc.unique(rules.arrow(cells))) < len(cells):
+        value, reasons = rules.check(column, raw, cells, as_of, arrays[i])
+        if column.unique and len(pc.unique(arrays[i])) < len(cells):
             dup = (cells.ne("") & cells.duplicated(keep=False)).to_numpy() & ~reasons.bad
             if dup.any():
                 rows_of = cells[dup].groupby(cells[dup]).transform(
@@ -211,7 +215,8 @@ def _check_rows(verdict: Verdict, found: Header, plan: Plan, unit_code: str | No
                 reasons.add(dup, words)
         cross = _cross_rules(column, cells, lambda name: text[header.index(name)]
                              if name in header else None)
-        reasons.add(cross.bad & ~reasons.bad, cross.text)
+        if cross.bad.any():
+            reasons.add(cross.bad & ~reasons.bad, cross.text)
         bad = reasons.bad
         if bad.any():
             problems.append(pd.DataFrame({"row": cells.index[bad], "column": column.name,
@@ -219,7 +224,8 @@ def _check_rows(verdict: Verdict, found: Header, plan: Plan, unit_code: str | No
                                           "reason": reasons.text[bad]}))
         cleaned[column.name] = value
         if column.type == "id_number" and unit_code and unit_code.isdigit():
-            elsewhere = (value.notna() & ~value.str.startswith(unit_code, na=False)).to_numpy() & ~bad
+            elsewhere = ~rules.flags(pc.starts_with(rules.arrow(value.fillna(unit_code)),
+                                                    unit_code)) & ~bad
             verdict.notes.extend(
                 Problem(int(r), column.name, v[:6], "身份证号不是本县签发（已接收，仅作提示）")
                 for r, v in value[elsewhere].items()

@@ -29,8 +29,12 @@ _NUMBER = r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$"
 
 def arrow(text: pd.Series) -> pa.Array:
     """A text column as one Arrow array (no copy when pandas already keeps it in Arrow)."""
-    array = pa.array(text, type=pa.string(), from_pandas=True)
-    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+    array = pa.array(text, from_pandas=True)  # pandas keeps large_string: no cast to string
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    if not pa.types.is_string(array.type) and not pa.types.is_large_string(array.type):
+        array = pa.array(text.astype(str), type=pa.string(), from_pandas=True)
+    return array
 
 
 def flags(result) -> np.ndarray:
@@ -57,15 +61,16 @@ class Reasons:
             self.bad |= mask
 
 
-def check(column: Column, raw: pd.Series | None, text: pd.Series,
-          as_of: dt.date) -> tuple[pd.Series, Reasons]:
-    cells = arrow(text)
+def check(column: Column, raw: pd.Series | None, text: pd.Series, as_of: dt.date,
+          cells: pa.Array | None = None) -> tuple[pd.Series, Reasons]:
+    """`cells`: the column as Arrow text, when the caller has it already."""
+    cells = arrow(text) if cells is None else cells
     reasons = Reasons(len(cells))
     empty = flags(pc.equal(cells, ""))
     if column.required:
         reasons.add(empty, "必填项为空")
     value = _CHECKS[column.type](column, raw, text, cells, ~empty, reasons, as_of)
-    return value.where(~empty), reasons
+    return (value.where(~empty) if empty.any() else value), reasons
 
 
 def _text(column, raw, text, cells, filled, reasons, as_of):
@@ -165,11 +170,14 @@ def _choice(column, raw, text, cells, filled, reasons, as_of):
 def normalise_id(text: pd.Series) -> pd.Series:
     """Upper-case X, no spaces, half-width digits (only columns that need it pay for it)."""
     cells = arrow(text)
+    changed = False
     if not pc.all(pc.string_is_ascii(cells)).as_py():
-        cells = arrow(text.astype(object).str.translate(_FULL_WIDTH))
-    if pc.any(pc.match_substring_regex(cells, r"\s")).as_py():
-        cells = pc.replace_substring_regex(cells, r"\s", "")
-    return _series(pc.utf8_upper(cells), text.index)
+        cells, changed = arrow(text.astype(object).str.translate(_FULL_WIDTH)), True
+    if not pc.all(pc.ascii_is_alnum(pc.if_else(pc.equal(cells, ""), "0", cells))).as_py():
+        cells, changed = pc.replace_substring_regex(cells, r"\s", ""), True
+    if pc.any(pc.match_substring(cells, "x")).as_py():
+        cells, changed = pc.utf8_upper(cells), True
+    return _series(cells, text.index) if changed else text
 
 
 def _series(cells: pa.Array, index: pd.Index) -> pd.Series:
@@ -180,9 +188,12 @@ def _series(cells: pa.Array, index: pd.Index) -> pd.Series:
 
 def _id_number(column, raw, text, cells, filled, reasons, as_of):
     value = normalise_id(text)
-    wrong = idcard.problems(value).to_numpy()
+    normal = arrow(value)
+    wrong = idcard.problems_of(normal)
     reasons.add(filled & (wrong != ""), wrong)
-    numeric = flags(pc.match_substring_regex(cells, r"^\d(?:\.\d+)?[eE]\+?\d+$"))  # as Excel shows it
+    numeric = np.zeros(len(cells), dtype=bool)
+    if (wrong != "").any():  # only a cell that is no ID can be one turned into a number
+        numeric = flags(pc.match_substring_regex(cells, r"^\d(?:\.\d+)?[eE]\+?\d+$"))
     if raw is not None and pd.api.types.infer_dtype(raw, skipna=True) != "string":
         # a workbook's cell that holds a number, not text
         numeric |= raw.map(lambda v: isinstance(v, int | float) and not isinstance(v, bool)).to_numpy(bool)
@@ -190,7 +201,7 @@ def _id_number(column, raw, text, cells, filled, reasons, as_of):
     if column.age is not None:
         low, high = column.age
         fine = filled & ~reasons.bad
-        age = idcard.ages_on(value.where(fine), pd.Timestamp(as_of)).to_numpy()
+        age = idcard.ages_of(normal, pd.Timestamp(as_of))
         outside = fine & ~((age >= low) & (age <= high))
         words = np.full(len(age), "", dtype=object)
         words[outside] = [f"按身份证号计算年龄为{a:.0f}岁，应在{low}至{high}岁之间" for a in age[outside]]

@@ -6,7 +6,6 @@ import datetime as dt
 import os
 import socket
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from sprint.mail.compose import Draft, to_bytes
@@ -87,20 +86,20 @@ def deliver(store: Store, mailer: Mailer, now: dt.datetime, max_attempts: int = 
     for row in store.mark_in_doubt(claimer_is_dead):
         report.in_doubt.append(f"{_label(row)}: the run sending it stopped "
                                "mid-send; check, then `sprint outbox --resend ID`")
-    rows = store.outbox_rows("pending")
-    with _Bookkeeper(store, now) as book:
-        claims = [book.claim(rows[0]["id"])] if rows else []
-        for i, row in enumerate(rows):
-            claimed = claims[i].result()
-            if i + 1 < len(rows):  # the next claim is written while this message is sent
-                claims.append(book.claim(rows[i + 1]["id"]))
-            if not claimed:
+    rows = store.outbox_rows("pending", with_message=False)
+    writer = store.outbox_writer()
+    settle = None  # how the message just sent went: written with the next claim, one commit
+    try:
+        for row in rows:
+            message = writer.claim(row["id"], CLAIMER, now, settle)
+            settle = None
+            if message is None:  # another run took it first
                 continue
             label = _label(row)
             error: MailError | None = None
             for pause in (*pauses, None):
                 try:
-                    refused = mailer.send_raw(row["recipients"].split(","), row["message"])
+                    refused = mailer.send_raw(row["recipients"].split(","), message)
                     error = None
                     break
                 except MailError as e:
@@ -111,52 +110,21 @@ def deliver(store: Store, mailer: Mailer, now: dt.datetime, max_attempts: int = 
             if error is not None:
                 pauses = ()
                 give_up = not error.transient or row["attempts"] + 1 >= max_attempts
-                book.settle(row["id"], "failed" if give_up else "pending", str(error))
+                settle = (row["id"], "failed" if give_up else "pending", str(error))
                 (report.failed if give_up else report.deferred).append(f"{label}: {error}")
                 continue
             if refused:
                 detail = "; ".join(f"{a}: {r}" for a, r in refused.items())
-                book.settle(row["id"], "sent", f"refused: {detail}")
+                settle = (row["id"], "sent", f"refused: {detail}")
                 report.refused.append(f"{label}: {detail}")
             else:
-                book.settle(row["id"], "sent", None)
+                settle = (row["id"], "sent", None)
             report.sent.append(label)
+        if settle is not None:
+            writer.settle(settle[0], settle[1], now, settle[2])
+    finally:
+        writer.close()
     return report
-
-
-class _Bookkeeper:
-    """The outbox's writes, in order, on a thread of their own, beside the sending.
-
-    Each message is claimed (pending -> sending) before it leaves, which is what stops a second
-    sending, and settled after. Written on the sending thread, those two commits cost as much as
-    the SMTP exchange itself; here the claim of the next message and the settling of the last
-    are written while the server answers. The price: a run killed mid-send leaves at most two
-    messages 'sending' (the one on the wire and the one claimed next) instead of one, and both
-    are reported in doubt, never sent again by themselves."""
-
-    def __init__(self, store: Store, now: dt.datetime):
-        self._now = now
-        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox")
-        self._settled: list[Future] = []
-        # Opened on the writing thread, and used only there, as database drivers want.
-        self._db = self._writer.submit(store.outbox_writer).result()
-
-    def __enter__(self):
-        return self
-
-    def claim(self, message_id: int) -> Future:
-        return self._writer.submit(self._db.claim, message_id, CLAIMER, self._now)
-
-    def settle(self, message_id: int, status: str, error: str | None) -> None:
-        self._settled.append(self._writer.submit(self._db.settle, message_id, status,
-                                                 self._now, error))
-
-    def __exit__(self, *exc) -> None:
-        self._writer.submit(self._db.close)
-        self._writer.shutdown(wait=True)
-        if exc[0] is None:
-            for done in self._settled:
-                done.result()  # a settling that failed fails the delivery, as it did inline
 
 
 def merge(first: Delivery, second: Delivery) -> Delivery:

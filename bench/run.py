@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
-os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO")  # the flow run's lines are the progress
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 TIERS = {  # units, rows, and which units send .xlsx rather than .csv

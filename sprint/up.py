@@ -27,18 +27,22 @@ def _prefect(*args: str, env: dict, check: bool = True, **kw) -> subprocess.Comp
                           check=check, **kw)
 
 
-def _wait_healthy(url: str, server: subprocess.Popen, seconds: float = 120) -> None:
+def wait_healthy(url: str, server: subprocess.Popen, seconds: float = 120,
+                 output=lambda: "see its output above") -> None:
+    """Until the Prefect server at `url` answers; RuntimeError (with `output()`) when it stops
+    or does not answer in time."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            raise RuntimeError("the Prefect server stopped while starting: see its output above")
+            raise RuntimeError(f"the Prefect server stopped while starting: {output()}")
         try:
             with urllib.request.urlopen(f"{url}/health", timeout=2) as answer:
                 if answer.status == 200:
                     return
         except OSError:
-            time.sleep(0.5)
-    raise RuntimeError(f"the Prefect server did not answer at {url} within {seconds:.0f} s")
+            time.sleep(0.3)
+    raise RuntimeError(f"the Prefect server did not answer at {url} within {seconds:.0f} s: "
+                       f"{output()}")
 
 
 def _interrupt(*_) -> None:
@@ -76,7 +80,7 @@ def main_job(seed_demo: bool = True) -> int:
         server = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start",
                                    "--host", "127.0.0.1", "--port", str(port)], env=env, cwd=PROJECT)
         children.append(server)
-        _wait_healthy(api, server)
+        wait_healthy(api, server)
         exists = _prefect("work-pool", "inspect", POOL, env=env, check=False, capture_output=True)
         if exists.returncode != 0:
             _prefect("work-pool", "create", POOL, "--type", "process", env=env)

@@ -22,14 +22,13 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
 from sprint.mailsink import free_port
+from sprint.up import wait_healthy
 
 SUPERUSER = "postgres"
 
@@ -188,20 +187,6 @@ class PrefectServer:
         return self.log.read_text(errors="replace")[-3000:]
 
 
-def _wait_healthy(server: PrefectServer, seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            raise RuntimeError(f"the Prefect server stopped while starting:\n{server.tail()}")
-        try:
-            with urllib.request.urlopen(f"{server.api}/health", timeout=2) as answer:
-                if answer.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError(f"the Prefect server did not answer within {seconds:.0f} s:\n{server.tail()}")
-
-
 @pytest.fixture(scope="session")
 def prefect_on_postgres(postgres):
     """A Prefect server (`prefect server start`) whose database is on the cluster."""
@@ -224,7 +209,7 @@ def prefect_on_postgres(postgres):
                                    stdout=out, stderr=subprocess.STDOUT, cwd=root)
     server = PrefectServer(api, env, database_url, log, process)
     try:
-        _wait_healthy(server, 120)
+        wait_healthy(server.api, server.process, 120, lambda: "\n" + server.tail())
         yield server
     finally:
         stop(process)

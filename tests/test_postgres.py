@@ -16,7 +16,8 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from sprint.store import OutboxKey, Store, StoreError
-from tests.factories import beijing, drop, make_ledger
+from tests.factories import beijing
+from tests.test_faults import AS_OF, EXPECTED, inbox  # noqa: F401  the same five owed messages
 
 pytest_plugins = ["tests.pg"]
 
@@ -159,27 +160,18 @@ def test_a_wrong_password_is_named_without_the_password(pg_url):
 
 # The labor-ledger flow end to end: its store and the Prefect server both on PostgreSQL.
 
-AS_OF = beijing("2020-10-12 12:00")
-EXPECTED = ["bcjk@example.org", "daan@example.org", "renshe@example.org,fupinban@example.org",
-            "taonan@example.org", "taonan@example.org"]
 
 
 @pytest.mark.integration
 def test_a_labor_ledger_run_keeps_its_store_and_its_run_on_postgresql(prefect_pg, home, sink,
-                                                                       pg_url, monkeypatch):
+                                                                       pg_url, monkeypatch,
+                                                                       inbox):  # noqa: F811
     from prefect import get_client
     from prefect.artifacts import Artifact
 
     from flows.labor_ledger import labor_ledger
 
     monkeypatch.setenv("SPRINT_DATABASE_URL", pg_url)
-    inbox = home / "inbox"
-    drop(inbox, "220802", "ok.xlsx", make_ledger("220802", rows=5), "2020-10-08 10:00")
-    bad = make_ledger("220881", rows=5)
-    bad.loc[1, "人员类别"] = "贫困户"
-    drop(inbox, "220881", "bad.xlsx", bad, "2020-10-09 10:00")
-    for unit in ("220821", "220822", "cght"):
-        drop(inbox, unit, "ok.csv", make_ledger(unit, rows=4), "2020-10-09 12:00")
 
     state = labor_ledger(as_of=AS_OF, return_state=True)
     assert state.is_completed(), state.message

@@ -242,3 +242,18 @@ def write(sub: Submission, inbox) -> None:
         return
     write_ledger(sub.frame, path, title=sub.title)
     os.utime(path, (sub.at.timestamp(), sub.at.timestamp()))
+
+
+DEMO_UNTIL = dt.date(2020, 10, 31)
+
+
+def seed_demo(plan: Plan, inbox, seed: int = 2020, until: dt.date = DEMO_UNTIL) -> list:
+    """The main job's demo inbox: every file the generator's units send from the sprint's start
+    to `until`, each dated as it arrived (a run sees a file only once its time has passed, so a
+    run `as_of` any day in between finds the inbox as it stood). Files already there are kept."""
+    written = []
+    for sub in submissions(plan, seed, plan.sprint.start, until):
+        if sub.at.date() <= until and not (inbox / sub.unit / sub.name).exists():
+            write(sub, inbox)
+            written.append(inbox / sub.unit / sub.name)
+    return written

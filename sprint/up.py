@@ -14,9 +14,9 @@ import time
 import urllib.request
 from pathlib import Path
 
-from sprint.demo_inbox import seed
 from sprint.mailsink import MailSink
 from sprint.settings import load_settings
+from sprint.simulate import seed_demo as write_demo_inbox
 
 PROJECT = Path(__file__).resolve().parents[1]
 POOL = "sprint"
@@ -74,7 +74,7 @@ def main_job(seed_demo: bool = True) -> int:
             sink = MailSink("127.0.0.1", s.smtp_port, maildir=s.mail_root.resolve()).start()
             env["SPRINT_SMTP_PORT"] = str(sink.port)
         if seed_demo:
-            written = seed(s.inbox_root.resolve())
+            written = write_demo_inbox(s.plan, s.inbox_root.resolve())
             if written:
                 print(f"demo inbox: {len(written)} file(s) written under {s.inbox_root.resolve()}")
         server = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start",

@@ -7,9 +7,10 @@ import datetime as dt
 import pytest
 
 from flows.replay import replay, schedule
+from sprint.calendar import BEIJING
 from sprint.deployments import load_deployments
 from sprint.ledger import validate_file
-from sprint.simulate import submissions, write
+from sprint.simulate import DEMO_UNTIL, seed_demo, submissions, write
 
 D = dt.date
 
@@ -60,3 +61,12 @@ def test_a_short_replay_sends_every_kind_once_and_again_nothing(home, sink, monk
 
     again = replay(D(2020, 10, 5), D(2020, 10, 17), 11, state)
     assert len(sink.handler.received) == result["mails"] == again["mails"]
+
+
+def test_the_demo_inbox_is_the_generators_first_weeks_each_file_dated_as_it_arrived(plan, tmp_path):
+    written = seed_demo(plan, tmp_path)
+    counties = {u.code for u in plan.owners(plan.duty("labor-ledger"))}
+    assert counties <= {p.parent.name for p in written}
+    arrived = [dt.datetime.fromtimestamp(p.stat().st_mtime, BEIJING).date() for p in written]
+    assert min(arrived) >= plan.sprint.start and max(arrived) <= DEMO_UNTIL
+    assert seed_demo(plan, tmp_path) == []  # a restart keeps the inbox as it is

@@ -36,7 +36,7 @@ class UnreadableFile(ValueError):
     """The file cannot be read as a spreadsheet; the message says what to do, in Chinese."""
 
 
-HEAD_BYTES = 64 * 1024  # a text file's header is found among its first rows, read from here
+HEAD_BYTES = 16 * 1024  # a text file's header is found among its first rows, read from here
 
 
 @dataclass(frozen=True)

@@ -24,8 +24,10 @@ class Readiness:
 
 
 def readiness(rules: Procedure, income: float | None, guarantees: dict[str, str],
-              open_problems: int) -> Readiness:
-    """Ready when income per person is above the line, every guarantee holds, no problem is open."""
+              open_problems: int, size: int | None = None, members: int | None = None) -> Readiness:
+    """Ready when income per person is above the line, every guarantee holds, no problem is open,
+    and the members listed in the members ledger (when it lists the household) are as many as
+    the household's size: income per person means nothing if the persons are not known."""
     reasons = []
     if income is None:
         reasons.append("入户情况台账中没有此户")
@@ -36,6 +38,8 @@ def readiness(rules: Procedure, income: float | None, guarantees: dict[str, str]
         reasons.append("、".join(missing) + "未保障")
     if open_problems:
         reasons.append(f"存在问题台账中有{open_problems}个问题未整改")
+    if size is not None and members is not None and members != size:
+        reasons.append(f"家庭成员台账列{members}人，与家庭人口{size}人不符")
     return Readiness(not reasons, tuple(reasons))
 
 
@@ -100,6 +104,7 @@ class Household:
     id_masked: str
     ready: Readiness
     progress: Progress
+    members: tuple[str, ...] = ()  # each member's name and relation, as the members ledger lists them
 
     def stalled(self, rules: Procedure, today: dt.date) -> bool:
         since = self.progress.since
@@ -110,12 +115,17 @@ class Household:
         return today > rules.start_by and self.progress.stage is None
 
 
-def households(rules: Procedure, unit: str, situation, problems, stages) -> list[Household]:
-    """A county's households from its three ledgers: situation, open problems, stages reached."""
+def households(rules: Procedure, unit: str, situation, problems, stages,
+               members=None) -> list[Household]:
+    """A county's households from its ledgers: situation, open problems, stages reached, and the
+    members of each household."""
     def mine(frame):
-        return frame[frame[UNIT_COLUMN] == unit] if len(frame) else frame
+        return frame[frame[UNIT_COLUMN] == unit] if frame is not None and len(frame) else frame
 
-    situation, problems, stages = mine(situation), mine(problems), mine(stages)
+    situation, problems, stages, members = mine(situation), mine(problems), mine(stages), mine(members)
+    listed: dict[str, list[str]] = {}
+    for row in members.to_dict("records") if members is not None and len(members) else []:
+        listed.setdefault(row["户主身份证号"], []).append(f"{row['成员姓名']}（{row['与户主关系']}）")
     open_by_id = (problems[problems["是否整改"] == "否"]["户主身份证号"].value_counts()
                   if len(problems) else pd.Series(dtype=int))
     steps: dict[str, list[Step]] = {}
@@ -129,9 +139,11 @@ def households(rules: Procedure, unit: str, situation, problems, stages) -> list
     for row in situation.to_dict("records") if len(situation) else []:
         hid = row["户主身份证号"]
         seen.add(hid)
-        ready = readiness(rules, float(row["年人均纯收入(元)"]), row, int(open_by_id.get(hid, 0)))
+        people = listed.get(hid)
+        ready = readiness(rules, float(row["年人均纯收入(元)"]), row, int(open_by_id.get(hid, 0)),
+                          int(row["家庭人口"]), len(people) if people is not None else None)
         out.append(Household(unit, row["乡镇"], row["村"], row["户主姓名"], mask(hid), ready,
-                             replay(rules, steps.get(hid, []), ready)))
+                             replay(rules, steps.get(hid, []), ready), tuple(people or ())))
     for hid, (town, village, name) in names.items():
         if hid not in seen:
             ready = readiness(rules, None, {}, int(open_by_id.get(hid, 0)))

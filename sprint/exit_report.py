@@ -14,17 +14,19 @@ from sprint.plan import Duty, Plan
 from sprint.reports import summary_key
 from sprint.store import OutboxKey, Receipt
 
-LEDGERS = {"exit-households": "exit-households", "exit-problems": "exit-problems",
-           "exit-process": "exit-stages"}  # duty -> template of the three exit ledgers
+LEDGERS = {"exit-households": "exit-households", "exit-members": "exit-members",
+           "exit-problems": "exit-problems",
+           "exit-process": "exit-stages"}  # duty -> template of the four exit ledgers
 
 
 def homes_by_county(plan: Plan, receipts: list[Receipt], now: dt.datetime) -> dict[str, list[Household]]:
-    """Every county's households, from the latest of its three exit ledgers received by `now`."""
+    """Every county's households, from the latest of its four exit ledgers received by `now`."""
     duty = plan.duty("exit-process")
     ledgers = {d: latest_ledger(plan, t, [r for r in receipts if r.duty == d], now)
                for d, t in LEDGERS.items()}
     return {u.code: households(duty.procedure, u.code, ledgers["exit-households"],
-                               ledgers["exit-problems"], ledgers["exit-process"])
+                               ledgers["exit-problems"], ledgers["exit-process"],
+                               ledgers["exit-members"])
             for u in plan.owners(duty)}
 
 

@@ -63,12 +63,25 @@ class World:
         rng = random.Random(f"{self.seed}-exit-{unit}")
         out = []
         for _ in range(rng.randint(8, 16)):
-            kind = rng.choices(["ready", "short", "objection", "poor", "late"], [70, 8, 7, 8, 7])[0]
-            out.append({"乡镇": rng.choice(TOWNS[unit]), "村": "民主村", "户主姓名": dl._name(rng),
-                        "户主身份证号": make_id(rng, DIVISION.get(unit, unit), dt.date(2020, 11, 1), 30, 70),
-                        "家庭人口": rng.randint(1, 5), "kind": kind,
-                        "start": dt.date(2020, 11, 2) + dt.timedelta(days=rng.randint(0, 20))})
+            kind = rng.choices(["ready", "short", "objection", "poor", "late", "members"],
+                               [66, 8, 7, 8, 7, 4])[0]
+            head = {"乡镇": rng.choice(TOWNS[unit]), "村": "民主村", "户主姓名": dl._name(rng),
+                    "户主身份证号": make_id(rng, DIVISION.get(unit, unit), dt.date(2020, 11, 1), 30, 70),
+                    "家庭人口": rng.randint(2 if kind == "members" else 1, 5), "kind": kind,
+                    "start": dt.date(2020, 11, 2) + dt.timedelta(days=rng.randint(0, 20))}
+            head["members"] = self._members(rng, unit, head)
+            out.append(head)
         return out
+
+    def _members(self, rng: random.Random, unit: str, head: dict) -> list[dict]:
+        """The household's people, the head first; a "members" household has one left out."""
+        people = [{"成员姓名": head["户主姓名"], "成员身份证号": head["户主身份证号"], "与户主关系": "户主"}]
+        for relation in rng.choices(["配偶", "子女", "子女", "父母", "孙子女"], k=head["家庭人口"] - 1):
+            people.append({"成员姓名": head["户主姓名"][0] + dl._name(rng)[1:],
+                           "成员身份证号": make_id(rng, DIVISION.get(unit, unit),
+                                                 dt.date(2020, 11, 1), 1, 85),
+                           "与户主关系": relation})
+        return people[:-1] if head["kind"] == "members" and len(people) > 1 else people
 
     # ── one frame per template, as the unit would send it on `day` ──
     def frame(self, template: str, unit: str, day: dt.date, duty: Duty) -> pd.DataFrame | None:
@@ -155,6 +168,11 @@ class World:
                            "基本医疗保障": "是", "住房安全保障": "是", "饮水安全": "是"})
         return pd.DataFrame(rows)
 
+    def _exit_members(self, unit, day, duty):
+        rows = [{"户主身份证号": h["户主身份证号"]} | m
+                for h in self.exit.get(unit, []) for m in h["members"]]
+        return pd.DataFrame(rows, columns=["户主身份证号", "成员姓名", "成员身份证号", "与户主关系"])
+
     def _exit_problems(self, unit, day, duty):
         rows = [{"户主身份证号": h["户主身份证号"], "问题编号": f"{unit[-3:]}-E{i}", "存在问题": "医保未缴",
                  "是否整改": "是" if day >= h["start"] else "否",
@@ -175,7 +193,7 @@ class World:
                 rows.append({"乡镇": h["乡镇"], "村": h["村"], "户主姓名": h["户主姓名"],
                              "户主身份证号": h["户主身份证号"], "环节": stage, "日期": when,
                              "是否有异议": "是" if objection else "否", "说明": ""})
-                if h["kind"] == "poor" or objection:
+                if h["kind"] in ("poor", "members") or objection:
                     break
         return pd.DataFrame(rows, columns=["乡镇", "村", "户主姓名", "户主身份证号", "环节", "日期",
                                            "是否有异议", "说明"])

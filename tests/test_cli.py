@@ -107,7 +107,7 @@ def test_plan_json_maps_every_clause_to_its_duty_flow_and_schedule(tmp_path):
     assert clauses == {str(n) for n in range(1, 22)} | {"四(三)"}
     assert all(r["flow"] and r["schedule"] for r in rows)
     assert {r["duty"] for r in rows if r["clause"] == "15"} == {
-        "exit-households", "exit-problems", "exit-process"}
+        "exit-households", "exit-members", "exit-problems", "exit-process"}
     assert all("not deployed" not in r["schedule"] for r in rows)
     labor = next(r for r in rows if r["duty"] == "labor-ledger")
     assert labor["clause"] == "6①" and labor["flow"] == "labor_ledger"

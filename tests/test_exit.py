@@ -39,6 +39,14 @@ def test_a_household_not_ready_cannot_pass_the_village_review(rules):
     assert housing.reasons == ("住房安全保障未保障",)
 
 
+def test_a_household_whose_members_do_not_add_up_to_its_size_is_not_ready(rules):
+    ok = {g: "是" for g in rules.guarantees}
+    assert readiness(rules, 5200, ok, 0, size=3, members=2).reasons == (
+        "家庭成员台账列2人，与家庭人口3人不符",)
+    assert readiness(rules, 5200, ok, 0, size=3, members=3).ready
+    assert readiness(rules, 5200, ok, 0, size=3, members=None).ready  # no members ledger yet
+
+
 def test_a_stage_may_not_be_skipped(rules):
     p = replay(rules, steps(("村两委民主评议", 2, False), ("贫困户认可", 5, False)), READY)
     assert p.stage == "村两委民主评议"

@@ -39,6 +39,13 @@ def inbox(home):
     problems = pd.DataFrame([{"户主身份证号": h[3]["户主身份证号"], "问题编号": "TB-P1",
                               "存在问题": "医保未缴", "是否整改": "是", "整改日期": "2020-11-10"}])
     drop(root, "220802", "存在问题.xlsx", problems, "2020-11-20 10:00")
+    # Every household's three people, but 赵四海's ledger lists only two of them.
+    members = pd.DataFrame([{"户主身份证号": x["户主身份证号"], "成员姓名": x["户主姓名"][0] + given,
+                             "成员身份证号": make_id(rng, "220802", dt.date(2020, 11, 1), 1, 80),
+                             "与户主关系": relation}
+                            for x in h for given, relation in [("大", "户主"), ("二", "配偶"), ("三", "子女")]
+                            if not (x is h[3] and relation == "子女")])
+    drop(root, "220802", "家庭成员.xlsx", members, "2020-11-20 10:00")
     steps = stages(h[0], [2, 4, 5, 6, 13, 16]) + stages(h[1], [2, 4, 5, 6, 10]) + stages(h[2], [3])
     drop(root, "220802", "退出进度.xlsx", pd.DataFrame(steps), "2020-11-26 10:00")
     z = household(rng, "220821", "钱五岳", 7000)
@@ -61,6 +68,7 @@ def test_each_county_learns_what_is_stalled_refused_or_not_started(prefect_serve
     assert "王三林" in text and "年人均纯收入3500元，未超过4000元" in text
     assert "李二河" in text and "11-10公示仅4天，不足7天，退回“村两委和驻村工作队核实”" in text
     assert "停在“村两委民主评议”，自 11月10日" in text
+    assert "赵四海" in text and "家庭成员台账列2人，与家庭人口3人不符" in text
     assert h[0]["户主身份证号"] not in text  # masked even here
 
     [summary] = [m for r, m in sink.handler.received if "fupinban@example.org" in r

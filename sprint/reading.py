@@ -48,13 +48,16 @@ class Sheet:
     # the header is known, because a Python CSV reader costs twenty times Arrow's parse.
     data: bytes | None = None
     delimiter: str = ","
+    lines: tuple[int, ...] = ()  # physical lines read after each of the first rows (a quoted
+    # cell may hold a line break, and Arrow skips lines, not rows)
 
     def table(self, start: int, width: int) -> tuple[pd.DataFrame | None, pd.DataFrame]:
         """Rows from `start` (0-based), `width` columns, indexed by the row numbers Excel shows:
         the cells as the file holds them (None for a text file, all of whose cells are text) and
         the text a person sees."""
         if self.data is not None:
-            text = _arrow_table(self.data, self.delimiter, start, width)
+            skip = self.lines[start - 1] if 0 < start <= len(self.lines) else start
+            text = _arrow_table(self.data, self.delimiter, skip, start, width)
             if text is not None:
                 return None, text
             rows = _read_text(self.data)  # ragged rows, a stray quote: the patient reader
@@ -193,8 +196,12 @@ def _text_sheet(name: str, data: bytes) -> Sheet:
     dialect = _dialect(head)
     if len(data) > HEAD_BYTES:
         head = head[: head.rfind("\n") + 1]  # whole lines only
-    rows = [list(row) for row in csv.reader(io.StringIO(head), dialect)]
-    return Sheet(name, rows, data=data, delimiter=dialect.delimiter)
+    reader = csv.reader(io.StringIO(head), dialect)
+    rows, lines = [], []
+    for row in reader:
+        rows.append(list(row))
+        lines.append(reader.line_num)
+    return Sheet(name, rows, data=data, delimiter=dialect.delimiter, lines=tuple(lines))
 
 
 def _is_utf8(head: bytes) -> bool:
@@ -205,13 +212,15 @@ def _is_utf8(head: bytes) -> bool:
     return True
 
 
-def _arrow_table(data: bytes, delimiter: str, start: int, width: int) -> pd.DataFrame | None:
-    """The rows from `start` as trimmed text, or None when the file is not a regular table."""
+def _arrow_table(data: bytes, delimiter: str, skip: int, start: int,
+                 width: int) -> pd.DataFrame | None:
+    """The rows from `start` (which begins after `skip` physical lines) as trimmed text, or None
+    when the file is not a regular table."""
     names = [str(i) for i in range(width)]
     try:
         table = pacsv.read_csv(
             pa.py_buffer(data),
-            read_options=pacsv.ReadOptions(skip_rows=start, column_names=names),
+            read_options=pacsv.ReadOptions(skip_rows=skip, column_names=names),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(
                 column_types={n: pa.string() for n in names}, strings_can_be_null=False,

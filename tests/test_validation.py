@@ -37,6 +37,17 @@ def test_a_title_row_above_the_header_gives_excel_row_numbers(plan, tmp_path):
     assert problems == [(5, "人员类别", "应为以下之一：未脱贫户、已脱贫户、边缘户")]
 
 
+def test_a_csv_title_with_a_line_break_inside_quotes_still_gives_excel_row_numbers(plan, tmp_path):
+    frame = make_ledger(rows=4)
+    frame.loc[2, "务工区域"] = "外省"
+    path = tmp_path / "t.csv"
+    path.write_text('"洮北区台账\n（2020年10月）"\n' + frame.to_csv(index=False), encoding="utf-8")
+    verdict = validate_file(path, plan, "220802", DAY)
+    # Excel shows the title as row 1, the header as row 2, the data from row 3.
+    assert [(p.row, p.column, p.value) for p in verdict.problems] == [(5, "务工区域", "外省")]
+    assert list(verdict.ledger.index) == [3, 4, 5, 6]
+
+
 def test_every_field_rule_names_row_column_and_reason(plan, tmp_path):
     f = make_ledger(rows=16)
     f.loc[0, "乡镇"] = ""

@@ -170,8 +170,11 @@ def cmd_census(args) -> int:
     if args.inbox is not None and not args.inbox.is_dir():
         print(f"sprint: {args.inbox} is not a folder of unit folders", file=sys.stderr)
         return 1
-    from flows.labor_census import labor_census
-
+    try:
+        from flows.labor_census import labor_census
+    except RuntimeError as e:  # SPRINT_DASK_ADDRESS set without the dask extra
+        print(f"sprint: {e}", file=sys.stderr)
+        return 1
     state = labor_census(inbox=str(args.inbox) if args.inbox else None, as_of=args.as_of,
                          dry_run=args.dry_run, return_state=True)
     print(f"labor-census: {state.name} — {state.message or ''}")

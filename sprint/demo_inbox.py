@@ -1,5 +1,6 @@
-"""A demo inbox, so that a run triggered from the UI has something to show: the first
-labor-ledger period (due 2020-10-09), and October's rectification ledgers, rosters and visits.
+"""A small hand-made inbox, the fixed input of `bench/labor_run.py` (the main job's demo inbox
+is the generator's, `sprint.simulate.seed_demo`): the first labor-ledger period (due
+2020-10-09), and October's rectification ledgers, rosters and visits.
 
 Seven units, seven stories: on time in .xlsx with a title row, on time in legacy .xls, on time
 as GBK text, a refused file and its late correction, a late CSV, and one unit that stays silent.

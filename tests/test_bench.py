@@ -1,0 +1,28 @@
+"""The scale benchmark runs as a user runs it and prints the figures it promises (no timings held)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.integration
+BENCH = Path(__file__).resolve().parents[1] / "bench" / "run.py"
+FIELDS = {"tier", "units", "rows", "raw_read_s", "ingest_s", "ingest_ratio", "raw_send_per_s",
+          "send_per_s", "send_ratio", "peak_rss_mb", "prefect_task_runs", "flow_run_s"}
+
+
+def test_the_city_tier_prints_one_json_object_with_every_figure(tmp_path):
+    done = subprocess.run([sys.executable, str(BENCH), "--tier", "city", "--json",
+                           "--data", str(tmp_path)], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    figures = json.loads(done.stdout)
+    assert FIELDS <= figures.keys()
+    assert (figures["tier"], figures["units"], figures["rows"]) == ("city", 7, 10_000)
+    assert figures["flow_state"] == "Completed" and figures["units_refused"] == 0
+    assert figures["prefect_task_runs"] == 4  # find, one batch, render, send: not one per row
+    assert all(figures[k] > 0 for k in ("raw_read_s", "ingest_s", "send_per_s", "flow_run_s"))
+    assert "[6/6] done" in done.stderr  # the progress a user watches

@@ -17,10 +17,8 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
-    bindparam,
     create_engine,
     event,
-    func,
     insert,
     select,
     update,
@@ -80,16 +78,6 @@ def _without(text: str, secret: str | None) -> str:
     return text.replace(secret, "***") if secret else text
 
 
-# Built once: a statement built per message cost SQLAlchemy more than the database's own work.
-_CLAIM = (update(outbox)
-          .where(outbox.c.id == bindparam("message_id"), outbox.c.status == "pending")
-          .values(status="sending", attempts=outbox.c.attempts + 1,
-                  claimed_by=bindparam("claimer"), claimed_at=bindparam("claimed_at")))
-_SETTLE = (update(outbox).where(outbox.c.id == bindparam("message_id"))
-           .values(status=bindparam("status"), last_error=bindparam("error"),
-                   sent_at=func.coalesce(bindparam("sent_at", type_=DateTime), outbox.c.sent_at)))
-
-
 class OutboxWriter:
     """What each message costs the database during a delivery: one commit holding the settling
     of the message before and the claim of this one (which returns its bytes), as plain SQL on
@@ -122,15 +110,13 @@ class OutboxWriter:
         value = utc(now)
         return value.strftime("%Y-%m-%d %H:%M:%S.%f") if self._backend == "sqlite" else value
 
-    def _run(self, sql: str, params: tuple) -> list:
+    def _execute(self, sql: str, params: tuple) -> list:
         cursor = self._connection.cursor()
         try:
             cursor.execute(sql, params)
-            rows = cursor.fetchall() if cursor.description else []
+            return cursor.fetchall() if cursor.description else []
         finally:
             cursor.close()
-        self._connection.commit()
-        return rows
 
     def claim(self, message_id: int, claimer: str, now: dt.datetime,
               settle: tuple[int, str, str | None] | None = None) -> bytes | None:
@@ -146,7 +132,8 @@ class OutboxWriter:
             return self._store.message(message_id)
         if settle is not None:
             self._execute(*self._settling(*settle, now))
-        rows = self._run(self._sql["claim"], (claimer, self._when(now), message_id))
+        rows = self._execute(self._sql["claim"], (claimer, self._when(now), message_id))
+        self._connection.commit()
         return bytes(rows[0][0]) if rows else None
 
     def _settling(self, message_id: int, status: str, error: str | None, now: dt.datetime):
@@ -154,27 +141,16 @@ class OutboxWriter:
             return self._sql["sent"], (status, error, self._when(now), message_id)
         return self._sql["other"], (status, error, message_id)
 
-    def _execute(self, sql: str, params: tuple) -> None:
-        cursor = self._connection.cursor()
-        try:
-            cursor.execute(sql, params)
-        finally:
-            cursor.close()
-
     def settle(self, message_id: int, status: str, now: dt.datetime, error: str | None) -> None:
         if self._connection is None:
             return self._store.settle(message_id, status, now, error)
-        self._run(*self._settling(message_id, status, error, now))
+        self._execute(*self._settling(message_id, status, error, now))
+        self._connection.commit()
 
     def close(self) -> None:
         if self._connection is not None:
             self._connection.close()
             self._connection = None
-
-
-def _settled(message_id: int, status: str, error: str | None, now: dt.datetime) -> dict:
-    return {"message_id": message_id, "status": status, "error": error,
-            "sent_at": utc(now) if status == "sent" else None}
 
 
 def _sqlite_pragmas(connection, _record) -> None:
@@ -351,8 +327,12 @@ class Store:
     def claim(self, message_id: int, claimer: str, now: dt.datetime) -> bool:
         """Take a pending message for sending; False when another run took it first."""
         with self.engine.begin() as conn:
-            done = conn.execute(_CLAIM, {"message_id": message_id, "claimer": claimer,
-                                         "claimed_at": utc(now)})
+            done = conn.execute(
+                update(outbox)
+                .where(outbox.c.id == message_id, outbox.c.status == "pending")
+                .values(status="sending", attempts=outbox.c.attempts + 1, claimed_by=claimer,
+                        claimed_at=utc(now))
+            )
             return done.rowcount == 1
 
     def message(self, message_id: int) -> bytes:
@@ -391,5 +371,8 @@ class Store:
         return changed
 
     def settle(self, message_id: int, status: str, now: dt.datetime, error: str | None = None):
+        values = {"status": status, "last_error": error}
+        if status == "sent":
+            values["sent_at"] = utc(now)
         with self.engine.begin() as conn:
-            conn.execute(_SETTLE, _settled(message_id, status, error, now))
+            conn.execute(update(outbox).where(outbox.c.id == message_id).values(**values))

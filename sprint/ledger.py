@@ -85,15 +85,15 @@ def recognise(sheets: list[Sheet], plan: Plan) -> tuple[str, Template, Header] |
     rows when group cells are merged above the column names. Visible sheets come first.
     """
     best: tuple[tuple, str, Template, Header] | None = None
-    required = {key: template.required_names for key, template in plan.templates.items()}
     for sheet in sheets:
         for header in _candidates(sheet):
             names = set(header.names)
             for key, template in plan.templates.items():
-                hits = sum(name in names for name in required[key])
+                required = template.required_names
+                hits = sum(name in names for name in required)
                 # More columns matched wins; on a tie, the template the header fills more fully.
-                score = (not sheet.hidden, hits, hits / len(required[key]), -header.depth)
-                if hits * 2 >= len(required[key]) and (best is None or score > best[0]):
+                score = (not sheet.hidden, hits, hits / len(required), -header.depth)
+                if hits * 2 >= len(required) and (best is None or score > best[0]):
                     best = (score, key, template, header)
     return best[1:] if best else None
 

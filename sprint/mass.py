@@ -19,6 +19,7 @@ import yaml
 
 from sprint.demo import COLUMNS, FORMS, GIVEN, LOCAL_FORMS, PLACES, SURNAMES
 from sprint.idcard import PROVINCES
+from sprint.plan import BUNDLED_PLAN
 
 _WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2], dtype=np.int64)
 _CHECK = np.frombuffer(b"10X98765432", dtype=np.uint8)
@@ -121,8 +122,6 @@ def plan_text(units_: list[MassUnit], base: Path | None = None) -> str:
     """The bundled plan with its counties replaced by `units_`: the same duties and ledgers, a
     province's or the nation's units. The figures targets hold per county are dropped, being
     Baicheng's."""
-    from sprint.plan import BUNDLED_PLAN
-
     raw = yaml.safe_load((base or BUNDLED_PLAN).read_text(encoding="utf-8"))
     counties = set(raw["groups"]["counties"])
     raw["units"] = [{"code": u.code, "name": u.name, "kind": "county",

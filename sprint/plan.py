@@ -62,9 +62,9 @@ class Template(_Strict):
     columns: tuple[Column, ...]
     duty_column: str | None = None  # one template for many duties: this column names the duty
 
-    @property
-    def required_names(self) -> list[str]:
-        return [c.name for c in self.columns if c.required]
+    @cached_property  # asked for by every header candidate of every file
+    def required_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.required)
 
 
 class Cadence(_Strict):

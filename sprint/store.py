@@ -10,6 +10,8 @@ from pathlib import Path
 from sqlalchemy import (
     Column,
     DateTime,
+    ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -20,6 +22,7 @@ from sqlalchemy import (
     create_engine,
     event,
     insert,
+    inspect,
     select,
     update,
 )
@@ -58,7 +61,6 @@ outbox = Table(
     Column("ref", String(40), nullable=False),
     Column("recipients", Text, nullable=False),
     Column("subject", Text, nullable=False),
-    Column("message", LargeBinary, nullable=False),
     Column("status", String(10), nullable=False, default="pending"),
     Column("attempts", Integer, nullable=False, default=0),
     Column("last_error", Text),
@@ -67,6 +69,18 @@ outbox = Table(
     Column("claimed_at", DateTime),
     Column("sent_at", DateTime),
     UniqueConstraint("duty", "period", "unit", "kind", "ref", name="each_message_once"),
+)
+# Every delivery starts by asking for the messages pending and those left sending.
+status_index = Index("outbox_by_status", outbox.c.status)
+
+# The bytes of each message, apart from its row in the outbox: every claim and settling rewrites
+# that row, and SQLite rewrites a row whole, so with the bytes inside it a 60 KB report cost
+# 0.7 ms of writing per commit instead of 0.05 ms.
+messages = Table(
+    "outbox_messages",
+    metadata,
+    Column("id", Integer, ForeignKey("outbox.id"), primary_key=True),
+    Column("message", LargeBinary, nullable=False),
 )
 
 
@@ -91,7 +105,8 @@ class OutboxWriter:
 
     _SQL = {
         "claim": "UPDATE outbox SET status = 'sending', attempts = attempts + 1, claimed_by = {p},"
-                 " claimed_at = {p} WHERE id = {p} AND status = 'pending' RETURNING message",
+                 " claimed_at = {p} WHERE id = {p} AND status = 'pending' RETURNING id",
+        "message": "SELECT message FROM outbox_messages WHERE id = {p}",
         "sent": "UPDATE outbox SET status = {p}, last_error = {p}, sent_at = {p} WHERE id = {p}",
         "other": "UPDATE outbox SET status = {p}, last_error = {p} WHERE id = {p}",
     }
@@ -101,22 +116,23 @@ class OutboxWriter:
         self._backend = store.engine.dialect.name
         self._connection = None
         if self._backend in ("sqlite", "postgresql"):
-            self._connection = store.engine.raw_connection()
+            self._connection = store.engine.raw_connection()  # back to the pool on close
+            self._cursor = self._connection.driver_connection.cursor()  # one for the delivery
             mark = "?" if self._backend == "sqlite" else "%s"
             self._sql = {k: v.format(p=mark) for k, v in self._SQL.items()}
+        self._stamps: dict[dt.datetime, object] = {}  # a delivery has one clock: format it once
 
     def _when(self, now: dt.datetime):
-        # SQLite keeps dates as SQLAlchemy writes them: text with microseconds.
-        value = utc(now)
-        return value.strftime("%Y-%m-%d %H:%M:%S.%f") if self._backend == "sqlite" else value
+        if now not in self._stamps:
+            # SQLite keeps dates as SQLAlchemy writes them: text with microseconds.
+            value = utc(now)
+            self._stamps[now] = (value.strftime("%Y-%m-%d %H:%M:%S.%f")
+                                 if self._backend == "sqlite" else value)
+        return self._stamps[now]
 
     def _execute(self, sql: str, params: tuple) -> list:
-        cursor = self._connection.cursor()
-        try:
-            cursor.execute(sql, params)
-            return cursor.fetchall() if cursor.description else []
-        finally:
-            cursor.close()
+        self._cursor.execute(sql, params)
+        return self._cursor.fetchall() if self._cursor.description else []
 
     def claim(self, message_id: int, claimer: str, now: dt.datetime,
               settle: tuple[int, str, str | None] | None = None) -> bytes | None:
@@ -132,9 +148,11 @@ class OutboxWriter:
             return self._store.message(message_id)
         if settle is not None:
             self._execute(*self._settling(*settle, now))
-        rows = self._execute(self._sql["claim"], (claimer, self._when(now), message_id))
-        self._connection.commit()
-        return bytes(rows[0][0]) if rows else None
+        taken = self._execute(self._sql["claim"], (claimer, self._when(now), message_id))
+        self._connection.driver_connection.commit()
+        if not taken:
+            return None
+        return bytes(self._execute(self._sql["message"], (message_id,))[0][0])
 
     def _settling(self, message_id: int, status: str, error: str | None, now: dt.datetime):
         if status == "sent":
@@ -145,10 +163,11 @@ class OutboxWriter:
         if self._connection is None:
             return self._store.settle(message_id, status, now, error)
         self._execute(*self._settling(message_id, status, error, now))
-        self._connection.commit()
+        self._connection.driver_connection.commit()
 
     def close(self) -> None:
         if self._connection is not None:
+            self._cursor.close()
             self._connection.close()
             self._connection = None
 
@@ -161,6 +180,18 @@ def _sqlite_pragmas(connection, _record) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+def _move_messages_out(engine: Engine) -> None:
+    """A store written before the bytes had their own table keeps them in outbox.message:
+    move them across once, in one transaction, so no message is lost or left behind."""
+    status_index.create(engine, checkfirst=True)  # a table made earlier lacks it
+    if "message" not in {c["name"] for c in inspect(engine).get_columns("outbox")}:
+        return
+    with engine.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO outbox_messages (id, message) SELECT id, message FROM outbox"
+                             " WHERE id NOT IN (SELECT id FROM outbox_messages)")
+        conn.exec_driver_sql("ALTER TABLE outbox DROP COLUMN message")
 
 
 def utc(value: dt.datetime) -> dt.datetime:
@@ -219,6 +250,7 @@ class Store:
             if parsed.get_backend_name() == "sqlite":
                 event.listen(self.engine, "connect", _sqlite_pragmas)
             metadata.create_all(self.engine)
+            _move_messages_out(self.engine)
         except (OperationalError, DBAPIError) as e:
             raise StoreError(f"the store {shown} cannot be opened: "
                              f"{_without(str(e.orig), parsed.password)}") from None
@@ -284,11 +316,13 @@ class Store:
         """Record a message before it leaves; False when its key was recorded before."""
         try:
             with self.engine.begin() as conn:
-                conn.execute(insert(outbox).values(
+                done = conn.execute(insert(outbox).values(
                     duty=key.duty, period=key.period, unit=key.unit, kind=key.kind, ref=key.ref,
-                    recipients=",".join(recipients), subject=subject, message=message,
+                    recipients=",".join(recipients), subject=subject,
                     status="pending", attempts=0, created_at=utc(now),
                 ))
+                conn.execute(insert(messages).values(id=done.inserted_primary_key[0],
+                                                     message=message))
             return True
         except IntegrityError:
             return False
@@ -317,8 +351,10 @@ class Store:
             return conn.execute(query).first() is not None
 
     def outbox_rows(self, status: str | None = None, with_message: bool = True) -> list[dict]:
-        columns = [c for c in outbox.c if with_message or c.name != "message"]
-        query = select(*columns).order_by(outbox.c.id)
+        query = select(outbox).order_by(outbox.c.id)
+        if with_message:
+            query = select(outbox, messages.c.message).join(messages, messages.c.id == outbox.c.id
+                                                            ).order_by(outbox.c.id)
         if status is not None:
             query = query.where(outbox.c.status == status)
         with self.engine.connect() as conn:
@@ -337,7 +373,8 @@ class Store:
 
     def message(self, message_id: int) -> bytes:
         with self.engine.connect() as conn:
-            return conn.execute(select(outbox.c.message).where(outbox.c.id == message_id)).scalar_one()
+            return conn.execute(select(messages.c.message).where(messages.c.id == message_id)
+                                ).scalar_one()
 
     def outbox_writer(self) -> OutboxWriter:
         """Claims and settlings for one delivery, on a connection of their own (see OutboxWriter)."""

@@ -123,3 +123,34 @@ def test_a_connection_dropped_mid_batch_loses_nothing_and_sends_nothing_twice(tm
     assert len(delivered.sent) == 3
     assert [rcpt for rcpt, _ in sink.handler.received] == [
         ["220802@example.org"], ["220821@example.org"], ["220822@example.org"]]
+
+
+def test_a_store_of_an_earlier_version_keeps_its_messages_and_sends_what_was_pending(tmp_path, sink):
+    """Stores written before the message bytes had a table of their own held them in
+    outbox.message: opening one moves them, and the pending message still goes, once."""
+    import sqlite3
+
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE outbox (id INTEGER PRIMARY KEY, duty VARCHAR(60) NOT NULL,"
+                   " period VARCHAR(20) NOT NULL, unit VARCHAR(40) NOT NULL,"
+                   " kind VARCHAR(20) NOT NULL, ref VARCHAR(40) NOT NULL, recipients TEXT NOT NULL,"
+                   " subject TEXT NOT NULL, message BLOB NOT NULL, status VARCHAR(10) NOT NULL,"
+                   " attempts INTEGER NOT NULL, last_error TEXT, created_at DATETIME NOT NULL,"
+                   " claimed_by VARCHAR(120), claimed_at DATETIME, sent_at DATETIME,"
+                   " CONSTRAINT each_message_once UNIQUE (duty, period, unit, kind, ref))")
+        for i, status in ((1, "sent"), (2, "pending")):
+            message = outbox.to_bytes(draft(ref=f"+{i}", to=[f"u{i}@example.org"]),
+                                      "fupinban@example.org", "市扶贫办")
+            db.execute("INSERT INTO outbox VALUES (?, 'labor-ledger', '2020-10-09', '220802',"
+                       " 'reminder', ?, ?, '【百日冲刺】提醒', ?, ?, 0, NULL,"
+                       " '2020-10-12 09:00:00.000000', NULL, NULL, NULL)",
+                       (i, f"+{i}", f"u{i}@example.org", message, status))
+
+    store = Store(f"sqlite:///{path}")
+    assert [r["message"] for r in store.outbox_rows()][0].startswith(b"Content-Type")
+    delivered = outbox.deliver(store, mailer(sink), NOW)
+    assert len(delivered.sent) == 1 and not delivered.problems
+    assert [rcpt for rcpt, _ in sink.handler.received] == [["u2@example.org"]]
+    again = Store(f"sqlite:///{path}")  # opened a second time: nothing moved twice
+    assert [r["status"] for r in again.outbox_rows()] == ["sent", "sent"]

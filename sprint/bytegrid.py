@@ -69,7 +69,8 @@ def real_date(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarra
 
 
 def datetimes(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
-    """Real dates as datetime64[ns] (callers pass only real dates, years from 1 on).
+    """Real dates as datetime64[ns] (callers pass only real dates of 1678-2261, the span of
+    nanoseconds in 64 bits).
 
     Days since 1970-01-01 by the proleptic Gregorian count of 400-year eras (H. Hinnant's
     days_from_civil): plain integer arithmetic, where NumPy's month-to-day conversion walks a

@@ -69,9 +69,9 @@ def check_file(path: Path, plan: Plan, unit: str, as_of: dt.date) -> UnitFigures
         where = rules.arrow(ledger["务工区域"].fillna(""))
         figures.away = pc.sum(pc.is_in(where, value_set=pa.array(AWAY))).as_py() or 0
         kinds = pc.value_counts(rules.arrow(ledger["人员类别"].fillna("")))
-        figures.by_kind = {k: n for k, n in zip(kinds.field("values").to_pylist(),
-                                                kinds.field("counts").to_pylist(), strict=True)
-                           if k}
+        counted = zip(kinds.field("values").to_pylist(), kinds.field("counts").to_pylist(),
+                      strict=True)
+        figures.by_kind = dict(sorted(((k, n) for k, n in counted if k), key=lambda kn: -kn[1]))
     elif verdict.template_key is not None and verdict.template_key != "labor":
         figures.problems.insert(0, Problem(None, "", "", f"这是《{verdict.template.name}》，"
                                            "不是贫困劳动力转移就业台账"))

@@ -64,7 +64,8 @@ def birth_dates(ids: pd.Series) -> pd.Series:
 
 
 def ages_on(ids: pd.Series, day: pd.Timestamp) -> pd.Series:
-    """Whole years of age on `day`, from the birth date in each ID (NaN where there is none)."""
+    """Whole years of age on `day`, from the birth date in each ID (NaN where the cell is no
+    18-character text with digits in places 7-14)."""
     cells = pa.array(ids.astype(object).where(ids.notna(), None), type=pa.string())
     return pd.Series(ages_of(cells, day), index=ids.index)
 

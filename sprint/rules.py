@@ -113,7 +113,8 @@ def dates(cells: pa.Array) -> pd.Series:
     iso = (bytegrid.digits(text[:, [0, 1, 2, 3, 5, 6, 8, 9]]).all(axis=1)
            & (text[:, 4] == 45) & (text[:, 7] == 45))  # 45: "-"
     year, month, day = (bytegrid.number(text, i, j) for i, j in ((0, 4), (5, 7), (8, 10)))
-    iso &= bytegrid.real_date(year, month, day)
+    # pandas' dates span 1678-2261: a year beyond goes to the patterns, which call it no date.
+    iso &= bytegrid.real_date(year, month, day) & (year >= 1678) & (year <= 2261)
     where = np.flatnonzero(fits)[iso]
     value[where] = bytegrid.datetimes(year[iso], month[iso], day[iso])
     rest = np.ones(len(cells), dtype=bool)

@@ -149,10 +149,11 @@ class OutboxWriter:
         if settle is not None:
             self._execute(*self._settling(*settle, now))
         taken = self._execute(self._sql["claim"], (claimer, self._when(now), message_id))
+        # Read before the commit: on PostgreSQL a read after it would open a transaction left
+        # idle while the message goes out.
+        message = bytes(self._execute(self._sql["message"], (message_id,))[0][0]) if taken else None
         self._connection.driver_connection.commit()
-        if not taken:
-            return None
-        return bytes(self._execute(self._sql["message"], (message_id,))[0][0])
+        return message
 
     def _settling(self, message_id: int, status: str, error: str | None, now: dt.datetime):
         if status == "sent":
@@ -182,16 +183,39 @@ def _sqlite_pragmas(connection, _record) -> None:
     cursor.close()
 
 
+def _create_tables(engine: Engine) -> None:
+    """The tables a new store lacks. Workers starting together may each find a table missing
+    and create it: the second to try finds it there when it looks again."""
+    for attempt in range(3):
+        try:
+            return metadata.create_all(engine)
+        except DBAPIError:
+            if attempt == 2:
+                raise
+
+
 def _move_messages_out(engine: Engine) -> None:
     """A store written before the bytes had their own table keeps them in outbox.message:
-    move them across once, in one transaction, so no message is lost or left behind."""
-    status_index.create(engine, checkfirst=True)  # a table made earlier lacks it
-    if "message" not in {c["name"] for c in inspect(engine).get_columns("outbox")}:
-        return
-    with engine.begin() as conn:
-        conn.exec_driver_sql("INSERT INTO outbox_messages (id, message) SELECT id, message FROM outbox"
-                             " WHERE id NOT IN (SELECT id FROM outbox_messages)")
-        conn.exec_driver_sql("ALTER TABLE outbox DROP COLUMN message")
+    move them across once, in one transaction, so no message is lost or left behind. Several
+    processes may open the store at once: whoever comes second finds the work done."""
+    with engine.begin() as conn:  # a table made earlier lacks it
+        conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS outbox_by_status ON outbox (status)")
+    problem = None
+    for _ in range(3):
+        if "message" not in {c["name"] for c in inspect(engine).get_columns("outbox")}:
+            return
+        try:
+            with engine.begin() as conn:
+                conn.exec_driver_sql(
+                    "INSERT INTO outbox_messages (id, message) SELECT id, message FROM outbox"
+                    " WHERE id NOT IN (SELECT id FROM outbox_messages)")
+                conn.exec_driver_sql("ALTER TABLE outbox DROP COLUMN message")
+            return
+        except DBAPIError as e:  # another process moved them meanwhile: look again
+            problem = e
+    raise StoreError("this store was written by an earlier version and its messages could not "
+                     f"be moved to their own table ({problem.orig}); SQLite needs version 3.35 "
+                     "or later for that") from None
 
 
 def utc(value: dt.datetime) -> dt.datetime:
@@ -249,7 +273,7 @@ class Store:
             self.engine: Engine = create_engine(parsed, future=True)
             if parsed.get_backend_name() == "sqlite":
                 event.listen(self.engine, "connect", _sqlite_pragmas)
-            metadata.create_all(self.engine)
+            _create_tables(self.engine)
             _move_messages_out(self.engine)
         except (OperationalError, DBAPIError) as e:
             raise StoreError(f"the store {shown} cannot be opened: "

@@ -125,12 +125,11 @@ def test_a_connection_dropped_mid_batch_loses_nothing_and_sends_nothing_twice(tm
         ["220802@example.org"], ["220821@example.org"], ["220822@example.org"]]
 
 
-def test_a_store_of_an_earlier_version_keeps_its_messages_and_sends_what_was_pending(tmp_path, sink):
-    """Stores written before the message bytes had a table of their own held them in
-    outbox.message: opening one moves them, and the pending message still goes, once."""
+def old_store(path):
+    """A store as versions before the message bytes had a table of their own wrote it: the
+    bytes in outbox.message. One message sent, one pending."""
     import sqlite3
 
-    path = tmp_path / "old.db"
     with sqlite3.connect(path) as db:
         db.execute("CREATE TABLE outbox (id INTEGER PRIMARY KEY, duty VARCHAR(60) NOT NULL,"
                    " period VARCHAR(20) NOT NULL, unit VARCHAR(40) NOT NULL,"
@@ -147,6 +146,11 @@ def test_a_store_of_an_earlier_version_keeps_its_messages_and_sends_what_was_pen
                        " '2020-10-12 09:00:00.000000', NULL, NULL, NULL)",
                        (i, f"+{i}", f"u{i}@example.org", message, status))
 
+
+def test_a_store_of_an_earlier_version_keeps_its_messages_and_sends_what_was_pending(tmp_path, sink):
+    """Opening an older store moves the bytes across, and the pending message still goes, once."""
+    path = tmp_path / "old.db"
+    old_store(path)
     store = Store(f"sqlite:///{path}")
     assert [r["message"] for r in store.outbox_rows()][0].startswith(b"Content-Type")
     delivered = outbox.deliver(store, mailer(sink), NOW)
@@ -154,3 +158,17 @@ def test_a_store_of_an_earlier_version_keeps_its_messages_and_sends_what_was_pen
     assert [rcpt for rcpt, _ in sink.handler.received] == [["u2@example.org"]]
     again = Store(f"sqlite:///{path}")  # opened a second time: nothing moved twice
     assert [r["status"] for r in again.outbox_rows()] == ["sent", "sent"]
+
+
+def _open(url):
+    return [len(r["message"]) for r in Store(url).outbox_rows()]
+
+
+def test_an_earlier_store_opened_by_four_processes_at_once_moves_its_messages_once(tmp_path):
+    import multiprocessing
+
+    path = tmp_path / "old.db"
+    old_store(path)
+    with multiprocessing.get_context("fork").Pool(4) as pool:
+        seen = pool.map(_open, [f"sqlite:///{path}"] * 4)
+    assert len({tuple(s) for s in seen}) == 1 and len(seen[0]) == 2 and min(seen[0]) > 500

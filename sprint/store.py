@@ -28,6 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.schema import CreateIndex
 
 metadata = MetaData()
 
@@ -198,8 +199,6 @@ def _move_messages_out(engine: Engine) -> None:
     """A store written before the bytes had their own table keeps them in outbox.message:
     move them across once, in one transaction, so no message is lost or left behind. Several
     processes may open the store at once: whoever comes second finds the work done."""
-    with engine.begin() as conn:  # a table made earlier lacks it
-        conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS outbox_by_status ON outbox (status)")
     problem = None
     for _ in range(3):
         if "message" not in {c["name"] for c in inspect(engine).get_columns("outbox")}:
@@ -210,6 +209,7 @@ def _move_messages_out(engine: Engine) -> None:
                     "INSERT INTO outbox_messages (id, message) SELECT id, message FROM outbox"
                     " WHERE id NOT IN (SELECT id FROM outbox_messages)")
                 conn.exec_driver_sql("ALTER TABLE outbox DROP COLUMN message")
+                conn.execute(CreateIndex(status_index, if_not_exists=True))  # came with the move
             return
         except DBAPIError as e:  # another process moved them meanwhile: look again
             problem = e

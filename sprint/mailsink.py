@@ -27,6 +27,14 @@ class KeepingHandler:
         self.drop_next = 0  # cut the connection, unanswered, on this many next messages
         self.delay = 0.0  # seconds to think before accepting a message
         self.refuse: dict[str, str] = {}  # recipient -> answer, e.g. "550 5.1.1 no such user"
+        self.on_mail = None  # called at each MAIL command: what happens while the server reads it
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        if self.on_mail is not None:
+            self.on_mail()
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.refuse:

@@ -102,7 +102,8 @@ class OutboxWriter:
     the message over loopback SMTP; straight to the driver, in one commit, about a tenth. SQLite
     and PostgreSQL get their own placeholders and date values; any other database goes through
     Store. The settling is written before the next message leaves, so a run killed mid-send
-    leaves exactly one message in doubt, as before."""
+    leaves exactly one message in doubt, as before. The outbox makes the claim while the server
+    reads the message's MAIL command, so even that commit is hidden behind the network's wait."""
 
     _SQL = {
         "claim": "UPDATE outbox SET status = 'sending', attempts = attempts + 1, claimed_by = {p},"

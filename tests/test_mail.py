@@ -69,7 +69,8 @@ def test_a_server_that_is_down_leaves_messages_pending_for_the_next_run(tmp_path
     down = outbox.deliver(store, YagmailMailer("127.0.0.1", port, "f@example.org"), NOW,
                           sleep=lambda s: None)
     assert len(down.deferred) == 1 and down.sent == []
-    assert [r["status"] for r in store.outbox_rows()] == ["pending"]
+    # Claimed and settled back although the server never asked for it: the attempt counts.
+    assert [(r["status"], r["attempts"]) for r in store.outbox_rows()] == [("pending", 1)]
     with MailSink(port=port) as sink:
         up = outbox.deliver(store, mailer(sink), NOW)
         again = outbox.deliver(store, mailer(sink), NOW)
@@ -123,6 +124,23 @@ def test_a_connection_dropped_mid_batch_loses_nothing_and_sends_nothing_twice(tm
     assert len(delivered.sent) == 3
     assert [rcpt for rcpt, _ in sink.handler.received] == [
         ["220802@example.org"], ["220821@example.org"], ["220822@example.org"]]
+
+
+def test_a_message_another_run_claims_while_the_server_reads_mail_is_not_sent(tmp_path, sink):
+    store = Store(f"sqlite:///{tmp_path / 's.db'}")
+    drafts = [draft(unit=u, to=[f"{u}@example.org"]) for u in ("220802", "220821", "220822")]
+    outbox.enqueue(store, drafts, "f@example.org", "市扶贫办", NOW)
+    second = [r["id"] for r in store.outbox_rows()][1]
+    # Another run takes the second message while the first one's MAIL command is being read.
+    sink.handler.on_mail = lambda: (store.claim(second, "elsewhere:1", NOW),
+                                    setattr(sink.handler, "on_mail", None))
+    delivered = outbox.deliver(store, mailer(sink), NOW)
+    assert [rcpt for rcpt, _ in sink.handler.received] == [["220802@example.org"],
+                                                           ["220822@example.org"]]
+    assert len(delivered.sent) == 2 and delivered.problems == []
+    rows = {r["id"]: r for r in store.outbox_rows()}
+    assert (rows[second]["status"], rows[second]["claimed_by"]) == ("sending", "elsewhere:1")
+    assert [r["status"] for i, r in rows.items() if i != second] == ["sent", "sent"]
 
 
 def old_store(path):

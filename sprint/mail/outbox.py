@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from sprint.mail.compose import Draft, to_bytes
 from sprint.mail.mailer import Mailer, MailError
-from sprint.store import Store
+from sprint.store import OutboxWriter, Store
 
 
 @dataclass
@@ -77,8 +77,9 @@ def deliver(store: Store, mailer: Mailer, now: dt.datetime, max_attempts: int = 
             pauses: tuple[float, ...] = (1.0, 3.0), sleep=time.sleep) -> Delivery:
     """Send every pending message once.
 
-    A message is claimed (pending -> sending) before it goes, so a concurrent run or a retry
-    cannot send it again. A transient failure (4xx, a lost connection) is tried again after each
+    A message is claimed (pending -> sending) before the server can take it, so a concurrent
+    run or a retry cannot send it again: the claim is written while the server reads the MAIL
+    command, and the message's DATA waits for it (Mailer.send_raw). A transient failure (4xx, a lost connection) is tried again after each
     pause; if it still fails the message goes back to pending for the next run, and the rest of
     this run tries each message once, since the server is likely down.
     """
@@ -91,15 +92,14 @@ def deliver(store: Store, mailer: Mailer, now: dt.datetime, max_attempts: int = 
     settle = None  # how the message just sent went: written with the next claim, one commit
     try:
         for row in rows:
-            message = writer.claim(row["id"], CLAIMER, now, settle)
+            claim = _Claim(writer, row["id"], now, settle)
             settle = None
-            if message is None:  # another run took it first
-                continue
             label = _label(row)
+            refused: dict[str, str] | None = None
             error: MailError | None = None
             for pause in (*pauses, None):
                 try:
-                    refused = mailer.send_raw(row["recipients"].split(","), message)
+                    refused = mailer.send_raw(row["recipients"].split(","), claim)
                     error = None
                     break
                 except MailError as e:
@@ -107,6 +107,10 @@ def deliver(store: Store, mailer: Mailer, now: dt.datetime, max_attempts: int = 
                     if not e.transient or pause is None:
                         break
                     sleep(pause)
+            # A server that failed before asking for the message leaves it unclaimed: claim it
+            # now, so that the attempt counts and the message before is settled all the same.
+            if claim() is None:  # another run took it first
+                continue
             if error is not None:
                 pauses = ()
                 give_up = not error.transient or row["attempts"] + 1 >= max_attempts
@@ -125,6 +129,24 @@ def deliver(store: Store, mailer: Mailer, now: dt.datetime, max_attempts: int = 
     finally:
         writer.close()
     return report
+
+
+class _Claim:
+    """Claiming one message, done when the mailer first asks for its bytes (while the server
+    reads the MAIL command) and only once, however often the sending is tried. It carries the
+    settling of the message before, so each message costs one commit."""
+
+    def __init__(self, writer: OutboxWriter, message_id: int, now: dt.datetime,
+                 settle: tuple[int, str, str | None] | None):
+        self._writer, self._id, self._now, self._settle = writer, message_id, now, settle
+        self._done = False
+        self._message: bytes | None = None
+
+    def __call__(self) -> bytes | None:
+        if not self._done:
+            self._message = self._writer.claim(self._id, CLAIMER, self._now, self._settle)
+            self._done = True
+        return self._message
 
 
 def merge(first: Delivery, second: Delivery) -> Delivery:

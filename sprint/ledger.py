@@ -90,7 +90,7 @@ def recognise(sheets: list[Sheet], plan: Plan) -> tuple[str, Template, Header] |
             names = set(header.names)
             for key, template in plan.templates.items():
                 required = template.required_names
-                hits = sum(name in names for name in required)
+                hits = len(required & names)
                 # More columns matched wins; on a tie, the template the header fills more fully.
                 score = (not sheet.hidden, hits, hits / len(required), -header.depth)
                 if hits * 2 >= len(required) and (best is None or score > best[0]):
@@ -149,12 +149,11 @@ def _when(conditions: dict[str, tuple[str, ...]], column_of) -> tuple[np.ndarray
     return held, words
 
 
-def _cross_rules(column, cells: pd.Series, column_of) -> rules.Reasons:
+def _cross_rules(column, empty: np.ndarray, column_of) -> rules.Reasons:
     """Rules between columns: required when another column says so, empty unless it does."""
-    reasons = rules.Reasons(len(cells))
+    reasons = rules.Reasons(len(empty))
     if not (column.required_when or column.empty_unless or column.required_when_filled):
         return reasons
-    empty = cells.eq("").to_numpy()
     if column.required_when:
         held, words = _when(column.required_when, column_of)
         if held is not None:
@@ -179,8 +178,9 @@ def _check_rows(verdict: Verdict, found: Header, plan: Plan, unit_code: str | No
     frame, table = found.sheet.table(found.index + found.depth, len(header))
     text = {i: table[i] for i in table.columns}
     arrays = {i: rules.arrow(column) for i, column in text.items()}
+    empties = {i: rules.flags(pc.equal(a, "")) for i, a in arrays.items()}  # once, for all rules
     if text:
-        blank = np.logical_and.reduce([rules.flags(pc.equal(a, "")) for a in arrays.values()])
+        blank = np.logical_and.reduce(list(empties.values()))
         keep = ~pd.Series(blank, index=table.index) & ~_is_total(text, header, template)
     else:
         keep = pd.Series(False, index=table.index)
@@ -196,6 +196,7 @@ def _check_rows(verdict: Verdict, found: Header, plan: Plan, unit_code: str | No
     if not keep.all():  # blank and total rows out; most files have none, and skip the copies
         text = {i: cells[keep] for i, cells in text.items()}
         arrays = {i: rules.arrow(cells) for i, cells in text.items()}
+        empties = {i: empty[keep.to_numpy()] for i, empty in empties.items()}
         frame = frame[keep] if frame is not None else None
     for column in template.columns:
         if column.name not in header:
@@ -203,7 +204,7 @@ def _check_rows(verdict: Verdict, found: Header, plan: Plan, unit_code: str | No
         i = header.index(column.name)
         cells = text[i]
         raw = frame[i] if frame is not None else None
-        value, reasons = rules.check(column, raw, cells, as_of, arrays[i])
+        value, reasons = rules.check(column, raw, cells, as_of, arrays[i], empties[i])
         if column.unique and len(pc.unique(arrays[i])) < len(cells):
             dup = (cells.ne("") & cells.duplicated(keep=False)).to_numpy() & ~reasons.bad
             if dup.any():
@@ -213,7 +214,7 @@ def _check_rows(verdict: Verdict, found: Header, plan: Plan, unit_code: str | No
                 words = np.full(len(cells), "", dtype=object)
                 words[dup] = ("在本文件中重复出现（第" + rows_of + "行）").to_numpy()
                 reasons.add(dup, words)
-        cross = _cross_rules(column, cells, lambda name: text[header.index(name)]
+        cross = _cross_rules(column, empties[i], lambda name: text[header.index(name)]
                              if name in header else None)
         if cross.bad.any():
             reasons.add(cross.bad & ~reasons.bad, cross.text)

@@ -63,8 +63,8 @@ class Template(_Strict):
     duty_column: str | None = None  # one template for many duties: this column names the duty
 
     @cached_property  # asked for by every header candidate of every file
-    def required_names(self) -> tuple[str, ...]:
-        return tuple(c.name for c in self.columns if c.required)
+    def required_names(self) -> frozenset[str]:
+        return frozenset(c.name for c in self.columns if c.required)
 
 
 class Cadence(_Strict):

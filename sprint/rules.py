@@ -62,11 +62,13 @@ class Reasons:
 
 
 def check(column: Column, raw: pd.Series | None, text: pd.Series, as_of: dt.date,
-          cells: pa.Array | None = None) -> tuple[pd.Series, Reasons]:
-    """`cells`: the column as Arrow text, when the caller has it already."""
+          cells: pa.Array | None = None, empty: np.ndarray | None = None
+          ) -> tuple[pd.Series, Reasons]:
+    """`cells`: the column as Arrow text, and `empty`, its empty cells, when the caller has
+    them already."""
     cells = arrow(text) if cells is None else cells
     reasons = Reasons(len(cells))
-    empty = flags(pc.equal(cells, ""))
+    empty = flags(pc.equal(cells, "")) if empty is None else empty
     if column.required:
         reasons.add(empty, "必填项为空")
     value = _CHECKS[column.type](column, raw, text, cells, ~empty, reasons, as_of)

@@ -36,7 +36,11 @@ class UnreadableFile(ValueError):
     """The file cannot be read as a spreadsheet; the message says what to do, in Chinese."""
 
 
-HEAD_BYTES = 16 * 1024  # a text file's header is found among its first rows, read from here
+HEAD_BYTES = 16 * 1024
+# Arrow parses a text file in blocks (1 MB unless told), one per thread, leaving each column in
+# pieces that later steps join again, a copy each time. A county's file of a few MB is one
+# block; a bigger one is still parsed by several threads.
+BLOCK = 8 * MB  # a text file's header is found among its first rows, read from here
 
 
 @dataclass(frozen=True)
@@ -220,7 +224,8 @@ def _arrow_table(data: bytes, delimiter: str, skip: int, start: int,
     try:
         table = pacsv.read_csv(
             pa.py_buffer(data),
-            read_options=pacsv.ReadOptions(skip_rows=skip, column_names=names),
+            read_options=pacsv.ReadOptions(skip_rows=skip, column_names=names,
+                                           block_size=BLOCK),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(
                 column_types={n: pa.string() for n in names}, strings_can_be_null=False,

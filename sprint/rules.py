@@ -30,8 +30,8 @@ _NUMBER = r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$"
 def arrow(text: pd.Series) -> pa.Array:
     """A text column as one Arrow array (no copy when pandas already keeps it in Arrow)."""
     array = pa.array(text, from_pandas=True)  # pandas keeps large_string: no cast to string
-    if isinstance(array, pa.ChunkedArray):
-        array = array.combine_chunks()
+    if isinstance(array, pa.ChunkedArray):  # one piece is taken as it is: joining one copies
+        array = array.chunk(0) if array.num_chunks == 1 else array.combine_chunks()
     if not pa.types.is_string(array.type) and not pa.types.is_large_string(array.type):
         array = pa.array(text.astype(str), type=pa.string(), from_pandas=True)
     return array

@@ -106,9 +106,10 @@ class OutboxWriter:
     reads the message's MAIL command, so even that commit is hidden behind the network's wait."""
 
     _SQL = {
+        # The claim returns the message's bytes: one statement fewer for each message.
         "claim": "UPDATE outbox SET status = 'sending', attempts = attempts + 1, claimed_by = {p},"
-                 " claimed_at = {p} WHERE id = {p} AND status = 'pending' RETURNING id",
-        "message": "SELECT message FROM outbox_messages WHERE id = {p}",
+                 " claimed_at = {p} WHERE id = {p} AND status = 'pending'"
+                 " RETURNING (SELECT message FROM outbox_messages WHERE outbox_messages.id = outbox.id)",
         "sent": "UPDATE outbox SET status = {p}, last_error = {p}, sent_at = {p} WHERE id = {p}",
         "other": "UPDATE outbox SET status = {p}, last_error = {p} WHERE id = {p}",
     }
@@ -150,12 +151,11 @@ class OutboxWriter:
             return self._store.message(message_id)
         if settle is not None:
             self._execute(*self._settling(*settle, now))
+        # Read with the claim, before the commit: on PostgreSQL a read after it would open a
+        # transaction left idle while the message goes out.
         taken = self._execute(self._sql["claim"], (claimer, self._when(now), message_id))
-        # Read before the commit: on PostgreSQL a read after it would open a transaction left
-        # idle while the message goes out.
-        message = bytes(self._execute(self._sql["message"], (message_id,))[0][0]) if taken else None
         self._connection.driver_connection.commit()
-        return message
+        return bytes(taken[0][0]) if taken else None
 
     def _settling(self, message_id: int, status: str, error: str | None, now: dt.datetime):
         if status == "sent":
@@ -375,8 +375,12 @@ class Store:
         with self.engine.connect() as conn:
             return conn.execute(query).first() is not None
 
-    def outbox_rows(self, status: str | None = None, with_message: bool = True) -> list[dict]:
-        query = select(outbox).order_by(outbox.c.id)
+    def outbox_rows(self, status: str | None = None, with_message: bool = True,
+                    only: tuple[str, ...] | None = None) -> list[dict]:
+        """`only`: these columns of the outbox (a delivery reads no dates, and reading them
+        back from SQLite's text took it 15 µs a row)."""
+        query = (select(*(outbox.c[n] for n in only)) if only else select(outbox)
+                 ).order_by(outbox.c.id)
         if with_message:
             query = select(outbox, messages.c.message).join(messages, messages.c.id == outbox.c.id
                                                             ).order_by(outbox.c.id)

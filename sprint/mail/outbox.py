@@ -33,6 +33,7 @@ class Delivery:
 
 
 NOTICE_KIND = "delivery-report"
+DELIVERY_READS = ("id", "duty", "period", "unit", "kind", "recipients", "attempts")
 CLAIMER = f"{socket.gethostname()}:{os.getpid()}"
 STALE = dt.timedelta(hours=1)
 
@@ -87,7 +88,7 @@ def deliver(store: Store, mailer: Mailer, now: dt.datetime, max_attempts: int = 
     for row in store.mark_in_doubt(claimer_is_dead):
         report.in_doubt.append(f"{_label(row)}: the run sending it stopped "
                                "mid-send; check, then `sprint outbox --resend ID`")
-    rows = store.outbox_rows("pending", with_message=False)
+    rows = store.outbox_rows("pending", with_message=False, only=DELIVERY_READS)
     writer = store.outbox_writer()
     settle = None  # how the message just sent went: written with the next claim, one commit
     try:

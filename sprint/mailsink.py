@@ -24,14 +24,20 @@ class KeepingHandler:
         self.received: list[tuple[list[str], EmailMessage]] = []
         self.fail_with: str | None = None  # e.g. "451 4.3.0 try again later"
         self.fail_times: int | None = None  # fail only this many messages, then accept
-        self.drop_next = 0  # cut the connection, unanswered, on this many next messages
+        self.drop_next = 0  # cut the connection at this many next MAIL commands, unanswered
         self.delay = 0.0  # seconds to think before accepting a message
         self.refuse: dict[str, str] = {}  # recipient -> answer, e.g. "550 5.1.1 no such user"
+        self.vanish_after_next = 0  # keep this many next messages, then cut without answering
         self.on_mail = None  # called at each MAIL command: what happens while the server reads it
+        self.on_data = None  # called with the recipients at the end of each message's DATA
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
         if self.on_mail is not None:
             self.on_mail()
+        if self.drop_next > 0:  # before the message: the sender may safely try again
+            self.drop_next -= 1
+            server.transport.abort()
+            return "421 4.4.2 connection dropped"
         envelope.mail_from = address
         envelope.mail_options.extend(mail_options)
         return "250 OK"
@@ -43,10 +49,8 @@ class KeepingHandler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
-        if self.drop_next > 0:
-            self.drop_next -= 1
-            server.transport.close()
-            return "421 4.4.2 connection dropped"
+        if self.on_data is not None:
+            self.on_data(list(envelope.rcpt_tos))
         if self.delay:
             await asyncio.sleep(self.delay)
         if self.fail_with and (self.fail_times is None or self.fail_times > 0):
@@ -58,6 +62,9 @@ class KeepingHandler:
             self.maildir.add(data)
         message = message_from_bytes(data, policy=policy.default)
         self.received.append((list(envelope.rcpt_tos), message))
+        if self.vanish_after_next > 0:  # taken, but the sender never hears so
+            self.vanish_after_next -= 1
+            server.transport.abort()
         return "250 Message accepted for delivery"
 
 

@@ -36,11 +36,11 @@ class UnreadableFile(ValueError):
     """The file cannot be read as a spreadsheet; the message says what to do, in Chinese."""
 
 
-HEAD_BYTES = 16 * 1024
+HEAD_BYTES = 16 * 1024  # a text file's header is found among its first rows, read from here
 # Arrow parses a text file in blocks (1 MB unless told), one per thread, leaving each column in
 # pieces that later steps join again, a copy each time. A county's file of a few MB is one
 # block; a bigger one is still parsed by several threads.
-BLOCK = 8 * MB  # a text file's header is found among its first rows, read from here
+BLOCK = 8 * MB
 
 
 @dataclass(frozen=True)

@@ -154,8 +154,9 @@ class OutboxWriter:
         # Read with the claim, before the commit: on PostgreSQL a read after it would open a
         # transaction left idle while the message goes out.
         taken = self._execute(self._sql["claim"], (claimer, self._when(now), message_id))
+        message = bytes(taken[0][0]) if taken else None  # a missing message fails uncommitted
         self._connection.driver_connection.commit()
-        return bytes(taken[0][0]) if taken else None
+        return message
 
     def _settling(self, message_id: int, status: str, error: str | None, now: dt.datetime):
         if status == "sent":
@@ -379,11 +380,11 @@ class Store:
                     only: tuple[str, ...] | None = None) -> list[dict]:
         """`only`: these columns of the outbox (a delivery reads no dates, and reading them
         back from SQLite's text took it 15 µs a row)."""
-        query = (select(*(outbox.c[n] for n in only)) if only else select(outbox)
-                 ).order_by(outbox.c.id)
+        columns = [outbox.c[n] for n in only] if only else [outbox]
+        query = select(*columns).order_by(outbox.c.id)
         if with_message:
-            query = select(outbox, messages.c.message).join(messages, messages.c.id == outbox.c.id
-                                                            ).order_by(outbox.c.id)
+            query = select(*columns, messages.c.message).join(
+                messages, messages.c.id == outbox.c.id).order_by(outbox.c.id)
         if status is not None:
             query = query.where(outbox.c.status == status)
         with self.engine.connect() as conn:

@@ -115,7 +115,8 @@ def test_one_refused_recipient_does_not_stop_the_others(tmp_path, sink):
     assert sink.handler.received[-1][0] == ["a@example.org"]
 
 
-def test_a_connection_dropped_mid_batch_loses_nothing_and_sends_nothing_twice(tmp_path, sink):
+def test_a_connection_dropped_before_a_message_loses_nothing_and_sends_nothing_twice(
+        tmp_path, sink):
     store = Store(f"sqlite:///{tmp_path / 's.db'}")
     drafts = [draft(unit=u, to=[f"{u}@example.org"]) for u in ("220802", "220821", "220822")]
     outbox.enqueue(store, drafts, "f@example.org", "市扶贫办", NOW)
@@ -124,6 +125,19 @@ def test_a_connection_dropped_mid_batch_loses_nothing_and_sends_nothing_twice(tm
     assert len(delivered.sent) == 3
     assert [rcpt for rcpt, _ in sink.handler.received] == [
         ["220802@example.org"], ["220821@example.org"], ["220822@example.org"]]
+
+
+def test_a_message_is_claimed_before_the_server_can_take_it(tmp_path, sink):
+    store = Store(f"sqlite:///{tmp_path / 's.db'}")
+    drafts = [draft(unit=u, to=[f"{u}@example.org"]) for u in ("220802", "220821")]
+    outbox.enqueue(store, drafts, "f@example.org", "市扶贫办", NOW)
+    seen = []
+    sink.handler.on_data = lambda to: seen.extend(
+        (r["recipients"], r["status"], r["claimed_by"]) for r in store.outbox_rows()
+        if r["recipients"] == to[0])
+    assert len(outbox.deliver(store, mailer(sink), NOW).sent) == 2
+    assert seen == [("220802@example.org", "sending", outbox.CLAIMER),
+                    ("220821@example.org", "sending", outbox.CLAIMER)]
 
 
 def test_a_message_another_run_claims_while_the_server_reads_mail_is_not_sent(tmp_path, sink):
@@ -141,6 +155,45 @@ def test_a_message_another_run_claims_while_the_server_reads_mail_is_not_sent(tm
     rows = {r["id"]: r for r in store.outbox_rows()}
     assert (rows[second]["status"], rows[second]["claimed_by"]) == ("sending", "elsewhere:1")
     assert [r["status"] for i, r in rows.items() if i != second] == ["sent", "sent"]
+
+
+def test_a_connection_lost_before_the_server_answers_a_whole_message_leaves_it_in_doubt(
+        tmp_path, sink):
+    store = Store(f"sqlite:///{tmp_path / 's.db'}")
+    drafts = [draft(unit=u, to=[f"{u}@example.org"]) for u in ("220802", "220821", "220822")]
+    outbox.enqueue(store, drafts, "f@example.org", "市扶贫办", NOW)
+    sink.handler.vanish_after_next = 1  # the first arrives, but its sender never hears so
+    first = outbox.deliver(store, mailer(sink), NOW, sleep=lambda s: None)
+    assert len(first.sent) == 2 and len(first.in_doubt) == 1
+    assert "220802@example.org" in first.in_doubt[0] and "may have arrived" in first.in_doubt[0]
+    assert [r["status"] for r in store.outbox_rows()] == ["doubt", "sent", "sent"]
+    again = outbox.deliver(store, mailer(sink), NOW)
+    assert again.sent == [] and again.problems == []
+    assert [rcpt for rcpt, _ in sink.handler.received] == [  # each once: nothing tried again
+        ["220802@example.org"], ["220821@example.org"], ["220822@example.org"]]
+
+
+def test_a_421_to_one_recipient_sends_the_message_to_nobody_and_says_try_again(sink):
+    sink.handler.refuse["b@example.org"] = "421 4.7.0 closing"
+    message = to_mime(draft(to=["a@example.org", "b@example.org"]), "f@example.org", "x")
+    with pytest.raises(MailError) as raised:
+        mailer(sink).send(message)
+    assert raised.value.transient and "421" in str(raised.value)
+    assert sink.handler.received == []
+
+
+def test_a_store_failing_while_the_server_reads_mail_sends_nothing_and_the_next_message_goes(
+        sink):
+    def store_down():
+        raise OSError("disk I/O error")
+
+    m = mailer(sink)
+    with pytest.raises(OSError, match="disk I/O error"):
+        m.send_raw(["a@example.org"], store_down)
+    assert sink.handler.received == []
+    message = to_mime(draft(to=["a@example.org"]), "f@example.org", "x")
+    assert m.send(message) == {}
+    assert [rcpt for rcpt, _ in sink.handler.received] == [["a@example.org"]]
 
 
 def old_store(path):

@@ -8,6 +8,7 @@ failure, where yagmail's own send returns False and queues the message in memory
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from email import policy
 from email.message import EmailMessage
@@ -18,9 +19,13 @@ import yagmail
 
 
 class MailError(Exception):
-    def __init__(self, message: str, transient: bool):
+    """`transient`: worth trying again; `in_doubt`: the whole message went out and no answer came
+    back, so it may have arrived, and trying again could deliver it twice."""
+
+    def __init__(self, message: str, transient: bool, in_doubt: bool = False):
         super().__init__(message)
         self.transient = transient
+        self.in_doubt = in_doubt
 
 
 # The bytes to send, or what gives them when the server is ready for the message (None: send
@@ -46,6 +51,15 @@ def _refused(refused: dict) -> MailError:
     transient = any(400 <= c < 500 for c, _ in refused.values())
     detail = "; ".join(f"{a}: {c} {_text(m)}" for a, (c, m) in refused.items())
     return MailError(f"recipients refused: {detail}", transient)
+
+
+_LEADING_DOT = re.compile(rb"(?m)^\.")
+
+
+def _data_lines(content: bytes) -> bytes:
+    """The message as DATA sends it: a line starting with "." gets another, and "." ends it."""
+    stuffed = _LEADING_DOT.sub(b"..", content)
+    return stuffed + (b"" if stuffed.endswith(b"\r\n") else b"\r\n") + b".\r\n"
 
 
 def _classify(error: Exception) -> MailError:
@@ -93,27 +107,32 @@ class YagmailMailer:
         The transaction is the one smtplib's sendmail makes, taken a step at a time so that a
         callable `data` runs while the server reads the MAIL command: the outbox claims the
         message there, and its commit costs no time of its own. The server takes a message
-        only at the end of its DATA, so nothing can arrive before the claim is written.
+        only at the end of its DATA, so nothing can arrive before the claim is written. And a
+        connection lost after the end of the message, before the server's answer, is told
+        apart (MailError.in_doubt), where sendmail would have it tried again.
         """
         smtp = self._connected().smtp
         try:
             smtp.ehlo_or_helo_if_needed()
             smtp.putcmd("mail", self._mail_from)
         except Exception as e:
-            self.close()
+            self._drop()
             raise _classify(e) from e
         try:
             content = data() if callable(data) else data
         except BaseException:
-            self.close()  # the MAIL answer is still unread: start afresh next time
+            self._drop()  # the MAIL answer is still unread: start afresh next time
             raise
         try:
             return self._transaction(smtp, recipients, content)
         except MailError:
             raise
         except Exception as e:  # the connection may be broken: reconnect for the next message
-            self.close()
+            self._drop()
             raise _classify(e) from e
+        except BaseException:
+            self._drop()
+            raise
 
     def _transaction(self, smtp, recipients: list[str], content: bytes | None):
         code, reply = smtp.getreply()
@@ -124,11 +143,23 @@ class YagmailMailer:
         refused = {}
         for address in recipients:
             code, reply = smtp.rcpt(address)
+            if code == 421:  # the server is closing: nobody gets it this time
+                raise self._abandon(code, _answered(code, reply))
             if code not in (250, 251):
                 refused[address] = (code, reply)
         if len(refused) == len(recipients):
             raise self._abandon(code, _refused(refused))
-        code, reply = smtp.data(content)
+        code, reply = smtp.docmd("data")
+        if code != 354:
+            raise self._abandon(code, _answered(code, reply))
+        smtp.send(_data_lines(content))  # fails before its end: the server drops the message
+        try:
+            code, reply = smtp.getreply()
+        except Exception as e:
+            self._drop()
+            raise MailError(f"the connection broke after the whole message was sent, before the "
+                            f"server answered ({type(e).__name__}): it may have arrived",
+                            transient=False, in_doubt=True) from e
         if code != 250:
             raise self._abandon(code, _answered(code, reply))
         return {a: f"{c} {_text(m)}" for a, (c, m) in refused.items()}
@@ -136,13 +167,20 @@ class YagmailMailer:
     def _abandon(self, code: int, error):
         """End the transaction as sendmail does: a 421 closes the connection, else RSET."""
         if code == 421:
-            self.close()
+            self._drop()
         else:
             try:
                 self._client.smtp.rset()
             except Exception:
-                self.close()
+                self._drop()
         return error
+
+    def _drop(self) -> None:
+        """Forget a connection in an unknown state: closed at once, without a QUIT that would
+        wait for an answer."""
+        client, self._client = self._client, None
+        if client is not None:
+            client.smtp.close()
 
     def close(self) -> None:
         if self._client is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import socket
@@ -91,6 +92,7 @@ def deliver(store: Store, mailer: Mailer, now: dt.datetime, max_attempts: int = 
     rows = store.outbox_rows("pending", with_message=False, only=DELIVERY_READS)
     writer = store.outbox_writer()
     settle = None  # how the message just sent went: written with the next claim, one commit
+    claim = None
     try:
         for row in rows:
             claim = _Claim(writer, row["id"], now, settle)
@@ -104,13 +106,17 @@ def deliver(store: Store, mailer: Mailer, now: dt.datetime, max_attempts: int = 
                     error = None
                     break
                 except MailError as e:
-                    error = e
-                    if not e.transient or pause is None:
+                    error = e.with_traceback(None)  # kept: no cycle through this frame
+                    if not e.transient or pause is None or claim.taken_elsewhere:
                         break
                     sleep(pause)
             # A server that failed before asking for the message leaves it unclaimed: claim it
             # now, so that the attempt counts and the message before is settled all the same.
             if claim() is None:  # another run took it first
+                continue
+            if error is not None and error.in_doubt:
+                settle = (row["id"], "doubt", str(error))
+                report.in_doubt.append(f"{label}: {error}; check, then `sprint outbox --resend ID`")
                 continue
             if error is not None:
                 pauses = ()
@@ -128,6 +134,11 @@ def deliver(store: Store, mailer: Mailer, now: dt.datetime, max_attempts: int = 
         if settle is not None:
             writer.settle(settle[0], settle[1], now, settle[2])
     finally:
+        if claim is not None and not claim.done and claim.settle is not None:
+            # Stopped before the next claim (an error other than the mail's): the message
+            # before still gets how it went, if the store can take it.
+            with contextlib.suppress(Exception):
+                writer.settle(*claim.settle[:2], now, claim.settle[2])
         writer.close()
     return report
 
@@ -139,15 +150,19 @@ class _Claim:
 
     def __init__(self, writer: OutboxWriter, message_id: int, now: dt.datetime,
                  settle: tuple[int, str, str | None] | None):
-        self._writer, self._id, self._now, self._settle = writer, message_id, now, settle
-        self._done = False
+        self._writer, self._id, self._now, self.settle = writer, message_id, now, settle
+        self.done = False
         self._message: bytes | None = None
 
     def __call__(self) -> bytes | None:
-        if not self._done:
-            self._message = self._writer.claim(self._id, CLAIMER, self._now, self._settle)
-            self._done = True
+        if not self.done:
+            self._message = self._writer.claim(self._id, CLAIMER, self._now, self.settle)
+            self.done = True
         return self._message
+
+    @property
+    def taken_elsewhere(self) -> bool:
+        return self.done and self._message is None
 
 
 def merge(first: Delivery, second: Delivery) -> Delivery:

@@ -207,6 +207,12 @@ def _move_messages_out(engine: Engine) -> None:
             return
         try:
             with engine.begin() as conn:
+                if conn.dialect.name == "postgresql":
+                    # Openers take turns here: racing through the move's two steps, they
+                    # deadlocked one another (and a retry could deadlock again).
+                    conn.exec_driver_sql("LOCK TABLE outbox IN ACCESS EXCLUSIVE MODE")
+                    if "message" not in {c["name"] for c in inspect(conn).get_columns("outbox")}:
+                        return
                 conn.exec_driver_sql(
                     "INSERT INTO outbox_messages (id, message) SELECT id, message FROM outbox"
                     " WHERE id NOT IN (SELECT id FROM outbox_messages)")

@@ -196,32 +196,36 @@ def test_a_store_failing_while_the_server_reads_mail_sends_nothing_and_the_next_
     assert [rcpt for rcpt, _ in sink.handler.received] == [["a@example.org"]]
 
 
-def old_store(path):
+def old_store(url):
     """A store as versions before the message bytes had a table of their own wrote it: the
-    bytes in outbox.message. One message sent, one pending."""
-    import sqlite3
+    outbox table as it is, the bytes in outbox.message and no index on status (both came with
+    the move), made by SQLAlchemy as those versions made it on each database. One message sent,
+    one pending."""
+    from sqlalchemy import Column, LargeBinary, MetaData, create_engine, insert
 
-    with sqlite3.connect(path) as db:
-        db.execute("CREATE TABLE outbox (id INTEGER PRIMARY KEY, duty VARCHAR(60) NOT NULL,"
-                   " period VARCHAR(20) NOT NULL, unit VARCHAR(40) NOT NULL,"
-                   " kind VARCHAR(20) NOT NULL, ref VARCHAR(40) NOT NULL, recipients TEXT NOT NULL,"
-                   " subject TEXT NOT NULL, message BLOB NOT NULL, status VARCHAR(10) NOT NULL,"
-                   " attempts INTEGER NOT NULL, last_error TEXT, created_at DATETIME NOT NULL,"
-                   " claimed_by VARCHAR(120), claimed_at DATETIME, sent_at DATETIME,"
-                   " CONSTRAINT each_message_once UNIQUE (duty, period, unit, kind, ref))")
+    from sprint import store
+
+    earlier = store.outbox.to_metadata(MetaData())
+    earlier.append_column(Column("message", LargeBinary, nullable=False))
+    earlier.indexes.clear()
+    engine = create_engine(url)
+    earlier.create(engine)
+    with engine.begin() as db:
         for i, status in ((1, "sent"), (2, "pending")):
             message = outbox.to_bytes(draft(ref=f"+{i}", to=[f"u{i}@example.org"]),
                                       "fupinban@example.org", "市扶贫办")
-            db.execute("INSERT INTO outbox VALUES (?, 'labor-ledger', '2020-10-09', '220802',"
-                       " 'reminder', ?, ?, '【百日冲刺】提醒', ?, ?, 0, NULL,"
-                       " '2020-10-12 09:00:00.000000', NULL, NULL, NULL)",
-                       (i, f"+{i}", f"u{i}@example.org", message, status))
+            db.execute(insert(earlier).values(
+                duty="labor-ledger", period="2020-10-09", unit="220802", kind="reminder",
+                ref=f"+{i}", recipients=f"u{i}@example.org", subject="【百日冲刺】提醒",
+                message=message, status=status, attempts=0,
+                created_at=dt.datetime(2020, 10, 12, 9, 0)))
+    engine.dispose()
 
 
 def test_a_store_of_an_earlier_version_keeps_its_messages_and_sends_what_was_pending(tmp_path, sink):
     """Opening an older store moves the bytes across, and the pending message still goes, once."""
     path = tmp_path / "old.db"
-    old_store(path)
+    old_store(f"sqlite:///{path}")
     store = Store(f"sqlite:///{path}")
     assert [r["message"] for r in store.outbox_rows()][0].startswith(b"Content-Type")
     delivered = outbox.deliver(store, mailer(sink), NOW)
@@ -239,7 +243,7 @@ def test_an_earlier_store_opened_by_four_processes_at_once_moves_its_messages_on
     import multiprocessing
 
     path = tmp_path / "old.db"
-    old_store(path)
+    old_store(f"sqlite:///{path}")
     with multiprocessing.get_context("fork").Pool(4) as pool:
         seen = pool.map(_open, [f"sqlite:///{path}"] * 4)
     assert len({tuple(s) for s in seen}) == 1 and len(seen[0]) == 2 and min(seen[0]) > 500

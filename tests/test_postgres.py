@@ -149,6 +149,40 @@ def test_sent_failed_and_in_doubt_messages_settle_and_only_the_last_two_can_be_r
     assert {r["attempts"] for r in store.outbox_rows("pending")} == {0}
 
 
+def test_an_earlier_store_opened_by_four_workers_at_once_moves_its_messages_once(pg_url, sink):
+    """A store an earlier version wrote on PostgreSQL: four workers opening it together move
+    the bytes to their own table once, the pending message goes once, and new messages still
+    get ids of their own."""
+    from sprint.mail import outbox
+    from tests.test_mail import mailer, old_store
+
+    old_store(pg_url)
+    barrier = threading.Barrier(4)
+
+    def open_store(_):
+        barrier.wait()
+        return [len(r["message"]) for r in Store(pg_url).outbox_rows()]
+
+    with ThreadPoolExecutor(4) as pool:
+        seen = list(pool.map(open_store, range(4)))
+    assert len({tuple(s) for s in seen}) == 1 and len(seen[0]) == 2 and min(seen[0]) > 500
+    store = Store(pg_url)
+    delivered = outbox.deliver(store, mailer(sink), NOW)
+    assert len(delivered.sent) == 1 and not delivered.problems
+    assert [rcpt for rcpt, _ in sink.handler.received] == [["u2@example.org"]]
+    store.enqueue(OutboxKey("labor-ledger", "2020-10-16", "220802", "reminder", "+1"),
+                  ["u3@example.org"], "提醒", MESSAGE, NOW)
+    assert [(r["id"], r["status"]) for r in store.outbox_rows()] == [
+        (1, "sent"), (2, "sent"), (3, "pending")]
+    with psycopg.connect(make_url(pg_url).set(drivername="postgresql").render_as_string(
+            hide_password=False)) as conn:
+        columns = {r[0] for r in conn.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'outbox'")}
+        indexes = {r[0] for r in conn.execute(
+            "SELECT indexname FROM pg_indexes WHERE tablename = 'outbox'")}
+    assert "message" not in columns and "outbox_by_status" in indexes
+
+
 def test_a_wrong_password_is_named_without_the_password(pg_url):
     url = make_url(pg_url).set(password="Wrong-Pw-9")
     with pytest.raises(StoreError) as raised:

@@ -7,231 +7,27 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import (
-    Column,
-    DateTime,
-    ForeignKey,
-    Index,
-    Integer,
-    LargeBinary,
-    MetaData,
-    String,
-    Table,
-    Text,
-    UniqueConstraint,
-    create_engine,
-    event,
-    insert,
-    inspect,
-    select,
-    update,
-)
+from sqlalchemy import create_engine, event, insert, select, update
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError
-from sqlalchemy.schema import CreateIndex
 
-metadata = MetaData()
-
-submissions = Table(
-    "submissions",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("unit", String(40), nullable=False),
-    Column("sha256", String(64), nullable=False),
-    Column("file_name", Text, nullable=False),
-    Column("kept_path", Text, nullable=False),
-    Column("received_at", DateTime, nullable=False),  # UTC
-    Column("duty", String(60)),
-    Column("period", String(20)),
-    Column("template", String(60)),
-    Column("verdict", String(10), nullable=False),  # accepted | rejected
-    Column("rows", Integer, nullable=False, default=0),
-    Column("problems", Text, nullable=False, default="[]"),
-    Column("notes", Integer, nullable=False, default=0),
-    UniqueConstraint("unit", "sha256", name="one_record_per_content"),
+from sprint.outbox_writer import OutboxWriter
+from sprint.schema import (
+    StoreError,
+    aware,
+    create_tables,
+    messages,
+    move_messages_out,
+    outbox,
+    sqlite_pragmas,
+    submissions,
+    utc,
 )
-
-outbox = Table(
-    "outbox",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("duty", String(60), nullable=False),
-    Column("period", String(20), nullable=False),
-    Column("unit", String(40), nullable=False),
-    Column("kind", String(20), nullable=False),
-    Column("ref", String(40), nullable=False),
-    Column("recipients", Text, nullable=False),
-    Column("subject", Text, nullable=False),
-    Column("status", String(10), nullable=False, default="pending"),
-    Column("attempts", Integer, nullable=False, default=0),
-    Column("last_error", Text),
-    Column("created_at", DateTime, nullable=False),
-    Column("claimed_by", String(120)),  # host:pid of the run sending it
-    Column("claimed_at", DateTime),
-    Column("sent_at", DateTime),
-    UniqueConstraint("duty", "period", "unit", "kind", "ref", name="each_message_once"),
-)
-# Every delivery starts by asking for the messages pending and those left sending.
-status_index = Index("outbox_by_status", outbox.c.status)
-
-# The bytes of each message, apart from its row in the outbox: every claim and settling rewrites
-# that row, and SQLite rewrites a row whole, so with the bytes inside it a 60 KB report cost
-# 0.7 ms of writing per commit instead of 0.05 ms.
-messages = Table(
-    "outbox_messages",
-    metadata,
-    Column("id", Integer, ForeignKey("outbox.id"), primary_key=True),
-    Column("message", LargeBinary, nullable=False),
-)
-
-
-class StoreError(RuntimeError):
-    pass
 
 
 def _without(text: str, secret: str | None) -> str:
     return text.replace(secret, "***") if secret else text
 
-
-class OutboxWriter:
-    """What each message costs the database during a delivery: one commit holding the settling
-    of the message before and the claim of this one (which returns its bytes), as plain SQL on
-    one held connection of the database driver.
-
-    Through SQLAlchemy's statement machinery the two writes took a third of the time of sending
-    the message over loopback SMTP; straight to the driver, in one commit, about a tenth. SQLite
-    and PostgreSQL get their own placeholders and date values; any other database goes through
-    Store. The settling is written before the next message leaves, so a run killed mid-send
-    leaves exactly one message in doubt, as before. The outbox makes the claim while the server
-    reads the message's MAIL command, so even that commit is hidden behind the network's wait."""
-
-    _SQL = {
-        # The claim returns the message's bytes: one statement fewer for each message.
-        "claim": "UPDATE outbox SET status = 'sending', attempts = attempts + 1, claimed_by = {p},"
-                 " claimed_at = {p} WHERE id = {p} AND status = 'pending'"
-                 " RETURNING (SELECT message FROM outbox_messages WHERE outbox_messages.id = outbox.id)",
-        "sent": "UPDATE outbox SET status = {p}, last_error = {p}, sent_at = {p} WHERE id = {p}",
-        "other": "UPDATE outbox SET status = {p}, last_error = {p} WHERE id = {p}",
-    }
-
-    def __init__(self, store: Store):
-        self._store = store
-        self._backend = store.engine.dialect.name
-        self._connection = None
-        if self._backend in ("sqlite", "postgresql"):
-            self._connection = store.engine.raw_connection()  # back to the pool on close
-            self._cursor = self._connection.driver_connection.cursor()  # one for the delivery
-            mark = "?" if self._backend == "sqlite" else "%s"
-            self._sql = {k: v.format(p=mark) for k, v in self._SQL.items()}
-        self._stamps: dict[dt.datetime, object] = {}  # a delivery has one clock: format it once
-
-    def _when(self, now: dt.datetime):
-        if now not in self._stamps:
-            # SQLite keeps dates as SQLAlchemy writes them: text with microseconds.
-            value = utc(now)
-            self._stamps[now] = (value.strftime("%Y-%m-%d %H:%M:%S.%f")
-                                 if self._backend == "sqlite" else value)
-        return self._stamps[now]
-
-    def _execute(self, sql: str, params: tuple) -> list:
-        self._cursor.execute(sql, params)
-        return self._cursor.fetchall() if self._cursor.description else []
-
-    def claim(self, message_id: int, claimer: str, now: dt.datetime,
-              settle: tuple[int, str, str | None] | None = None) -> bytes | None:
-        """The message's bytes when this run took it; None when another run took it first.
-
-        `settle` (id, status, error): how the message before it went, written in the same
-        transaction, so each message costs one commit."""
-        if self._connection is None:
-            if settle is not None:
-                self._store.settle(settle[0], settle[1], now, settle[2])
-            if not self._store.claim(message_id, claimer, now):
-                return None
-            return self._store.message(message_id)
-        if settle is not None:
-            self._execute(*self._settling(*settle, now))
-        # Read with the claim, before the commit: on PostgreSQL a read after it would open a
-        # transaction left idle while the message goes out.
-        taken = self._execute(self._sql["claim"], (claimer, self._when(now), message_id))
-        message = bytes(taken[0][0]) if taken else None  # a missing message fails uncommitted
-        self._connection.driver_connection.commit()
-        return message
-
-    def _settling(self, message_id: int, status: str, error: str | None, now: dt.datetime):
-        if status == "sent":
-            return self._sql["sent"], (status, error, self._when(now), message_id)
-        return self._sql["other"], (status, error, message_id)
-
-    def settle(self, message_id: int, status: str, now: dt.datetime, error: str | None) -> None:
-        if self._connection is None:
-            return self._store.settle(message_id, status, now, error)
-        self._execute(*self._settling(message_id, status, error, now))
-        self._connection.driver_connection.commit()
-
-    def close(self) -> None:
-        if self._connection is not None:
-            self._cursor.close()
-            self._connection.close()
-            self._connection = None
-
-
-def _sqlite_pragmas(connection, _record) -> None:
-    """WAL lets a reader go on while a run writes, and commits cost a write, not a sync, each;
-    the database stays consistent through a crash (a power cut may lose the last commits)."""
-    cursor = connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.close()
-
-
-def _create_tables(engine: Engine) -> None:
-    """The tables a new store lacks. Workers starting together may each find a table missing
-    and create it: the second to try finds it there when it looks again."""
-    for attempt in range(3):
-        try:
-            return metadata.create_all(engine)
-        except DBAPIError:
-            if attempt == 2:
-                raise
-
-
-def _move_messages_out(engine: Engine) -> None:
-    """A store written before the bytes had their own table keeps them in outbox.message:
-    move them across once, in one transaction, so no message is lost or left behind. Several
-    processes may open the store at once: whoever comes second finds the work done."""
-    problem = None
-    for _ in range(3):
-        if "message" not in {c["name"] for c in inspect(engine).get_columns("outbox")}:
-            return
-        try:
-            with engine.begin() as conn:
-                if conn.dialect.name == "postgresql":
-                    # Openers take turns here: racing through the move's two steps, they
-                    # deadlocked one another (and a retry could deadlock again).
-                    conn.exec_driver_sql("LOCK TABLE outbox IN ACCESS EXCLUSIVE MODE")
-                    if "message" not in {c["name"] for c in inspect(conn).get_columns("outbox")}:
-                        return
-                conn.exec_driver_sql(
-                    "INSERT INTO outbox_messages (id, message) SELECT id, message FROM outbox"
-                    " WHERE id NOT IN (SELECT id FROM outbox_messages)")
-                conn.exec_driver_sql("ALTER TABLE outbox DROP COLUMN message")
-                conn.execute(CreateIndex(status_index, if_not_exists=True))  # came with the move
-            return
-        except DBAPIError as e:  # another process moved them meanwhile: look again
-            problem = e
-    raise StoreError("this store was written by an earlier version and its messages could not "
-                     f"be moved to their own table ({problem.orig}); SQLite needs version 3.35 "
-                     "or later for that") from None
-
-
-def utc(value: dt.datetime) -> dt.datetime:
-    return value.astimezone(dt.UTC).replace(tzinfo=None)
-
-
-def aware(value: dt.datetime) -> dt.datetime:
-    return value.replace(tzinfo=dt.UTC)
 
 
 @dataclass(frozen=True)
@@ -280,9 +76,9 @@ class Store:
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
             self.engine: Engine = create_engine(parsed, future=True)
             if parsed.get_backend_name() == "sqlite":
-                event.listen(self.engine, "connect", _sqlite_pragmas)
-            _create_tables(self.engine)
-            _move_messages_out(self.engine)
+                event.listen(self.engine, "connect", sqlite_pragmas)
+            create_tables(self.engine)
+            move_messages_out(self.engine)
         except (OperationalError, DBAPIError) as e:
             raise StoreError(f"the store {shown} cannot be opened: "
                              f"{_without(str(e.orig), parsed.password)}") from None

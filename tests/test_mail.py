@@ -203,9 +203,9 @@ def old_store(url):
     one pending."""
     from sqlalchemy import Column, LargeBinary, MetaData, create_engine, insert
 
-    from sprint import store
+    from sprint import schema
 
-    earlier = store.outbox.to_metadata(MetaData())
+    earlier = schema.outbox.to_metadata(MetaData())
     earlier.append_column(Column("message", LargeBinary, nullable=False))
     earlier.indexes.clear()
     engine = create_engine(url)

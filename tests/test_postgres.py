@@ -71,7 +71,7 @@ def test_a_file_is_recorded_once_per_content_of_a_unit(pg_url):
 def test_a_file_recorded_by_a_transaction_that_commits_late_is_still_seen(pg_url):
     from sqlalchemy import insert
 
-    from sprint.store import submissions, utc
+    from sprint.schema import submissions, utc
 
     reader, writer = Store(pg_url), Store(pg_url)
     slow = writer.engine.connect()

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 
 from sprint.mail.compose import Draft, to_bytes
 from sprint.mail.mailer import Mailer, MailError
-from sprint.store import OutboxWriter, Store
+from sprint.outbox_writer import OutboxWriter
+from sprint.store import Store
 
 
 @dataclass

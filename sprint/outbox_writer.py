@@ -1,0 +1,94 @@
+"""The outbox's writes while a delivery sends: the hot path, straight to the database driver."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from sprint.schema import utc
+
+if TYPE_CHECKING:
+    from sprint.store import Store
+
+
+class OutboxWriter:
+    """What each message costs the database during a delivery: one commit holding the settling
+    of the message before and the claim of this one (which returns its bytes), as plain SQL on
+    one held connection of the database driver.
+
+    Through SQLAlchemy's statement machinery the two writes took a third of the time of sending
+    the message over loopback SMTP; straight to the driver, in one commit, about a tenth. SQLite
+    and PostgreSQL get their own placeholders and date values; any other database goes through
+    Store. The settling is written before the next message leaves, so a run killed mid-send
+    leaves exactly one message in doubt, as before. The outbox makes the claim while the server
+    reads the message's MAIL command, so even that commit is hidden behind the network's wait."""
+
+    _SQL = {
+        # The claim returns the message's bytes: one statement fewer for each message.
+        "claim": "UPDATE outbox SET status = 'sending', attempts = attempts + 1, claimed_by = {p},"
+                 " claimed_at = {p} WHERE id = {p} AND status = 'pending'"
+                 " RETURNING (SELECT message FROM outbox_messages WHERE outbox_messages.id = outbox.id)",
+        "sent": "UPDATE outbox SET status = {p}, last_error = {p}, sent_at = {p} WHERE id = {p}",
+        "other": "UPDATE outbox SET status = {p}, last_error = {p} WHERE id = {p}",
+    }
+
+    def __init__(self, store: Store):
+        self._store = store
+        self._backend = store.engine.dialect.name
+        self._connection = None
+        if self._backend in ("sqlite", "postgresql"):
+            self._connection = store.engine.raw_connection()  # back to the pool on close
+            self._cursor = self._connection.driver_connection.cursor()  # one for the delivery
+            mark = "?" if self._backend == "sqlite" else "%s"
+            self._sql = {k: v.format(p=mark) for k, v in self._SQL.items()}
+        self._stamps: dict[dt.datetime, object] = {}  # a delivery has one clock: format it once
+
+    def _when(self, now: dt.datetime):
+        if now not in self._stamps:
+            # SQLite keeps dates as SQLAlchemy writes them: text with microseconds.
+            value = utc(now)
+            self._stamps[now] = (value.strftime("%Y-%m-%d %H:%M:%S.%f")
+                                 if self._backend == "sqlite" else value)
+        return self._stamps[now]
+
+    def _execute(self, sql: str, params: tuple) -> list:
+        self._cursor.execute(sql, params)
+        return self._cursor.fetchall() if self._cursor.description else []
+
+    def claim(self, message_id: int, claimer: str, now: dt.datetime,
+              settle: tuple[int, str, str | None] | None = None) -> bytes | None:
+        """The message's bytes when this run took it; None when another run took it first.
+
+        `settle` (id, status, error): how the message before it went, written in the same
+        transaction, so each message costs one commit."""
+        if self._connection is None:
+            if settle is not None:
+                self._store.settle(settle[0], settle[1], now, settle[2])
+            if not self._store.claim(message_id, claimer, now):
+                return None
+            return self._store.message(message_id)
+        if settle is not None:
+            self._execute(*self._settling(*settle, now))
+        # Read with the claim, before the commit: on PostgreSQL a read after it would open a
+        # transaction left idle while the message goes out.
+        taken = self._execute(self._sql["claim"], (claimer, self._when(now), message_id))
+        message = bytes(taken[0][0]) if taken else None  # a missing message fails uncommitted
+        self._connection.driver_connection.commit()
+        return message
+
+    def _settling(self, message_id: int, status: str, error: str | None, now: dt.datetime):
+        if status == "sent":
+            return self._sql["sent"], (status, error, self._when(now), message_id)
+        return self._sql["other"], (status, error, message_id)
+
+    def settle(self, message_id: int, status: str, now: dt.datetime, error: str | None) -> None:
+        if self._connection is None:
+            return self._store.settle(message_id, status, now, error)
+        self._execute(*self._settling(message_id, status, error, now))
+        self._connection.driver_connection.commit()
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._cursor.close()
+            self._connection.close()
+            self._connection = None

@@ -26,3 +26,11 @@ def test_the_city_tier_prints_one_json_object_with_every_figure(tmp_path):
     assert figures["prefect_task_runs"] == 4  # find, one batch, render, send: not one per row
     assert all(figures[k] > 0 for k in ("raw_read_s", "ingest_s", "send_per_s", "flow_run_s"))
     assert "[6/6] done" in done.stderr  # the progress a user watches
+
+
+def test_a_bad_number_of_sending_rounds_is_named_before_any_work(tmp_path):
+    done = subprocess.run([sys.executable, str(BENCH), "--tier", "city", "--send-rounds", "0",
+                           "--data", str(tmp_path)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert done.stderr.strip().endswith("error: --send-rounds must be at least 1")
+    assert not any(tmp_path.iterdir())  # nothing generated

@@ -18,10 +18,11 @@ class OutboxWriter:
 
     Through SQLAlchemy's statement machinery the two writes took a third of the time of sending
     the message over loopback SMTP; straight to the driver, in one commit, about a tenth. SQLite
-    and PostgreSQL get their own placeholders and date values; any other database goes through
-    Store. The settling is written before the next message leaves, so a run killed mid-send
-    leaves exactly one message in doubt, as before. The outbox makes the claim while the server
-    reads the message's MAIL command, so even that commit is hidden behind the network's wait."""
+    and PostgreSQL get their own placeholders and date values; any other database, or an SQLite
+    older than 3.35 (no RETURNING), goes through Store. The settling is written before the next
+    message leaves, so a run killed mid-send leaves exactly one message in doubt, as before.
+    The outbox makes the claim while the server reads the message's MAIL command, so even that
+    commit is hidden behind the network's wait."""
 
     _SQL = {
         # The claim returns the message's bytes: one statement fewer for each message.
@@ -36,7 +37,8 @@ class OutboxWriter:
         self._store = store
         self._backend = store.engine.dialect.name
         self._connection = None
-        if self._backend in ("sqlite", "postgresql"):
+        # SQLAlchemy knows whether this database can return from an UPDATE (SQLite from 3.35).
+        if self._backend in ("sqlite", "postgresql") and store.engine.dialect.update_returning:
             self._connection = store.engine.raw_connection()  # back to the pool on close
             self._cursor = self._connection.driver_connection.cursor()  # one for the delivery
             mark = "?" if self._backend == "sqlite" else "%s"

@@ -62,6 +62,30 @@ def test_each_key_is_sent_once_however_often_it_is_enqueued(tmp_path, sink):
     assert sink.messages[0].get_body(("plain",)).get_content().replace("\r\n", "\n") == "正文\n第二行\n"
 
 
+def test_an_sqlite_without_returning_claims_and_settles_through_plain_statements(
+        tmp_path, sink, monkeypatch):
+    """SQLite before 3.35 cannot return from an UPDATE (SQLAlchemy says so): the same promises,
+    and no statement the database would refuse."""
+    from sqlalchemy import event
+
+    store = Store(f"sqlite:///{tmp_path / 's.db'}")
+    monkeypatch.setattr(store.engine.dialect, "update_returning", False)
+    asked = []
+    event.listen(store.engine, "connect", lambda db, _: db.set_trace_callback(asked.append))
+    store.engine.dispose()  # every connection from here on tells what it was asked
+    outbox.enqueue(store, [draft(), draft(unit="220821", to=["gone@example.org"])],
+                   "fupinban@example.org", "市扶贫办", NOW)
+    sink.handler.refuse["gone@example.org"] = "550 5.1.1 no such user"
+    delivered = outbox.deliver(store, mailer(sink), NOW)
+    assert len(delivered.sent) == 1 and len(delivered.failed) == 1
+    assert outbox.deliver(store, mailer(sink), NOW).sent == []
+    assert [rcpt for rcpt, _ in sink.handler.received] == [["a@example.org"]]
+    assert [(r["status"], r["attempts"]) for r in store.outbox_rows()] == [("sent", 1),
+                                                                            ("failed", 1)]
+    assert any(s.startswith("UPDATE outbox") for s in asked)
+    assert not [s for s in asked if "RETURNING" in s.upper()]
+
+
 def test_a_server_that_is_down_leaves_messages_pending_for_the_next_run(tmp_path):
     store = Store(f"sqlite:///{tmp_path / 's.db'}")
     port = free_port("127.0.0.1")

@@ -23,6 +23,24 @@ def sink():
 
 
 @pytest.fixture
+def mailer(sink):
+    """Mailers to the test's loopback server (or to another sink given), closed when the test
+    ends: not left to the garbage collector, which would say QUIT from whatever thread it runs on."""
+    from sprint.mail.mailer import YagmailMailer
+
+    made = []
+
+    def make(to=None):
+        made.append(YagmailMailer("127.0.0.1", (sink if to is None else to).port,
+                                  "fupinban@example.org"))
+        return made[-1]
+
+    yield make
+    for each in made:
+        each.close()
+
+
+@pytest.fixture
 def home(tmp_path, monkeypatch, sink):
     """A fresh state folder and inbox, with mail going to a loopback SMTP server."""
     monkeypatch.setenv("SPRINT_HOME", str(tmp_path / "var"))

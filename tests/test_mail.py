@@ -19,10 +19,6 @@ def draft(unit="220802", to=("a@example.org",), kind="reminder", ref="+1", text=
                  "【百日冲刺】提醒", text, html)
 
 
-def mailer(sink):
-    return YagmailMailer("127.0.0.1", sink.port, "fupinban@example.org")
-
-
 def test_a_message_has_a_real_text_part_an_html_part_and_a_unique_id():
     a = to_mime(draft(), "fupinban@example.org", "市扶贫办")
     b = to_mime(draft(), "fupinban@example.org", "市扶贫办")
@@ -51,19 +47,19 @@ def test_a_name_with_a_line_break_cannot_add_a_header(plan):
     assert "&lt;b&gt;x&lt;/b&gt;.xlsx" in html and "<b>x</b>.xlsx" not in html
 
 
-def test_each_key_is_sent_once_however_often_it_is_enqueued(tmp_path, sink):
+def test_each_key_is_sent_once_however_often_it_is_enqueued(tmp_path, sink, mailer):
     store = Store(f"sqlite:///{tmp_path / 's.db'}")
     for _ in range(3):
         outbox.enqueue(store, [draft(), draft(unit="220821", to=["b@example.org"])],
                        "fupinban@example.org", "市扶贫办", NOW)
-        delivered = outbox.deliver(store, mailer(sink), NOW)
+        delivered = outbox.deliver(store, mailer(), NOW)
     assert [rcpt for rcpt, _ in sink.handler.received] == [["a@example.org"], ["b@example.org"]]
     assert delivered.sent == []
     assert sink.messages[0].get_body(("plain",)).get_content().replace("\r\n", "\n") == "正文\n第二行\n"
 
 
 def test_an_sqlite_without_returning_claims_and_settles_through_plain_statements(
-        tmp_path, sink, monkeypatch):
+        tmp_path, sink, monkeypatch, mailer):
     """SQLite before 3.35 cannot return from an UPDATE (SQLAlchemy says so): the same promises,
     and no statement the database would refuse."""
     from sqlalchemy import event
@@ -76,9 +72,9 @@ def test_an_sqlite_without_returning_claims_and_settles_through_plain_statements
     outbox.enqueue(store, [draft(), draft(unit="220821", to=["gone@example.org"])],
                    "fupinban@example.org", "市扶贫办", NOW)
     sink.handler.refuse["gone@example.org"] = "550 5.1.1 no such user"
-    delivered = outbox.deliver(store, mailer(sink), NOW)
+    delivered = outbox.deliver(store, mailer(), NOW)
     assert len(delivered.sent) == 1 and len(delivered.failed) == 1
-    assert outbox.deliver(store, mailer(sink), NOW).sent == []
+    assert outbox.deliver(store, mailer(), NOW).sent == []
     assert [rcpt for rcpt, _ in sink.handler.received] == [["a@example.org"]]
     assert [(r["status"], r["attempts"]) for r in store.outbox_rows()] == [("sent", 1),
                                                                             ("failed", 1)]
@@ -86,7 +82,7 @@ def test_an_sqlite_without_returning_claims_and_settles_through_plain_statements
     assert not [s for s in asked if "RETURNING" in s.upper()]
 
 
-def test_a_server_that_is_down_leaves_messages_pending_for_the_next_run(tmp_path):
+def test_a_server_that_is_down_leaves_messages_pending_for_the_next_run(tmp_path, mailer):
     store = Store(f"sqlite:///{tmp_path / 's.db'}")
     port = free_port("127.0.0.1")
     outbox.enqueue(store, [draft()], "fupinban@example.org", "市扶贫办", NOW)
@@ -102,56 +98,56 @@ def test_a_server_that_is_down_leaves_messages_pending_for_the_next_run(tmp_path
         assert len(sink.messages) == 1
 
 
-def test_a_4xx_answer_is_retried_next_run_and_a_5xx_is_reported_as_failed(tmp_path, sink):
+def test_a_4xx_answer_is_retried_next_run_and_a_5xx_is_reported_as_failed(tmp_path, sink, mailer):
     store = Store(f"sqlite:///{tmp_path / 's.db'}")
     outbox.enqueue(store, [draft()], "fupinban@example.org", "市扶贫办", NOW)
     sink.handler.fail_with = "451 4.3.0 try again later"
-    first = outbox.deliver(store, mailer(sink), NOW, pauses=())
+    first = outbox.deliver(store, mailer(), NOW, pauses=())
     assert len(first.deferred) == 1 and "451" in first.deferred[0]
     sink.handler.fail_with = None
-    assert len(outbox.deliver(store, mailer(sink), NOW).sent) == 1
+    assert len(outbox.deliver(store, mailer(), NOW).sent) == 1
 
     outbox.enqueue(store, [draft(unit="220821", to=["gone@example.org"])],
                    "fupinban@example.org", "市扶贫办", NOW)
     sink.handler.refuse["gone@example.org"] = "550 5.1.1 no such user"
-    failed = outbox.deliver(store, mailer(sink), NOW)
+    failed = outbox.deliver(store, mailer(), NOW)
     assert len(failed.failed) == 1 and "550" in failed.failed[0]
     assert [r["status"] for r in store.outbox_rows()] == ["sent", "failed"]
 
 
-def test_a_passing_4xx_is_retried_within_the_run(tmp_path, sink):
+def test_a_passing_4xx_is_retried_within_the_run(tmp_path, sink, mailer):
     store = Store(f"sqlite:///{tmp_path / 's.db'}")
     outbox.enqueue(store, [draft(), draft(unit="220821")], "f@example.org", "市扶贫办", NOW)
     sink.handler.fail_with, sink.handler.fail_times = "421 4.7.0 busy", 1
     pauses = []
-    delivered = outbox.deliver(store, mailer(sink), NOW, pauses=(0.5, 2.0), sleep=pauses.append)
+    delivered = outbox.deliver(store, mailer(), NOW, pauses=(0.5, 2.0), sleep=pauses.append)
     assert len(delivered.sent) == 2 and delivered.deferred == []
     assert pauses == [0.5] and len(sink.messages) == 2
 
 
-def test_one_refused_recipient_does_not_stop_the_others(tmp_path, sink):
+def test_one_refused_recipient_does_not_stop_the_others(tmp_path, sink, mailer):
     sink.handler.refuse["gone@example.org"] = "550 5.1.1 no such user"
     with pytest.raises(MailError):
-        mailer(sink).send(to_mime(draft(to=["gone@example.org"]), "f@example.org", "x"))
-    refused = mailer(sink).send(to_mime(draft(to=["a@example.org", "gone@example.org"]),
+        mailer().send(to_mime(draft(to=["gone@example.org"]), "f@example.org", "x"))
+    refused = mailer().send(to_mime(draft(to=["a@example.org", "gone@example.org"]),
                                         "f@example.org", "x"))
     assert list(refused) == ["gone@example.org"]
     assert sink.handler.received[-1][0] == ["a@example.org"]
 
 
 def test_a_connection_dropped_before_a_message_loses_nothing_and_sends_nothing_twice(
-        tmp_path, sink):
+        tmp_path, sink, mailer):
     store = Store(f"sqlite:///{tmp_path / 's.db'}")
     drafts = [draft(unit=u, to=[f"{u}@example.org"]) for u in ("220802", "220821", "220822")]
     outbox.enqueue(store, drafts, "f@example.org", "市扶贫办", NOW)
     sink.handler.drop_next = 1
-    delivered = outbox.deliver(store, mailer(sink), NOW, sleep=lambda s: None)
+    delivered = outbox.deliver(store, mailer(), NOW, sleep=lambda s: None)
     assert len(delivered.sent) == 3
     assert [rcpt for rcpt, _ in sink.handler.received] == [
         ["220802@example.org"], ["220821@example.org"], ["220822@example.org"]]
 
 
-def test_a_message_is_claimed_before_the_server_can_take_it(tmp_path, sink):
+def test_a_message_is_claimed_before_the_server_can_take_it(tmp_path, sink, mailer):
     store = Store(f"sqlite:///{tmp_path / 's.db'}")
     drafts = [draft(unit=u, to=[f"{u}@example.org"]) for u in ("220802", "220821")]
     outbox.enqueue(store, drafts, "f@example.org", "市扶贫办", NOW)
@@ -159,12 +155,12 @@ def test_a_message_is_claimed_before_the_server_can_take_it(tmp_path, sink):
     sink.handler.on_data = lambda to: seen.extend(
         (r["recipients"], r["status"], r["claimed_by"]) for r in store.outbox_rows()
         if r["recipients"] == to[0])
-    assert len(outbox.deliver(store, mailer(sink), NOW).sent) == 2
+    assert len(outbox.deliver(store, mailer(), NOW).sent) == 2
     assert seen == [("220802@example.org", "sending", outbox.CLAIMER),
                     ("220821@example.org", "sending", outbox.CLAIMER)]
 
 
-def test_a_message_another_run_claims_while_the_server_reads_mail_is_not_sent(tmp_path, sink):
+def test_a_message_another_run_claims_while_the_server_reads_mail_is_not_sent(tmp_path, sink, mailer):
     store = Store(f"sqlite:///{tmp_path / 's.db'}")
     drafts = [draft(unit=u, to=[f"{u}@example.org"]) for u in ("220802", "220821", "220822")]
     outbox.enqueue(store, drafts, "f@example.org", "市扶贫办", NOW)
@@ -172,7 +168,7 @@ def test_a_message_another_run_claims_while_the_server_reads_mail_is_not_sent(tm
     # Another run takes the second message while the first one's MAIL command is being read.
     sink.handler.on_mail = lambda: (store.claim(second, "elsewhere:1", NOW),
                                     setattr(sink.handler, "on_mail", None))
-    delivered = outbox.deliver(store, mailer(sink), NOW)
+    delivered = outbox.deliver(store, mailer(), NOW)
     assert [rcpt for rcpt, _ in sink.handler.received] == [["220802@example.org"],
                                                            ["220822@example.org"]]
     assert len(delivered.sent) == 2 and delivered.problems == []
@@ -182,36 +178,36 @@ def test_a_message_another_run_claims_while_the_server_reads_mail_is_not_sent(tm
 
 
 def test_a_connection_lost_before_the_server_answers_a_whole_message_leaves_it_in_doubt(
-        tmp_path, sink):
+        tmp_path, sink, mailer):
     store = Store(f"sqlite:///{tmp_path / 's.db'}")
     drafts = [draft(unit=u, to=[f"{u}@example.org"]) for u in ("220802", "220821", "220822")]
     outbox.enqueue(store, drafts, "f@example.org", "市扶贫办", NOW)
     sink.handler.vanish_after_next = 1  # the first arrives, but its sender never hears so
-    first = outbox.deliver(store, mailer(sink), NOW, sleep=lambda s: None)
+    first = outbox.deliver(store, mailer(), NOW, sleep=lambda s: None)
     assert len(first.sent) == 2 and len(first.in_doubt) == 1
     assert "220802@example.org" in first.in_doubt[0] and "may have arrived" in first.in_doubt[0]
     assert [r["status"] for r in store.outbox_rows()] == ["doubt", "sent", "sent"]
-    again = outbox.deliver(store, mailer(sink), NOW)
+    again = outbox.deliver(store, mailer(), NOW)
     assert again.sent == [] and again.problems == []
     assert [rcpt for rcpt, _ in sink.handler.received] == [  # each once: nothing tried again
         ["220802@example.org"], ["220821@example.org"], ["220822@example.org"]]
 
 
-def test_a_421_to_one_recipient_sends_the_message_to_nobody_and_says_try_again(sink):
+def test_a_421_to_one_recipient_sends_the_message_to_nobody_and_says_try_again(sink, mailer):
     sink.handler.refuse["b@example.org"] = "421 4.7.0 closing"
     message = to_mime(draft(to=["a@example.org", "b@example.org"]), "f@example.org", "x")
     with pytest.raises(MailError) as raised:
-        mailer(sink).send(message)
+        mailer().send(message)
     assert raised.value.transient and "421" in str(raised.value)
     assert sink.handler.received == []
 
 
 def test_a_store_failing_while_the_server_reads_mail_sends_nothing_and_the_next_message_goes(
-        sink):
+        sink, mailer):
     def store_down():
         raise OSError("disk I/O error")
 
-    m = mailer(sink)
+    m = mailer()
     with pytest.raises(OSError, match="disk I/O error"):
         m.send_raw(["a@example.org"], store_down)
     assert sink.handler.received == []
@@ -246,13 +242,13 @@ def old_store(url):
     engine.dispose()
 
 
-def test_a_store_of_an_earlier_version_keeps_its_messages_and_sends_what_was_pending(tmp_path, sink):
+def test_a_store_of_an_earlier_version_keeps_its_messages_and_sends_what_was_pending(tmp_path, sink, mailer):
     """Opening an older store moves the bytes across, and the pending message still goes, once."""
     path = tmp_path / "old.db"
     old_store(f"sqlite:///{path}")
     store = Store(f"sqlite:///{path}")
     assert [r["message"] for r in store.outbox_rows()][0].startswith(b"Content-Type")
-    delivered = outbox.deliver(store, mailer(sink), NOW)
+    delivered = outbox.deliver(store, mailer(), NOW)
     assert len(delivered.sent) == 1 and not delivered.problems
     assert [rcpt for rcpt, _ in sink.handler.received] == [["u2@example.org"]]
     again = Store(f"sqlite:///{path}")  # opened a second time: nothing moved twice

@@ -149,12 +149,12 @@ def test_sent_failed_and_in_doubt_messages_settle_and_only_the_last_two_can_be_r
     assert {r["attempts"] for r in store.outbox_rows("pending")} == {0}
 
 
-def test_an_earlier_store_opened_by_four_workers_at_once_moves_its_messages_once(pg_url, sink):
+def test_an_earlier_store_opened_by_four_workers_at_once_moves_its_messages_once(pg_url, sink, mailer):
     """A store an earlier version wrote on PostgreSQL: four workers opening it together move
     the bytes to their own table once, the pending message goes once, and new messages still
     get ids of their own."""
     from sprint.mail import outbox
-    from tests.test_mail import mailer, old_store
+    from tests.test_mail import old_store
 
     old_store(pg_url)
     barrier = threading.Barrier(4)
@@ -167,7 +167,7 @@ def test_an_earlier_store_opened_by_four_workers_at_once_moves_its_messages_once
         seen = list(pool.map(open_store, range(4)))
     assert len({tuple(s) for s in seen}) == 1 and len(seen[0]) == 2 and min(seen[0]) > 500
     store = Store(pg_url)
-    delivered = outbox.deliver(store, mailer(sink), NOW)
+    delivered = outbox.deliver(store, mailer(), NOW)
     assert len(delivered.sent) == 1 and not delivered.problems
     assert [rcpt for rcpt, _ in sink.handler.received] == [["u2@example.org"]]
     store.enqueue(OutboxKey("labor-ledger", "2020-10-16", "220802", "reminder", "+1"),

@@ -1,13 +1,14 @@
 """Benchmark at city, province or nation scale, against the limits of the machine.
 
     .venv/bin/python bench/run.py --tier city|province|nation [--json] [--data DIR]
+                                  [--send-rounds N]
 
 On the same generated labor ledgers it measures: the raw read (pandas with Arrow for CSV,
-calamine for .xlsx; before and after the flow, the mean), the limit; the `labor-census` flow run on a Prefect server, with our ingest
-(read, validate, measure) inside it; raw SMTP over one connection of the messages the flow
-recorded, the limit; our mailer alone, and our sending of the same messages through the outbox;
-peak memory. Prints
-figures and asserts nothing. Files are generated once per tier under --data and reused.
+calamine for .xlsx; before and after the flow, the mean), the limit; the `labor-census` flow
+run on a Prefect server, with our ingest (read, validate, measure) inside it; raw SMTP over one
+connection of the messages the flow recorded, the limit; our mailer alone, and our sending of
+the same messages through the outbox; peak memory. Prints figures and asserts nothing. Files
+are generated once per tier under --data and reused.
 """
 
 from __future__ import annotations
@@ -235,11 +236,13 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=Path("var/bench"),
                         help="where generated files are kept between runs (default var/bench)")
     parser.add_argument("--send-rounds", type=int, default=6, metavar="N",
-                        help="turns of 500 messages each way of sending (default 6); more "
-                             "turns, steadier figures on a machine whose speed wanders")
+                        help="turns of 500 messages each way of sending, a multiple of 3 so "
+                             "that each way goes first as often (default 6); more turns, "
+                             "steadier figures on a machine whose speed wanders")
     args = parser.parse_args()
-    if args.send_rounds < 1:
-        parser.error("--send-rounds must be at least 1")
+    if args.send_rounds < 3 or args.send_rounds % 3:
+        parser.error("--send-rounds must be a multiple of 3 (3, 6, 9, ...), so that each way "
+                     "of sending goes first as often")
     root = args.data.resolve() / args.tier
     units, inbox, plan = generate(args.tier, root)
     files = sorted(p for p in inbox.rglob("*") if p.is_file())

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from sprint.schema import utc
+from sprint.schema import StoreError, utc
 
 if TYPE_CHECKING:
     from sprint.store import Store
@@ -66,15 +67,26 @@ class OutboxWriter:
         if self._connection is None:
             if settle is not None:
                 self._store.settle(settle[0], settle[1], now, settle[2])
-            if not self._store.claim(message_id, claimer, now):
-                return None
-            return self._store.message(message_id)
-        if settle is not None:
-            self._execute(*self._settling(*settle, now))
-        # Read with the claim, before the commit: on PostgreSQL a read after it would open a
-        # transaction left idle while the message goes out.
-        taken = self._execute(self._sql["claim"], (claimer, self._when(now), message_id))
-        message = bytes(taken[0][0]) if taken else None  # a missing message fails uncommitted
+            message = self._store.message(message_id)  # first: no bytes, no claim
+            if message is None:
+                raise _lost(message_id)
+            return message if self._store.claim(message_id, claimer, now) else None
+        try:
+            if settle is not None:
+                self._execute(*self._settling(*settle, now))
+            # Read with the claim, before the commit: on PostgreSQL a read after it would open
+            # a transaction left idle while the message goes out.
+            taken = self._execute(self._sql["claim"], (claimer, self._when(now), message_id))
+            if taken and taken[0][0] is None:
+                raise _lost(message_id)
+            message = bytes(taken[0][0]) if taken else None
+        except BaseException:
+            # Nothing of a failed claim is kept: not the claim, which would leave the message
+            # 'sending' (then in doubt) though it never left, nor the half-written settling,
+            # which the delivery writes again on its way out.
+            with contextlib.suppress(Exception):
+                self._connection.driver_connection.rollback()
+            raise
         self._connection.driver_connection.commit()
         return message
 
@@ -94,3 +106,8 @@ class OutboxWriter:
             self._cursor.close()
             self._connection.close()
             self._connection = None
+
+
+def _lost(message_id: int) -> StoreError:
+    return StoreError(f"outbox message {message_id} has lost its bytes (outbox_messages): it "
+                      "was not sent, and stays pending")

@@ -203,10 +203,10 @@ class Store:
             )
             return done.rowcount == 1
 
-    def message(self, message_id: int) -> bytes:
+    def message(self, message_id: int) -> bytes | None:
         with self.engine.connect() as conn:
             return conn.execute(select(messages.c.message).where(messages.c.id == message_id)
-                                ).scalar_one()
+                                ).scalar_one_or_none()
 
     def outbox_writer(self) -> OutboxWriter:
         """Claims and settlings for one delivery, on a connection of their own (see OutboxWriter)."""

@@ -65,21 +65,51 @@ def test_an_sqlite_without_returning_claims_and_settles_through_plain_statements
     from sqlalchemy import event
 
     store = Store(f"sqlite:///{tmp_path / 's.db'}")
-    monkeypatch.setattr(store.engine.dialect, "update_returning", False)
+    for returning in ("insert_returning", "update_returning", "delete_returning"):
+        monkeypatch.setattr(store.engine.dialect, returning, False)  # as SQLAlchemy sets them
     asked = []
     event.listen(store.engine, "connect", lambda db, _: db.set_trace_callback(asked.append))
     store.engine.dispose()  # every connection from here on tells what it was asked
     outbox.enqueue(store, [draft(), draft(unit="220821", to=["gone@example.org"])],
                    "fupinban@example.org", "市扶贫办", NOW)
     sink.handler.refuse["gone@example.org"] = "550 5.1.1 no such user"
+    seen = []  # the outbox as the server began to take each message
+    sink.handler.on_data = lambda to: seen.extend(
+        (r["recipients"], r["status"]) for r in store.outbox_rows() if r["recipients"] == to[0])
     delivered = outbox.deliver(store, mailer(), NOW)
     assert len(delivered.sent) == 1 and len(delivered.failed) == 1
+    assert seen == [("a@example.org", "sending")]  # claimed before its DATA
     assert outbox.deliver(store, mailer(), NOW).sent == []
     assert [rcpt for rcpt, _ in sink.handler.received] == [["a@example.org"]]
     assert [(r["status"], r["attempts"]) for r in store.outbox_rows()] == [("sent", 1),
                                                                             ("failed", 1)]
     assert any(s.startswith("UPDATE outbox") for s in asked)
     assert not [s for s in asked if "RETURNING" in s.upper()]
+
+
+@pytest.mark.parametrize("returning", [True, False], ids=["returning", "plain"])
+def test_a_message_whose_bytes_are_lost_is_failed_and_the_rest_still_go(
+        tmp_path, sink, mailer, monkeypatch, returning):
+    """A store damaged by hand: the message cannot go, the operator is told, nothing else is
+    held up, and the message sent before it is still settled."""
+    from sqlalchemy import text
+
+    store = Store(f"sqlite:///{tmp_path / 's.db'}")
+    monkeypatch.setattr(store.engine.dialect, "update_returning", returning)
+    outbox.enqueue(store, [draft(unit=u, to=[f"{u}@example.org"]) for u in ("220802", "220821",
+                                                                           "220822")],
+                   "fupinban@example.org", "市扶贫办", NOW)
+    with store.engine.begin() as db:
+        db.execute(text("DELETE FROM outbox_messages WHERE id = 2"))
+    delivered = outbox.deliver(store, mailer(), NOW)
+    assert len(delivered.sent) == 2 and len(delivered.failed) == 1
+    assert "220821" in delivered.failed[0] and "lost its bytes" in delivered.failed[0]
+    assert [rcpt for rcpt, _ in sink.handler.received] == [["220802@example.org"],
+                                                          ["220822@example.org"]]
+    rows = store.outbox_rows(with_message=False)
+    assert [(r["status"], r["attempts"]) for r in rows] == [("sent", 1), ("failed", 0),
+                                                            ("sent", 1)]
+    assert outbox.deliver(store, mailer(), NOW).sent == []
 
 
 def test_a_server_that_is_down_leaves_messages_pending_for_the_next_run(tmp_path, mailer):
@@ -92,10 +122,12 @@ def test_a_server_that_is_down_leaves_messages_pending_for_the_next_run(tmp_path
     # Claimed and settled back although the server never asked for it: the attempt counts.
     assert [(r["status"], r["attempts"]) for r in store.outbox_rows()] == [("pending", 1)]
     with MailSink(port=port) as sink:
-        up = outbox.deliver(store, mailer(sink), NOW)
-        again = outbox.deliver(store, mailer(sink), NOW)
+        first, second = mailer(sink), mailer(sink)
+        up = outbox.deliver(store, first, NOW)
+        again = outbox.deliver(store, second, NOW)
         assert len(up.sent) == 1 and again.sent == []
         assert len(sink.messages) == 1
+        first.close(), second.close()  # while their server is there to answer the QUIT
 
 
 def test_a_4xx_answer_is_retried_next_run_and_a_5xx_is_reported_as_failed(tmp_path, sink, mailer):

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from sprint.mail.compose import Draft, to_bytes
 from sprint.mail.mailer import Mailer, MailError
 from sprint.outbox_writer import OutboxWriter
-from sprint.store import Store
+from sprint.store import Store, StoreError
 
 
 @dataclass
@@ -113,8 +113,13 @@ def deliver(store: Store, mailer: Mailer, now: dt.datetime, max_attempts: int = 
                     sleep(pause)
             # A server that failed before asking for the message leaves it unclaimed: claim it
             # now, so that the attempt counts and the message before is settled all the same.
-            if claim() is None:  # another run took it first
-                continue
+            if claim() is None:
+                if claim.lost is not None:  # its bytes are gone: it can never leave
+                    if claim.settle is not None:  # went back with the failed claim: again
+                        writer.settle(*claim.settle[:2], now, claim.settle[2])
+                    settle = (row["id"], "failed", str(claim.lost))
+                    report.failed.append(f"{label}: {claim.lost}")
+                continue  # or another run took it first
             if error is not None and error.in_doubt:
                 settle = (row["id"], "doubt", str(error))
                 report.in_doubt.append(f"{label}: {error}; check, then `sprint outbox --resend ID`")
@@ -154,10 +159,14 @@ class _Claim:
         self._writer, self._id, self._now, self.settle = writer, message_id, now, settle
         self.done = False
         self._message: bytes | None = None
+        self.lost: StoreError | None = None
 
     def __call__(self) -> bytes | None:
         if not self.done:
-            self._message = self._writer.claim(self._id, CLAIMER, self._now, self.settle)
+            try:
+                self._message = self._writer.claim(self._id, CLAIMER, self._now, self.settle)
+            except StoreError as e:  # the claim took nothing: the mailer abandons the message
+                self.lost = e
             self.done = True
         return self._message
 

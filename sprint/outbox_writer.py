@@ -109,5 +109,5 @@ class OutboxWriter:
 
 
 def _lost(message_id: int) -> StoreError:
-    return StoreError(f"outbox message {message_id} has lost its bytes (outbox_messages): it "
-                      "was not sent, and stays pending")
+    return StoreError(f"outbox message {message_id} has lost its bytes (table outbox_messages):"
+                      " nothing of it was sent, and it cannot be")

@@ -77,18 +77,21 @@ class OutboxWriter:
             # Read with the claim, before the commit: on PostgreSQL a read after it would open
             # a transaction left idle while the message goes out.
             taken = self._execute(self._sql["claim"], (claimer, self._when(now), message_id))
-            if taken and taken[0][0] is None:
-                raise _lost(message_id)
-            message = bytes(taken[0][0]) if taken else None
         except BaseException:
-            # Nothing of a failed claim is kept: not the claim, which would leave the message
-            # 'sending' (then in doubt) though it never left, nor the half-written settling,
-            # which the delivery writes again on its way out.
+            # Nothing of a failed claim is kept, not even its half-written settling, which the
+            # delivery writes again on its way out.
             with contextlib.suppress(Exception):
                 self._connection.driver_connection.rollback()
             raise
+        if taken and taken[0][0] is None:
+            # No bytes: the claim is dropped, which would leave the message 'sending' (then in
+            # doubt) though it never left; the settling of the message before is kept.
+            self._connection.driver_connection.rollback()
+            if settle is not None:
+                self.settle(settle[0], settle[1], now, settle[2])
+            raise _lost(message_id)
         self._connection.driver_connection.commit()
-        return message
+        return bytes(taken[0][0]) if taken else None
 
     def _settling(self, message_id: int, status: str, error: str | None, now: dt.datetime):
         if status == "sent":

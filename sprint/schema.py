@@ -109,7 +109,7 @@ def move_messages_out(engine: Engine) -> None:
     processes may open the store at once: whoever comes second finds the work done."""
     problem = None
     for _ in range(3):
-        if "message" not in {c["name"] for c in inspect(engine).get_columns("outbox")}:
+        if not _keeps_messages_inside(engine):
             return
         try:
             with engine.begin() as conn:
@@ -117,7 +117,7 @@ def move_messages_out(engine: Engine) -> None:
                     # Openers take turns here: racing through the move's two steps, they
                     # deadlocked one another (and a retry could deadlock again).
                     conn.exec_driver_sql("LOCK TABLE outbox IN ACCESS EXCLUSIVE MODE")
-                    if "message" not in {c["name"] for c in inspect(conn).get_columns("outbox")}:
+                    if not _keeps_messages_inside(conn):
                         return
                 conn.exec_driver_sql(
                     "INSERT INTO outbox_messages (id, message) SELECT id, message FROM outbox"
@@ -130,6 +130,11 @@ def move_messages_out(engine: Engine) -> None:
     raise StoreError("this store was written by an earlier version and its messages could not "
                      f"be moved to their own table ({problem.orig}); SQLite needs version 3.35 "
                      "or later for that") from None
+
+
+def _keeps_messages_inside(bind) -> bool:
+    """Whether the outbox still has the message column of earlier versions."""
+    return "message" in {c["name"] for c in inspect(bind).get_columns("outbox")}
 
 
 def utc(value: dt.datetime) -> dt.datetime:

@@ -115,8 +115,6 @@ def deliver(store: Store, mailer: Mailer, now: dt.datetime, max_attempts: int = 
             # now, so that the attempt counts and the message before is settled all the same.
             if claim() is None:
                 if claim.lost is not None:  # its bytes are gone: it can never leave
-                    if claim.settle is not None:  # went back with the failed claim: again
-                        writer.settle(*claim.settle[:2], now, claim.settle[2])
                     settle = (row["id"], "failed", str(claim.lost))
                     report.failed.append(f"{label}: {claim.lost}")
                 continue  # or another run took it first

@@ -32,8 +32,8 @@ def main() -> None:
     from prefect.testing.utilities import prefect_test_harness
 
     from sprint.calendar import BEIJING
-    from sprint.demo import labor_rows, write_ledger
-    from sprint.demo_inbox import STORIES, seed
+    from sprint.demo.inbox import STORIES, seed
+    from sprint.demo.ledgers import labor_rows, write_ledger
     from sprint.ledger import validate_file
     from sprint.mailsink import MailSink
     from sprint.plan import load_plan

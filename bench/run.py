@@ -42,7 +42,7 @@ def say(text: str) -> None:
 
 
 def generate(tier: str, root: Path) -> tuple[list, Path, Path]:
-    from sprint import mass
+    from sprint.demo import mass
 
     count, rows, as_xlsx = TIERS[tier]
     units = mass.units(count, rows, SEED)

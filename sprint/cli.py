@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import importlib
 import json
 import os
 import sys
 import urllib.request
 from pathlib import Path
 
+from sprint import clock, intake
 from sprint.calendar import BEIJING, CalendarError, periods
 from sprint.deployments import load_deployments
 from sprint.idcard import mask
 from sprint.ledger import validate_file
 from sprint.plan import PlanError
 from sprint.settings import SettingsError, load_settings
-from sprint.status import standings
 from sprint.store import Store, StoreError
 
 
@@ -35,15 +34,14 @@ def _date(text: str) -> dt.date:
 def _moment(text: str) -> dt.datetime:
     """A date means the end of that day in Beijing; a date and time is taken as Beijing time."""
     try:
-        value = dt.datetime.fromisoformat(text)
+        return clock.moment(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date or time: {text!r}") from None
-    if len(text) <= 10:
-        value = value.replace(hour=23, minute=59, second=59)
-    return value if value.tzinfo else value.replace(tzinfo=BEIJING)
 
 
 def cmd_validate(args) -> int:
+    """The same judgement as a run's intake: the problems a rejection reply would list, the
+    period the file would count for."""
     s = load_settings()
     path: Path = args.file
     if not path.is_file():
@@ -52,17 +50,25 @@ def cmd_validate(args) -> int:
     unit = args.unit or (path.parent.name if path.parent.name in {u.code for u in s.plan.units} else None)
     if unit is not None:
         s.plan.unit(unit)
-    verdict = validate_file(path, s.plan, unit, args.as_of or dt.date.today())
+    when = clock.moment(args.as_of) if args.as_of else dt.datetime.now(BEIJING)
+    arrival = intake.Arrival(unit or "", path, intake.sha256_of(path), when)
+    j = intake.judge(arrival, path, s.plan) if unit else None
+    verdict = j.verdict if j else validate_file(path, s.plan, None, when.date())
     ids = {c.name for t in s.plan.templates.values() for c in t.columns if c.type == "id_number"}
     name = f"《{verdict.template.name}》（工作表 {verdict.sheet}）" if verdict.template else "无法识别"
     print(f"文件：{path}\n台账：{name}\n数据行：{len(verdict.ledger)}")
+    if j and j.duty and j.period:
+        print(f"计入：{j.duty.title}，报送期 {j.period}（按 {when:%Y-%m-%d %H:%M} 收到计算）")
     for p in verdict.problems:
         value = mask(p.value) if p.column in ids else p.value
         print(f"  第{p.row or '-'}行 | {p.column or '-'} | {value} | {p.reason}")
-    if verdict.notes:
-        print(f"提示：{len(verdict.notes)} 个身份证号不是本县签发（已接收，仅作提示）")
-    print("结果：通过" if verdict.accepted else f"结果：未通过，共 {len(verdict.problems)} 处问题")
-    return 0 if verdict.accepted else 1
+    for p in verdict.notes[:20]:
+        print(f"  提示：第{p.row or '-'}行 | {p.column or '-'} | {p.reason}")
+    if len(verdict.notes) > 20:
+        print(f"  提示：另有 {len(verdict.notes) - 20} 条")
+    accepted = j.accepted if j else verdict.accepted
+    print("结果：通过" if accepted else f"结果：未通过，共 {len(verdict.problems)} 处问题")
+    return 0 if accepted else 1
 
 
 def cmd_calendar(args) -> int:
@@ -72,7 +78,7 @@ def cmd_calendar(args) -> int:
     rows = []
     for duty in plan.duties:
         owners = [u.code for u in plan.owners(duty)]
-        for p in periods(duty):
+        for p in periods(plan, duty):
             if p.end < start or p.start > end:
                 continue
             rows.append({
@@ -92,25 +98,21 @@ def cmd_calendar(args) -> int:
 
 
 def cmd_status(args) -> int:
-    s = load_settings()
+    from sprint.engine.owed import standing_rows
+    from tasks.mail import book_of
+    from tasks.services import connect
+
+    services = connect()
     now = args.as_of or dt.datetime.now(BEIJING)
-    store = Store(s.db_url)
-    rows = []
-    for duty in s.plan.duties:
-        ps = [p for p in periods(duty) if p.opens <= now or p.due <= now]
-        units = [u.code for u in s.plan.owners(duty)]
-        for x in standings(ps, units, store.receipts(duty.id), now):
-            rows.append({"duty": duty.id, "period": x.period.id, "unit": x.unit,
-                         "unit_name": s.plan.unit(x.unit).name, "state": x.state.name.lower(),
-                         "state_text": str(x.state), "due": x.period.due.isoformat(),
-                         "submitted_at": x.submitted_at.isoformat() if x.submitted_at else None})
+    rows = standing_rows(services.plan, book_of(services), now)
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0
     if not rows:
         print(f"nothing is due yet at {now:%Y-%m-%d %H:%M}")
     for r in rows:
-        print(f"{r['duty']}  {r['period']}  {r['unit_name']:<12}\t{r['state_text']}")
+        print(f"{r['事项']}  {r['报送期']}  {r['单位']:<12}\t{r['状态']}"
+              + (f"（{r['进度']}）" if r["进度"] else ""))
     return 0
 
 
@@ -150,17 +152,29 @@ def _local_prefect() -> None:
         pass  # Prefect then runs the flow on a temporary local server of its own
 
 
+def resolve(plan, name: str) -> str:
+    """The plan's group a deployment name, a group name or a duty id stands for."""
+    if name in plan.flows:
+        return name
+    deployments = {d.name: d.flow for d in load_deployments()}
+    if name in deployments:
+        return deployments[name]
+    if name in {d.id for d in plan.duties}:
+        return plan.duty(name).flow
+    raise Usage(f"no deployment, flow or duty is named {name!r}.\n"
+                f"  deployments: {', '.join(deployments)}\n"
+                f"  flows: {', '.join(plan.flows)}\n"
+                f"  duties: {', '.join(d.id for d in plan.duties)}")
+
+
 def cmd_run(args) -> int:
     plan = load_settings().plan
+    group = resolve(plan, args.duty)
     _local_prefect()
-    duty = plan.duty(args.duty)
-    try:
-        module = importlib.import_module(f"flows.{duty.flow}")
-    except ModuleNotFoundError:
-        print(f"sprint: the flow {duty.flow} of duty {duty.id} is not built yet", file=sys.stderr)
-        return 1
-    state = getattr(module, duty.flow)(as_of=args.as_of, dry_run=args.dry_run, return_state=True)
-    print(f"{duty.id}: {state.name} — {state.message or ''}")
+    from flows.duties import duties
+
+    state = duties(flow=group, as_of=args.as_of, dry_run=args.dry_run, return_state=True)
+    print(f"{group}: {state.name} — {state.message or ''}")
     return 0 if state.is_completed() else 1
 
 
@@ -201,11 +215,11 @@ def cmd_outbox(args) -> int:
 
 
 def cmd_replay(args) -> int:
-    load_settings()  # a bad setting stops here, with its message
-    from flows.replay import main as replay_main
+    from tools.replay import main as replay_main
 
-    home = args.home or load_settings().home / "replay"
-    return replay_main(args.from_, args.to, args.seed, home.resolve(), args.json)
+    base = load_settings()  # a bad setting stops here, with its message
+    home = args.home or base.home / "replay"
+    return replay_main(args.from_, args.to, args.seed, home.resolve(), args.json, base)
 
 
 def cmd_up(args) -> int:
@@ -220,10 +234,11 @@ def parser() -> argparse.ArgumentParser:
     v = sub.add_parser("validate", help="check one submission without taking it in")
     v.add_argument("file", type=Path)
     v.add_argument("--unit", help="the submitting unit's code (default: the file's folder)")
-    v.add_argument("--as-of", type=_date, help="the submission date (default today)")
+    v.add_argument("--as-of", help="when the file is taken as received (a date means its end; "
+                   "default now)")
     v.set_defaults(func=cmd_validate)
-    r = sub.add_parser("run", help="run one duty's flow through Prefect")
-    r.add_argument("duty")
+    r = sub.add_parser("run", help="run a deployment, a flow or a duty's flow through Prefect")
+    r.add_argument("duty", metavar="NAME", help="a deployment, a flow (group) or a duty id")
     r.add_argument("--as-of", type=_moment, help="act as on this date (its end) or time")
     r.add_argument("--dry-run", action="store_true", help="render every email, send none")
     r.set_defaults(func=cmd_run)
@@ -268,6 +283,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return args.func(args)
+    except Usage as e:
+        print(f"sprint: {e}", file=sys.stderr)
+        return 2
     except (PlanError, SettingsError, StoreError, CalendarError) as e:
         print(f"sprint: {e}", file=sys.stderr)
         return 1

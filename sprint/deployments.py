@@ -13,7 +13,7 @@ PREFECT_YAML = Path(__file__).resolve().parents[1] / "prefect.yaml"
 @dataclass(frozen=True)
 class Deployment:
     name: str
-    flow: str  # the flow function's name, from the entrypoint
+    flow: str  # the plan's group it runs (its `flow` parameter), else the entrypoint's function
     schedules: tuple[dict, ...]
     parameters: dict
 
@@ -34,7 +34,7 @@ def load_deployments(path: Path = PREFECT_YAML) -> list[Deployment]:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     out = []
     for d in data.get("deployments", []):
-        flow = d["entrypoint"].rpartition(":")[2]
-        out.append(Deployment(d["name"], flow, tuple(d.get("schedules") or ()),
-                              d.get("parameters") or {}))
+        parameters = d.get("parameters") or {}
+        flow = parameters.get("flow") or d["entrypoint"].rpartition(":")[2]
+        out.append(Deployment(d["name"], flow, tuple(d.get("schedules") or ()), parameters))
     return out

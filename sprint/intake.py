@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from sprint.calendar import BEIJING, Period, period_by_id, period_for_receipt, periods
-from sprint.ledger import Problem, Verdict, validate_file
+from sprint.calendar import BEIJING, Period, named_period, period_for_receipt, periods
+from sprint.ledger import PERIOD_COLUMN, Problem, Verdict, validate_file
 from sprint.plan import Duty, Plan
 from sprint.store import Store
 
@@ -116,8 +116,10 @@ def judge(arrival: Arrival, kept: Path, plan: Plan,
           fulfilled: dict[tuple[str, str], set[str]] | None = None) -> Judgement:
     """Validate the kept copy and decide which duty and period it answers.
 
-    `fulfilled` maps (unit, duty) to the periods the unit has already sent an accepted file for,
-    so that an early file for the coming period is not taken for a late one for the last.
+    A file counts for the period it names (a 报送期 column, a date in its title rows or its
+    file name); else for the period in whose window it arrived, or the one just past while the
+    unit still owes it and the file came within a working day of its due time (`fulfilled`
+    maps (unit, duty) to the periods the unit has already sent an accepted file for).
     """
     verdict = validate_file(kept, plan, arrival.unit, arrival.received_at.date())
     if verdict.template_key is None:
@@ -136,19 +138,19 @@ def judge(arrival: Arrival, kept: Path, plan: Plan,
             return Judgement(arrival, kept, verdict, None, None)
         duties = named
     duty = duties[0]
-    all_periods = periods(duty)
+    all_periods = periods(plan, duty)
     if verdict.period_hint:
-        try:
-            period = period_by_id(all_periods, verdict.period_hint)
-        except ValueError:
-            period = None
+        period = named_period(all_periods, verdict.period_hint)
         if period is None:
-            verdict.problems.insert(0, Problem(None, "报送期", verdict.period_hint,
+            verdict.problems.insert(0, Problem(None, PERIOD_COLUMN, verdict.period_hint,
                                                "不是本台账的任何一个报送期"))
             return Judgement(arrival, kept, verdict, duty, None)
     else:
-        done = (fulfilled or {}).get((arrival.unit, duty.id), set())
-        period = period_for_receipt(all_periods, arrival.received_at, done)
+        period = (named_period(all_periods, verdict.title) if len(all_periods) > 1 else None) or \
+            (named_period(all_periods, arrival.path.name) if len(all_periods) > 1 else None)
+        if period is None:
+            done = (fulfilled or {}).get((arrival.unit, duty.id), set())
+            period = period_for_receipt(all_periods, arrival.received_at, done)
     _check_within(verdict, period)
     return Judgement(arrival, kept, verdict, duty, period.id)
 
@@ -176,6 +178,7 @@ def fulfilled(store: Store) -> dict[tuple[str, str], set[str]]:
 
 def record(store: Store, j: Judgement) -> bool:
     problems = [p.__dict__ for p in j.verdict.problems]
+    problems += [p.__dict__ | {"note": True} for p in j.verdict.notes]
     return store.record(
         unit=j.arrival.unit, sha256=j.arrival.sha256, file_name=j.arrival.path.name,
         kept_path=str(j.kept_path), received_at=j.arrival.received_at,

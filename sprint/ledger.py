@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.compute as pc
 
-from sprint import rules
+from sprint import idcard, rules
 from sprint.plan import Plan, Template
 from sprint.reading import Sheet, UnreadableFile, read_sheets
 
@@ -45,6 +45,7 @@ class Verdict:
     ledger: pd.DataFrame = field(default_factory=pd.DataFrame)
     period_hint: str | None = None
     duty_hint: str | None = None
+    title: str = ""  # the rows above the header, where offices write what the file is for
 
     @property
     def accepted(self) -> bool:
@@ -112,7 +113,9 @@ def validate_file(path: Path, plan: Plan, unit_code: str | None, as_of: dt.date)
                               f"任何台账模板的表头（{names}），请使用模板的表头行")]
         )
     key, template, header = found
-    verdict = Verdict(template_key=key, template=template, sheet=header.sheet.name)
+    verdict = Verdict(template_key=key, template=template, sheet=header.sheet.name,
+                      title=" ".join(str(c) for row in header.sheet.rows[:header.index]
+                                     for c in row if c not in (None, "")))
     if header.sheet.hidden:
         verdict.problems.append(Problem(None, "", "", f"台账在隐藏的工作表“{header.sheet.name}”中："
                                         "请取消隐藏，或把台账放到可见的工作表后重新提交"))
@@ -224,6 +227,14 @@ def _check_rows(verdict: Verdict, found: Header, plan: Plan, unit_code: str | No
                                           "value": cells[bad].to_numpy(),
                                           "reason": reasons.text[bad]}))
         cleaned[column.name] = value
+        if column.warn_age is not None:
+            low, high = column.warn_age
+            age = idcard.ages_on(value.where(~pd.Series(bad, index=value.index)), pd.Timestamp(as_of))
+            outside = age.notna() & ~age.between(low, high)
+            verdict.notes.extend(
+                Problem(int(r), column.name, "", f"按身份证号计算年龄为{a:.0f}岁，不在{low}至{high}岁"
+                        "之间（已接收，仅作提示：请核实是否为劳动力）")
+                for r, a in age[outside].items())
         if column.type == "id_number" and unit_code and unit_code.isdigit():
             elsewhere = ~rules.flags(pc.starts_with(rules.arrow(value.fillna(unit_code)),
                                                     unit_code)) & ~bad

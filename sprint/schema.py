@@ -78,6 +78,48 @@ messages = Table(
 )
 
 
+# The keys a message settles: its own, or, when one message speaks for several (a county's
+# reminders of one run, merged), each of theirs. Unique, so no key is ever settled twice.
+parts = Table(
+    "outbox_parts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("message_id", Integer, ForeignKey("outbox.id"), nullable=False),
+    Column("duty", String(60), nullable=False),
+    Column("period", String(20), nullable=False),
+    Column("unit", String(40), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("ref", String(40), nullable=False),
+    UniqueConstraint("duty", "period", "unit", "kind", "ref", name="each_part_once"),
+)
+parts_index = Index("parts_by_message", parts.c.message_id)
+
+# 通报 drafts: written by a run, decided by a person (approved, with a note or not, or dropped
+# with a reason); an approved one goes to the outbox under the same key.
+notices = Table(
+    "notices",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("duty", String(60), nullable=False),
+    Column("period", String(20), nullable=False),
+    Column("unit", String(40), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("ref", String(40), nullable=False),
+    Column("recipients", Text, nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("html", Text, nullable=False),
+    Column("named", Text, nullable=False, default=""),  # the units it names, for the record
+    Column("status", String(10), nullable=False, default="waiting"),
+    Column("drafted_at", DateTime, nullable=False),  # UTC, the run's clock
+    Column("decided_at", DateTime),
+    Column("note", Text),  # added to the text on approval
+    Column("reason", Text),  # why it was dropped
+    Column("run", String(80)),  # the flow run that drafted it
+    UniqueConstraint("duty", "period", "unit", "kind", "ref", name="each_notice_once"),
+)
+
+
 class StoreError(RuntimeError):
     pass
 
@@ -101,6 +143,18 @@ def create_tables(engine: Engine) -> None:
         except DBAPIError:
             if attempt == 2:
                 raise
+
+
+def fill_parts(engine: Engine) -> None:
+    """A store written before messages named their parts: each message settles its own key."""
+    with engine.begin() as conn:
+        if conn.exec_driver_sql("SELECT 1 FROM outbox_parts LIMIT 1").first() is not None:
+            return
+        if conn.exec_driver_sql("SELECT 1 FROM outbox LIMIT 1").first() is None:
+            return
+        conn.exec_driver_sql(
+            "INSERT INTO outbox_parts (message_id, duty, period, unit, kind, ref)"
+            " SELECT id, duty, period, unit, kind, ref FROM outbox")
 
 
 def move_messages_out(engine: Engine) -> None:

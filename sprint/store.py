@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 from dataclasses import dataclass
@@ -11,18 +12,23 @@ from sqlalchemy import create_engine, event, insert, select, update
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError
 
+from sprint.notice_drafts import NoticeDrafts, NoticeRecord
 from sprint.outbox_writer import OutboxWriter
 from sprint.schema import (
     StoreError,
     aware,
     create_tables,
+    fill_parts,
     messages,
     move_messages_out,
     outbox,
+    parts,
     sqlite_pragmas,
     submissions,
     utc,
 )
+
+__all__ = ["NoticeRecord", "OutboxKey", "Receipt", "Store", "StoreError"]
 
 
 def _without(text: str, secret: str | None) -> str:
@@ -52,7 +58,13 @@ class Receipt:
 
     @property
     def problems(self) -> list[dict]:
-        return json.loads(self.problems_json)
+        """What made the file refused: row, column, value, reason."""
+        return [p for p in json.loads(self.problems_json) if not p.get("note")]
+
+    @property
+    def remarks(self) -> list[dict]:
+        """Notes that did not refuse the file (an ID issued elsewhere, an age outside 16-65)."""
+        return [p for p in json.loads(self.problems_json) if p.get("note")]
 
 
 @dataclass(frozen=True)
@@ -79,6 +91,8 @@ class Store:
                 event.listen(self.engine, "connect", sqlite_pragmas)
             create_tables(self.engine)
             move_messages_out(self.engine)
+            with contextlib.suppress(IntegrityError):  # another opener filled them first
+                fill_parts(self.engine)
         except (OperationalError, DBAPIError) as e:
             raise StoreError(f"the store {shown} cannot be opened: "
                              f"{_without(str(e.orig), parsed.password)}") from None
@@ -90,6 +104,7 @@ class Store:
         self._receipts: list[Receipt] = []
         self._seen: set[int] = set()
         self._keys: set[OutboxKey] | None = None
+        self.notices = NoticeDrafts(self.engine)
 
     def known_digests(self) -> set[tuple[str, str]]:
         """Every (unit, SHA-256) taken in so far, for a scan to skip in one query."""
@@ -140,8 +155,10 @@ class Store:
                 and (r.unit, r.sha256[:16]) not in replied]
 
     def enqueue(self, key: OutboxKey, recipients: list[str], subject: str, message: bytes,
-                now: dt.datetime) -> bool:
-        """Record a message before it leaves; False when its key was recorded before."""
+                now: dt.datetime, covers: tuple[OutboxKey, ...] = ()) -> bool:
+        """Record a message before it leaves, with the keys it settles (its own by default);
+        False when any of them was recorded before: then nothing of it is recorded."""
+        covers = covers or (key,)
         try:
             with self.engine.begin() as conn:
                 done = conn.execute(insert(outbox).values(
@@ -149,34 +166,40 @@ class Store:
                     recipients=",".join(recipients), subject=subject,
                     status="pending", attempts=0, created_at=utc(now),
                 ))
-                conn.execute(insert(messages).values(id=done.inserted_primary_key[0],
-                                                     message=message))
+                message_id = done.inserted_primary_key[0]
+                conn.execute(insert(messages).values(id=message_id, message=message))
+                conn.execute(insert(parts), [
+                    {"message_id": message_id, "duty": k.duty, "period": k.period,
+                     "unit": k.unit, "kind": k.kind, "ref": k.ref} for k in covers])
             return True
         except IntegrityError:
             return False
         finally:
             if self._keys is not None:
-                self._keys.add(key)
+                self._keys.update(covers)
 
     def keys(self) -> set[OutboxKey]:
-        """Every message key in the outbox, so that what is recorded is not rendered again.
+        """Every key a recorded message settles, so that what is recorded is not drafted again.
 
-        Read once per process: a key another process adds later is caught by the outbox's unique
-        key when this one tries to record it, so a stale set costs a rendering, never a message."""
+        Read once per process: a key another process adds later is caught by the unique parts
+        when this one tries to record it, so a stale set costs a rendering, never a message."""
         if self._keys is None:
-            query = select(outbox.c.duty, outbox.c.period, outbox.c.unit, outbox.c.kind,
-                           outbox.c.ref)
+            query = select(parts.c.duty, parts.c.period, parts.c.unit, parts.c.kind, parts.c.ref)
             with self.engine.connect() as conn:
                 self._keys = {OutboxKey(*r) for r in conn.execute(query)}
         return self._keys
 
-    def recorded(self, key: OutboxKey) -> bool:
-        """Whether a message with this key is in the outbox (so it need not be rendered again)."""
-        query = select(outbox.c.id).where(
-            outbox.c.duty == key.duty, outbox.c.period == key.period, outbox.c.unit == key.unit,
-            outbox.c.kind == key.kind, outbox.c.ref == key.ref)
+    def told(self, kinds: tuple[str, ...]) -> dict[tuple[str, str], list[dt.datetime]]:
+        """When messages of these kinds went, by the (duty, unit) each of their parts is about."""
+        query = (select(parts.c.duty, parts.c.unit, outbox.c.sent_at)
+                 .join(outbox, outbox.c.id == parts.c.message_id)
+                 .where(parts.c.kind.in_(kinds), outbox.c.status == "sent"))
+        out: dict[tuple[str, str], list[dt.datetime]] = {}
         with self.engine.connect() as conn:
-            return conn.execute(query).first() is not None
+            for duty, unit, sent_at in conn.execute(query):
+                if sent_at is not None:
+                    out.setdefault((duty, unit), []).append(aware(sent_at))
+        return out
 
     def outbox_rows(self, status: str | None = None, with_message: bool = True,
                     only: tuple[str, ...] | None = None) -> list[dict]:

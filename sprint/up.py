@@ -14,9 +14,9 @@ import time
 import urllib.request
 from pathlib import Path
 
+from sprint.demo.simulate import seed_demo as write_demo_inbox
 from sprint.mailsink import MailSink
 from sprint.settings import load_settings
-from sprint.simulate import seed_demo as write_demo_inbox
 
 PROJECT = Path(__file__).resolve().parents[1]
 POOL = "sprint"

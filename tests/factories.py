@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from sprint.calendar import BEIJING
-from sprint.demo import labor_rows, write_ledger
+from sprint.demo.ledgers import labor_rows, write_ledger
 
 DAY = dt.date(2020, 10, 9)
 

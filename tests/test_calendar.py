@@ -73,7 +73,6 @@ def test_a_run_looks_at_the_period_just_closed_and_the_next_one(plan):
 
 def test_a_run_without_as_of_acts_at_the_current_beijing_time():
     import time_machine
-
     from flows.common import moment
 
     with time_machine.travel(dt.datetime(2020, 10, 12, 1, 0, tzinfo=dt.UTC), tick=False):

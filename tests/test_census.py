@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from flows.labor_census import labor_census
-from sprint import mass
+from sprint.demo import mass
 from sprint.ledger import validate_file
 from sprint.plan import load_plan
 from tests.factories import beijing

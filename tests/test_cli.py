@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from sprint.demo import write_ledger
+from sprint.demo.ledgers import write_ledger
 from tests.factories import drop, make_ledger
 
 SPRINT = str(Path(sys.executable).parent / "sprint")

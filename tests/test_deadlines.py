@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-
 from flows.deadlines import deadlines
+
 from tests.factories import beijing, drop
 
 pytestmark = pytest.mark.integration

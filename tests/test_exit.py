@@ -3,7 +3,6 @@
 import datetime as dt
 
 import pytest
-
 from sprint.exit import Readiness, Step, readiness, replay
 
 D = dt.date

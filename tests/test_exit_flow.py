@@ -7,9 +7,9 @@ import random
 
 import pandas as pd
 import pytest
-
 from flows.exit_process import exit_process
-from sprint.demo import make_id
+
+from sprint.demo.ledgers import make_id
 from tests.factories import beijing, drop
 
 pytestmark = pytest.mark.integration

@@ -12,9 +12,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from flows.labor_ledger import labor_ledger
 from prefect.artifacts import Artifact
 
-from flows.labor_ledger import labor_ledger
 from sprint.store import Store
 from tests.factories import beijing, drop, make_ledger
 

@@ -9,9 +9,9 @@ import re
 
 import openpyxl
 import pytest
+from flows.labor_ledger import labor_ledger
 from prefect.artifacts import Artifact
 
-from flows.labor_ledger import labor_ledger
 from tests.factories import beijing, drop, make_ledger
 
 pytestmark = pytest.mark.integration

@@ -224,10 +224,9 @@ def test_a_wrong_password_is_named_without_the_password(pg_url):
 def test_a_labor_ledger_run_keeps_its_store_and_its_run_on_postgresql(prefect_pg, home, sink,
                                                                        pg_url, monkeypatch,
                                                                        inbox):  # noqa: F811
+    from flows.labor_ledger import labor_ledger
     from prefect import get_client
     from prefect.artifacts import Artifact
-
-    from flows.labor_ledger import labor_ledger
 
     monkeypatch.setenv("SPRINT_DATABASE_URL", pg_url)
 

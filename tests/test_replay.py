@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-
 from flows.replay import replay, schedule
+
 from sprint.calendar import BEIJING
+from sprint.demo.simulate import DEMO_UNTIL, seed_demo, submissions, write
 from sprint.deployments import load_deployments
 from sprint.ledger import validate_file
-from sprint.simulate import DEMO_UNTIL, seed_demo, submissions, write
 
 D = dt.date
 

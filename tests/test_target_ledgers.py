@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-
 from flows.target_ledgers import target_ledgers
-from sprint import demo_ledgers as dl
+
+from sprint.demo import target_rows as dl
 from tests.factories import beijing, drop
 
 pytestmark = pytest.mark.integration

@@ -5,7 +5,7 @@ import datetime as dt
 import openpyxl
 import pytest
 
-from sprint.demo import write_ledger
+from sprint.demo.ledgers import write_ledger
 from sprint.idcard import check_digit
 from sprint.ledger import validate_file
 from tests.factories import DAY, make_ledger

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from flows.weekly_dispatch import weekly_dispatch
+
 from tests.factories import beijing, drop
 from tests.test_deadlines import rectification
 

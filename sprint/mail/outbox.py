@@ -9,7 +9,7 @@ import socket
 import time
 from dataclasses import dataclass, field
 
-from sprint.mail.compose import Draft, to_bytes
+from sprint.mail.compose import Message, to_bytes
 from sprint.mail.mailer import Mailer, MailError
 from sprint.outbox_writer import OutboxWriter
 from sprint.store import Store, StoreError
@@ -62,17 +62,17 @@ def _label(row: dict) -> str:
     return f"{row['kind']} {row['duty']} {row['period']} → {row['recipients']} (#{row['id']})"
 
 
-def enqueue(store: Store, drafts: list[Draft], sender: str, sender_name: str,
+def enqueue(store: Store, messages: list[Message], sender: str, sender_name: str,
             now: dt.datetime) -> int:
-    """Record every draft whose key is new; returns how many were new."""
+    """Record every message none of whose keys is recorded yet; returns how many were new."""
     new = 0
     known = store.keys()
-    for d in drafts:
-        if d.key in known:
+    for m in messages:
+        covers = m.covers or (m.key,)
+        if any(k in known for k in covers):
             continue
         # CRLF line endings, as SMTP wants them: the bytes go out exactly as recorded.
-        message = to_bytes(d, sender, sender_name)
-        new += store.enqueue(d.key, d.to, d.subject, message, now)
+        new += store.enqueue(m.key, m.to, m.subject, to_bytes(m, sender, sender_name), now, covers)
     return new
 
 

@@ -20,7 +20,7 @@ import openpyxl
 import pandas as pd
 import yaml
 
-from sprint.demo import labor_rows, write_ledger
+from sprint.demo.ledgers import labor_rows, write_ledger
 from sprint.idcard import check_digit
 
 HERE = Path(__file__).parent

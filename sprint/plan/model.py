@@ -1,0 +1,148 @@
+"""The plan: units, groups, templates and duties, every reference checked when it is loaded."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import ConfigDict, Field, ValidationError, model_validator
+
+from sprint.plan.base import PlanError, Strict
+from sprint.plan.duties import Duty
+from sprint.plan.ledgers import Template
+from sprint.plan.references import check_references
+
+BUNDLED_PLAN = Path(__file__).resolve().parents[1] / "plans" / "baicheng-2020.yaml"
+
+
+class Unit(Strict):
+    code: str
+    name: str
+    kind: Literal["county", "zone", "department", "group"]
+    email: str = Field(pattern=r"^[^@\s<>,;\r\n]+@[^@\s<>,;\r\n]+\.[^@\s<>,;\r\n]+$")
+
+
+class Limits(Strict):
+    """What intake reads at all: bigger files are refused before they are opened."""
+
+    max_file_mb: float = Field(default=20, gt=0)
+    max_unpacked_mb: float = Field(default=300, gt=0)
+
+
+class Sprint(Strict):
+    start: dt.date
+    days: int = Field(gt=0)
+    says: str | None = None
+
+    @property
+    def end(self) -> dt.date:
+        return self.start + dt.timedelta(days=self.days - 1)
+
+
+class CalendarRules(Strict):
+    """month_end: where a due date on a month's last day goes when that is a rest day (every
+    other due date on a rest day moves to the next working day). clip_to_sprint: a period that
+    would fall due after the sprint's last day falls due on it."""
+
+    month_end: Literal["last_workday_before", "next_workday"] = "last_workday_before"
+    clip_to_sprint: bool = True
+
+
+class Notices(Strict):
+    says: str | None = None
+    expire_after_workdays: int = Field(default=2, ge=1)
+    told_workdays_before: int = Field(default=1, ge=0)
+
+
+class Plan(Strict):
+    model_config = ConfigDict(extra="forbid", frozen=True, ignored_types=(cached_property,))
+
+    city: str
+    year: int
+    title: str
+    document: str
+    timezone: str
+    sprint: Sprint
+    calendar: CalendarRules = CalendarRules()
+    limits: Limits = Limits()
+    operator: str
+    leading_group: str
+    notices: Notices = Notices()
+    flows: dict[str, str]  # deployment group -> its title
+    units: tuple[Unit, ...]
+    groups: dict[str, tuple[str, ...]]
+    templates: dict[str, Template]
+    duties: tuple[Duty, ...]
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> Plan:
+        check_references(self)
+        return self
+
+    @cached_property
+    def _units_by_code(self) -> dict[str, Unit]:
+        return {u.code: u for u in self.units}
+
+    @cached_property
+    def _duties_by_id(self) -> dict[str, Duty]:
+        return {d.id: d for d in self.duties}
+
+    def unit(self, code: str) -> Unit:
+        try:
+            return self._units_by_code[code]
+        except KeyError:
+            raise PlanError(f"the plan has no unit with the code {code!r}") from None
+
+    def duty(self, duty_id: str) -> Duty:
+        try:
+            return self._duties_by_id[duty_id]
+        except KeyError:
+            known = ", ".join(d.id for d in self.duties)
+            raise PlanError(f"the plan has no duty {duty_id!r} (known: {known})") from None
+
+    def group(self, code: str) -> list[str]:
+        """The unit codes a group or a unit code stands for."""
+        return list(self.groups.get(code, (code,)))
+
+    def owners(self, duty: Duty) -> list[Unit]:
+        expanded: list[str] = []
+        for code in duty.owner_codes:
+            expanded.extend(c for c in self.group(code) if c not in expanded)
+        return [self.unit(c) for c in expanded]
+
+    def template_of(self, duty: Duty) -> Template:
+        if duty.template is None:
+            raise PlanError(f"duty {duty.id!r} has no ledger template")
+        return self.templates[duty.template]
+
+    def flows(self) -> list[str]:
+        """The deployment groups of the plan, in the order their first duty appears."""
+        return list(dict.fromkeys(d.flow for d in self.duties))
+
+    def in_flow(self, flow: str) -> list[Duty]:
+        return [d for d in self.duties if d.flow == flow]
+
+
+def load_plan(path: Path | str | None = None) -> Plan:
+    """Read and check a plan file; a bad plan raises PlanError naming the key and the problem."""
+    path = Path(path) if path else BUNDLED_PLAN
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as e:
+        raise PlanError(f"plan file {path}: cannot be read ({e.strerror})") from None
+    except yaml.YAMLError as e:
+        raise PlanError(f"plan file {path}: not valid YAML ({e})") from None
+    if not isinstance(raw, dict):
+        raise PlanError(f"plan file {path}: the top level must be a mapping of keys")
+    try:
+        return Plan.model_validate(raw)
+    except ValidationError as e:
+        lines = []
+        for err in e.errors():
+            key = ".".join(str(p) for p in err["loc"]) or "(top level)"
+            message = err["msg"].removeprefix("Value error, ")
+            lines.append(f"  {key}: {message}")
+        raise PlanError(f"plan file {path} has {len(lines)} problem(s):\n" + "\n".join(lines)) from None

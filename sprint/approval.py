@@ -49,15 +49,15 @@ def approved_message(record: NoticeRecord, note: str) -> Message:
     return Message(key, record.recipients.split(","), record.subject, text, html)
 
 
-def request(plan: Plan, record: NoticeRecord, link: str | None) -> Draft:
-    """One mail to the operator: a 通报 draft waits, where to decide it, and until when."""
-    context = common(plan) | {"record": record, "link": link,
-                              "expires_text": when(expires_at(plan, record)),
+def request(plan: Plan, records: list[NoticeRecord], link: str | None) -> Draft:
+    """One mail to the operator for a run's drafts: what waits, where to decide, until when."""
+    keys = tuple(OutboxKey(r.duty, r.period, plan.operator, REQUEST, r.ref) for r in records)
+    context = common(plan) | {"records": records, "link": link,
+                              "expires_text": when(min(expires_at(plan, r) for r in records)),
                               "days": plan.notices.expire_after_workdays,
                               "group": plan.unit(plan.leading_group)}
-    key = OutboxKey(record.duty, record.period, plan.operator, REQUEST, record.ref)
-    return Draft(REQUEST, key, (plan.operator,), context,
-                 heading=f"审批请求 #{record.id}：{record.subject}")
+    return Draft(REQUEST, keys[0], (plan.operator,), context, parts=keys,
+                 heading=f"审批请求：{len(records)} 份通报草稿")
 
 
 def form_text(record: NoticeRecord) -> str:

@@ -27,7 +27,7 @@ def draft_notices(services: Services, owed_now: Owed, now: dt.datetime, run: str
         if store.notices.draft(d.key, m.to, m.subject, m.text, m.html, named, now, run):
             log().info("通报 draft recorded: %s", m.subject)
     asks = [r for r in store.notices.all() if r.status == WAITING and r.run == run]
-    return [message_of(services.templates, plan, approval.request(plan, r, link)) for r in asks]
+    return [message_of(services.templates, plan, approval.request(plan, asks, link))] if asks else []
 
 
 def waiting(services: Services, run: str | None, now: dt.datetime) -> list[NoticeRecord]:

@@ -83,7 +83,9 @@ def merged(drafts: list[Draft], run_key: str) -> list[Draft]:
         first = same[0]
         key = OutboxKey(run_key, first.key.period, first.key.unit, kind,
                         hashlib.sha256(ref.encode()).hexdigest()[:16])
-        context = first.context | {"sections": [s for d in same for s in d.context["sections"]]}
+        sections = sorted((s for d in same for s in d.context["sections"]),
+                          key=lambda s: s["period"].due)  # the most pressing first
+        context = first.context | {"sections": sections}
         out.append(Draft(kind, key, to, context, parts=parts,
                          heading="；".join(d.heading for d in same)))
     return out

@@ -11,7 +11,7 @@ from prefect.runtime import flow_run
 from pydantic import BeforeValidator, Field
 
 from flows.ending import finish
-from sprint.calendar import period_for_receipt, periods
+from sprint.calendar import open_and_closing, periods
 from sprint.clock import AS_OF_HELP, moment, parse
 from sprint.mail.outbox import merge
 from sprint.settings import load_settings
@@ -33,7 +33,7 @@ def run_name() -> str:
     now = moment(flow_run.parameters.get("as_of"))
     plan = load_settings().plan
     recurring = [d for d in plan.in_flow(group) if d.cadence is not None]
-    period = f" {period_for_receipt(periods(plan, recurring[0]), now).id}" if recurring else ""
+    period = f" {open_and_closing(periods(plan, recurring[0]), now)[0].id}" if recurring else ""
     dry = " (演练)" if flow_run.parameters.get("dry_run") else ""
     return f"{group}{period} @{now:%Y-%m-%d %H:%M}{dry}"
 

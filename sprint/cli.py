@@ -124,15 +124,31 @@ def cmd_plan(args) -> int:
         mine = [d for d in deployments if d.flow == duty.flow]
         for clause in duty.clauses:
             rows.append({"clause": clause, "duty": duty.id, "kind": duty.kind, "title": duty.title,
-                         "flow": duty.flow, "deployments": [d.name for d in mine],
-                         "schedule": "; ".join(d.describe() for d in mine) or "not deployed yet"})
+                         "says": duty.says, "flow": duty.flow,
+                         "deployments": [d.name for d in mine],
+                         "schedule": "; ".join(d.describe() for d in mine) or "not deployed yet",
+                         "due": duty.due.isoformat() if duty.due else None,
+                         "source": _source(duty)})
     rows.sort(key=lambda r: _clause_order(r["clause"]))
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0
     for r in rows:
         print(f"第{r['clause']}条  {r['duty']}（{r['title']}）\n    flow {r['flow']}  {r['schedule']}")
+        if r["source"]:
+            source = r["source"]
+            words = f"方案：“{source['says']}”" if source["by"] == "plan" else f"市扶贫办：{source['reason']}"
+            print(f"    日期依据：{words}" + ("" if source["binding"] else "（提醒日，不作通报依据）"))
     return 0
+
+
+def _source(duty) -> dict | None:
+    """Where a duty's date comes from: the plan's words, or the office's choice and reason."""
+    if duty.source is not None:
+        return duty.source.model_dump(exclude_none=True) | {"binding": duty.binds}
+    if duty.cadence is not None and duty.cadence.office:
+        return {"by": "office", "reason": duty.cadence.office, "binding": duty.binds}
+    return None
 
 
 def _clause_order(clause: str) -> tuple[int, str]:

@@ -16,6 +16,7 @@ class Deployment:
     flow: str  # the plan's group it runs (its `flow` parameter), else the entrypoint's function
     schedules: tuple[dict, ...]
     parameters: dict
+    entrypoint: str = ""
 
     def describe(self) -> str:
         parts = []
@@ -36,5 +37,6 @@ def load_deployments(path: Path = PREFECT_YAML) -> list[Deployment]:
     for d in data.get("deployments", []):
         parameters = d.get("parameters") or {}
         flow = parameters.get("flow") or d["entrypoint"].rpartition(":")[2]
-        out.append(Deployment(d["name"], flow, tuple(d.get("schedules") or ()), parameters))
+        out.append(Deployment(d["name"], flow, tuple(d.get("schedules") or ()), parameters,
+                              d["entrypoint"]))
     return out

@@ -24,9 +24,10 @@ def book_of(services: Services) -> Book:
 
 
 @task(name="judge", cache_policy=NO_CACHE)
-def judge(services: Services, flow: str, now) -> Owed:
-    """What this run owes: states, replies, reminders, summaries and 通报 drafts."""
-    result = owed(services.plan, book_of(services), flow, now)
+def judge(services: Services, flow: str, now, rows: bool = True) -> Owed:
+    """What this run owes: replies, reminders, summaries, 通报 drafts, and (`rows`) every unit's
+    standing for the run's state table."""
+    result = owed(services.plan, book_of(services), flow, now, rows)
     log().info("%d message(s) owed, %d 通报 draft(s)", len(result.drafts), len(result.notices))
     return result
 

@@ -27,7 +27,11 @@ class Run:
     def paused(self, seconds: float = 60):
         """The run's flow run once it waits for a decision, or None once the run has ended."""
         from prefect import get_client
-        from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterState, FlowRunFilterStateType
+        from prefect.client.schemas.filters import (
+            FlowRunFilter,
+            FlowRunFilterState,
+            FlowRunFilterStateType,
+        )
         from prefect.client.schemas.objects import StateType
 
         deadline = time.monotonic() + seconds

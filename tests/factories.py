@@ -29,3 +29,10 @@ def drop(inbox: Path, unit: str, name: str, frame: pd.DataFrame, at: str,
 
 def beijing(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text).replace(tzinfo=BEIJING)
+
+
+def labor_ledger(**kw):
+    """The labor-ledger group's run, as its deployments run it."""
+    from flows.duties import duties
+
+    return duties(flow="labor-ledger", **kw)

@@ -7,8 +7,8 @@ import random
 
 import pandas as pd
 import pytest
-from flows.duties import duties
 
+from flows.duties import duties
 from sprint.demo.ledgers import make_id
 from tests.approving import Run
 from tests.factories import beijing, drop

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from flows.duties import duties
 
+from flows.duties import duties
 from sprint.demo import target_rows as dl
 from tests.factories import beijing, drop
 

@@ -8,9 +8,9 @@ import re
 
 import openpyxl
 import pytest
-from flows.duties import duties
 from prefect.artifacts import Artifact
 
+from flows.duties import duties
 from tests.factories import beijing, drop, make_ledger
 
 pytestmark = pytest.mark.integration

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from flows.duties import duties
 
+from flows.duties import duties
 from tests.approving import Run
 from tests.factories import beijing, drop
 from tests.test_deadlines import rectification

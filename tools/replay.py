@@ -68,7 +68,7 @@ def run_group(services: Services, group: str, now: dt.datetime) -> Delivery:
     """One scheduled run of a group, step by step as the flow takes them."""
     kept = collect.fn(services, now)
     validate.fn(services, kept)
-    owed = judge.fn(services, group, now)
+    owed = judge.fn(services, group, now, rows=False)  # no artifact: no state table
     asks = draft_notices.fn(services, owed, now, RUN, None)
     delivery = send.fn(services, render.fn(services, owed.drafts) + asks, group, now, False)
     for record in waiting(services, RUN, now):

@@ -129,15 +129,23 @@ class World:
     def _solar(self, unit, day, duty):
         return dl.solar_rows(unit, self.rng.randint(10, 40) * 10000, self.rng.uniform(0.7, 0.95))
 
+    # The sector each department of clause 3① repairs, and what finishes a repair of it.
+    SECTORS = {"szjj": ("房屋", "拆除重建", "已入住"), "sslj": ("饮水", "改造", "已完工"),
+               "sjtj": ("道路", "维修加固", "已完工"), "sgdgs": ("电力", "维修加固", "已完工")}
+
     def _repairs(self, unit, day, duty):
+        """A county's rebuilt houses; a department's repairs of its sector across the counties."""
         rng = random.Random(f"{self.seed}-repairs-{unit}")
+        kind, measure, finished = self.SECTORS.get(unit, ("房屋", "拆除重建", "已入住"))
+        towns = TOWNS.get(unit) or [t for ts in TOWNS.values() for t in ts]
         rows = []
         for _ in range(rng.randint(3, 8)):
             done_on = dt.date(2020, 10, 10) + dt.timedelta(days=rng.randint(0, 40))
-            state = "已入住" if done_on <= day else "施工中"
-            rows.append({"乡镇": rng.choice(TOWNS[unit]), "村": "受灾村", "设施类型": "房屋",
-                         "措施": "拆除重建", "户主姓名": dl._name(rng), "户主身份证号": None,
-                         "进度": state, "完成日期": done_on if state == "已入住" else None})
+            state = finished if done_on <= day else "施工中"
+            rows.append({"乡镇": rng.choice(towns), "村": "受灾村", "设施类型": kind,
+                         "措施": measure, "户主姓名": dl._name(rng) if kind == "房屋" else None,
+                         "户主身份证号": None, "进度": state,
+                         "完成日期": done_on if state == finished else None})
         return pd.DataFrame(rows)
 
     def _assets(self, unit, day, duty):

@@ -9,12 +9,13 @@ from dataclasses import dataclass
 import pandas as pd
 
 from sprint.calendar import add_workdays, at, periods
-from sprint.engine.book import Book, of_unit
+from sprint.engine.book import Book
 from sprint.engine.draft import Draft, when
-from sprint.engine.notices import notice
-from sprint.engine.reminders import EVENT, remind
+from sprint.engine.notices import candidates, notice
+from sprint.engine.reminders import EVENT, REMINDER, latest_passed, remind
 from sprint.engine.targets import matching
 from sprint.plan import Duty, Plan
+from sprint.store import OutboxKey
 
 
 @dataclass(frozen=True)
@@ -36,8 +37,11 @@ def headway(plan: Plan, book: Book, duty: Duty, now: dt.datetime) -> list[Headwa
     rule = duty.progress
     if rule is not None:
         source = plan.duty(rule.duty)
-        ledger = book.latest_ledger(source.id, now)
-        return [_measured(plan, duty, u.code, u.name, of_unit(ledger, u.code), source) for u in owners]
+        latest = book.latest(source.id, now)
+        empty = pd.DataFrame()
+        return [_measured(plan, duty, u.code, u.name,
+                          book.ledgers.ledger(latest[u.code]) if u.code in latest else empty, source)
+                for u in owners]
     out = []
     template = plan.templates.get(duty.template or "")
     latest = book.latest(duty.id, now)
@@ -82,25 +86,35 @@ def _measured(plan: Plan, duty: Duty, code: str, name: str, rows: pd.DataFrame,
     return Headway(code, name, share >= 1.0, words, share)
 
 
-def deadline_owed(plan: Plan, book: Book, duty: Duty, now: dt.datetime
+def deadline_owed(plan: Plan, book: Book, duty: Duty, now: dt.datetime, rows: bool = True
                   ) -> tuple[list[Draft], list[Draft], list[dict]]:
-    """Reminders, a 通报 draft, and each owner's row for the run's state table."""
+    """Reminders, a 通报 draft, and (when `rows`) each owner's row for the run's state table.
+    Progress is measured only when there is something to say or to show: a replay's hundred
+    days would otherwise measure every deadline every day."""
     [period] = periods(plan, duty)
     if duty.kind == "event":
         owing = {u.code: {} for u in plan.owners(duty)} if now <= period.due else {}
         return remind(plan, book, duty, period, owing, now, EVENT), [], event_rows(plan, duty, now)
+    latest = latest_passed(period, now)
+    reminding = latest is not None and any(
+        OutboxKey(duty.id, period.id, u.code, REMINDER, f"{latest.offset:+d}") not in book.recorded
+        for u in plan.owners(duty))
+    escalate_at = [at(add_workdays(period.due.date(), off), duty.reminders.time)
+                   for off in duty.escalate]
+    escalating = duty.binds and bool(escalate_at) and now >= escalate_at[0] and bool(
+        candidates(plan, book, duty, period, [u.code for u in plan.owners(duty)], now))
+    if not (reminding or escalating or rows):
+        return [], [], []
     progress = headway(plan, book, duty, now)
     behind = sorted((h for h in progress if not h.done),
                     key=lambda h: (h.share is not None, h.share or 0))
     drafts = remind(plan, book, duty, period, {h.unit: {"progress": h.words} for h in behind}, now)
     notices = []
-    escalate_at = [at(add_workdays(period.due.date(), off), duty.reminders.time)
-                   for off in duty.escalate]
-    if duty.binds and behind and escalate_at and now >= escalate_at[0]:
+    if escalating and behind:
         draft = notice(plan, book, duty, period, [(h.unit, h.words) for h in behind],
                        [h.name for h in progress if h.done], now, f"未按期完成“{duty.title}”")
         notices += [draft] if draft else []
-    return drafts, notices, deadline_rows(duty, period, progress, now)
+    return drafts, notices, deadline_rows(duty, period, progress, now) if rows else []
 
 
 def deadline_rows(duty: Duty, period, progress: list[Headway], now: dt.datetime) -> list[dict]:

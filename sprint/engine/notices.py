@@ -33,19 +33,27 @@ def already_named(book: Book, duty_id: str, period_id: str) -> set[str]:
             and n.status not in ("dropped", EXPIRED) for code in n.named.split(",") if code}
 
 
+def candidates(plan: Plan, book: Book, duty: Duty, period: Period, units: list[str],
+               now: dt.datetime) -> list[str]:
+    """The units a draft could name now, if they are behind: told in time, not named before."""
+    told_before = workdays_before(now, plan.notices.told_workdays_before)
+    named_before = already_named(book, duty.id, period.id)
+    return [c for c in units if c not in named_before and book.told_by(duty.id, c, told_before)]
+
+
 def notice(plan: Plan, book: Book, duty: Duty, period: Period, behind: list[tuple[str, str]],
            done: list[str], now: dt.datetime, about: str) -> Draft | None:
     """A draft naming the units of `behind` (code, reason in words) that were told in time.
 
     `about` says what they fall behind on; `done` names those who finished. None when nobody
     can be named yet."""
-    told_before = workdays_before(now, plan.notices.told_workdays_before)
     named_before = already_named(book, duty.id, period.id)
     fresh = [(c, r) for c, r in behind if c not in named_before]
-    named = [(c, r) for c, r in fresh if book.told_by(duty.id, c, told_before)]
+    eligible = set(candidates(plan, book, duty, period, [c for c, _ in fresh], now))
+    named = [(c, r) for c, r in fresh if c in eligible]
     if not named:
         return None
-    waiting = [c for c, _ in fresh if (c, _) not in named]
+    waiting = [c for c, _ in fresh if c not in eligible]
     ref = hashlib.sha256(",".join(sorted(c for c, _ in named)).encode()).hexdigest()[:16]
     group = plan.unit(plan.leading_group)
     key = OutboxKey(duty.id, period.id, group.code, NOTICE, ref)

@@ -34,7 +34,8 @@ class Owed:
     rates: list[tuple[str, Rates]] = field(default_factory=list)
 
 
-def owed(plan: Plan, book: Book, flow: str, now: dt.datetime) -> Owed:
+def owed(plan: Plan, book: Book, flow: str, now: dt.datetime, rows: bool = True) -> Owed:
+    """`rows`: also every unit's standing for the state table (a replay shows none)."""
     out = Owed()
     known: dict[tuple[str, str], Period] = {}
     ids = set()
@@ -42,15 +43,15 @@ def owed(plan: Plan, book: Book, flow: str, now: dt.datetime) -> Owed:
         ids.add(duty.id)
         if duty.kind in ("deadline", "event"):
             known.update(((duty.id, p.id), p) for p in periods(plan, duty))
-            drafts, notices, rows = deadline_owed(plan, book, duty, now)
+            drafts, notices, states = deadline_owed(plan, book, duty, now, rows)
             out.drafts += drafts
             out.notices += notices
-            out.rows += rows
+            out.rows += states
             continue
         m = measure(plan, book, duty, now)
         known.update(((duty.id, p.id), p) for p in m.periods)
         out.rates.append((duty.title, m.rates))
-        out.rows += state_rows(plan, m)
+        out.rows += state_rows(plan, m) if rows else []
         out.drafts += reminders(plan, book, m, now)
         notices: list[Draft] = []
         if duty.dispatch and duty.items:

@@ -13,7 +13,7 @@ from sprint.calendar import add_workdays, at
 from sprint.engine.book import Book
 from sprint.engine.draft import Draft, common
 from sprint.engine.households import Household, Readiness, Step, readiness, replay
-from sprint.engine.notices import notice
+from sprint.engine.notices import candidates, notice
 from sprint.engine.recurring import Measured
 from sprint.engine.summary import summary_key
 from sprint.engine.targets import matching
@@ -152,10 +152,12 @@ def procedure_owed(plan: Plan, book: Book, m: Measured, now: dt.datetime
     escalate_at = [at(add_workdays(rules.start_by, off), duty.reminders.time) for off in duty.escalate]
     if not (duty.binds and escalate_at and now >= escalate_at[0]):
         return drafts, []
+    start = [p for p in m.periods if p.start <= rules.start_by <= p.end] or m.periods[-1:]
+    if not candidates(plan, book, duty, start[0], [u.code for u in plan.owners(duty)], now):
+        return drafts, []  # nobody could be named now: the households need not be replayed
     counties = counties or _counties(plan, book, duty, now)
     behind = [(c["unit"].code, f"{len(c['late'])} 户未启动民主评议（共 {c['total']} 户，已{rules.stages[-1]} {c['done']} 户）"
                if c["total"] else "未报送脱贫退出台账") for c in counties if c["late"] or not c["total"]]
-    start = [p for p in m.periods if p.start <= rules.start_by <= p.end] or m.periods[-1:]
     draft = notice(plan, book, duty, start[0], behind, [c["name"] for c in counties
                                                           if c["total"] and not c["late"]],
                    now, f"未按期（{rules.start_by:%-m月%-d日}前）全面启动脱贫退出程序")

@@ -18,7 +18,7 @@ def delivery_report(plan: Plan, flow: str, delivery: Delivery, now: dt.datetime)
         return None
     context = common(plan) | {"problems": problems, "failed": delivery.failed,
                               "refused": delivery.refused, "in_doubt": delivery.in_doubt,
-                              "flow": flow}
+                              "flow": plan.flows.get(flow, flow)}
     ref = hashlib.sha256("\n".join(sorted(problems)).encode()).hexdigest()[:16]
     key = OutboxKey(flow, now.date().isoformat(), plan.operator, NOTICE_KIND, ref)
     return Draft(NOTICE_KIND, key, (plan.operator,), context)

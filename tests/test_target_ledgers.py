@@ -108,7 +108,7 @@ def test_each_target_is_held_over_the_plans_own_denominators_with_its_counts(
     # Units that sent nothing are reminded (due-day reminder, the latest offset passed), in one
     # mail for all the ledgers they owe.
     [daan] = [m for r, m in sink.handler.received if r == ["daan@example.org"]]
-    assert daan["Subject"].startswith("【百日冲刺】大安市有5项待报送：")
+    assert daan["Subject"].startswith("【百日冲刺】大安市有5项待办：")
     body = daan.get_body(("plain",)).get_content()
     assert "扶贫小额信贷工作台账" in body and "光伏扶贫收益使用台账" in body
     count = len(sink.handler.received)

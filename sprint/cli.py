@@ -14,7 +14,7 @@ from pathlib import Path
 from sprint.calendar import BEIJING, CalendarError, periods
 from sprint.deployments import load_deployments
 from sprint.idcard import mask
-from sprint.ledger import validate_file
+from sprint.one_verdict import validate_fenced
 from sprint.plan import PlanError
 from sprint.settings import SettingsError, load_settings
 from sprint.status import standings
@@ -52,7 +52,7 @@ def cmd_validate(args) -> int:
     unit = args.unit or (path.parent.name if path.parent.name in {u.code for u in s.plan.units} else None)
     if unit is not None:
         s.plan.unit(unit)
-    verdict = validate_file(path, s.plan, unit, args.as_of or dt.date.today())
+    verdict = validate_fenced(path, s.plan, unit, args.as_of or dt.date.today())
     ids = {c.name for t in s.plan.templates.values() for c in t.columns if c.type == "id_number"}
     name = f"《{verdict.template.name}》（工作表 {verdict.sheet}）" if verdict.template else "无法识别"
     print(f"文件：{path}\n台账：{name}\n数据行：{len(verdict.ledger)}")

@@ -8,13 +8,16 @@ import os
 import re
 import shutil
 import threading
+import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from sprint.calendar import BEIJING, Period, period_by_id, period_for_receipt, periods
-from sprint.ledger import Problem, Verdict, validate_file
+from sprint.fence import Raised
+from sprint.ledger import Problem, Verdict
+from sprint.one_verdict import raised, validate_fenced
 from sprint.plan import Duty, Plan
 from sprint.store import Store
 
@@ -118,8 +121,19 @@ def judge(arrival: Arrival, kept: Path, plan: Plan,
 
     `fulfilled` maps (unit, duty) to the periods the unit has already sent an accepted file for,
     so that an early file for the coming period is not taken for a late one for the last.
+    The file is read behind the fence, and whatever fails while it is judged refuses this file
+    only (sprint/one_verdict.py).
     """
-    verdict = validate_file(kept, plan, arrival.unit, arrival.received_at.date())
+    verdict = validate_fenced(kept, plan, arrival.unit, arrival.received_at.date())
+    try:
+        return _judge(arrival, kept, plan, verdict, fulfilled)
+    except Exception as e:
+        error = Raised(type(e).__name__, traceback.format_exc())
+        return Judgement(arrival, kept, raised(kept, error), None, None)
+
+
+def _judge(arrival: Arrival, kept: Path, plan: Plan, verdict: Verdict,
+           fulfilled: dict[tuple[str, str], set[str]] | None) -> Judgement:
     if verdict.template_key is None:
         return Judgement(arrival, kept, verdict, None, None)
     duties = [d for d in plan.duties if d.template == verdict.template_key

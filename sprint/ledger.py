@@ -45,6 +45,7 @@ class Verdict:
     ledger: pd.DataFrame = field(default_factory=pd.DataFrame)
     period_hint: str | None = None
     duty_hint: str | None = None
+    failure: str | None = None  # what broke while reading, for the operator (not the unit)
 
     @property
     def accepted(self) -> bool:

@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import io
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +22,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from python_calamine import CalamineError, CalamineWorkbook, PasswordError, SheetVisibleEnum
 
+from sprint import dimensions
+from sprint.dimensions import Extent
 from sprint.plan import Limits
 
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
@@ -99,20 +102,23 @@ def read_sheets(path: Path, limits: Limits | None = None) -> list[Sheet]:
 def _sniff_workbook(path: Path, suffix: str, head: bytes, limits: Limits) -> None:
     if head.startswith(ZIP_MAGIC):
         try:
-            unpacked = _unpacked_size(path, int(limits.max_unpacked_mb * MB))
-        except (zipfile.BadZipFile, EOFError, OSError):
+            unpacked, extents = _unpacked_size(path, int(limits.max_unpacked_mb * MB), limits)
+        except (zipfile.BadZipFile, EOFError, OSError, zlib.error, NotImplementedError,
+                ValueError):
             raise UnreadableFile(f"文件已损坏（压缩结构不完整），{SAVE_AS}") from None
         if unpacked > limits.max_unpacked_mb * MB:
             raise UnreadableFile(
                 f"文件解压后超过 {limits.max_unpacked_mb:g} MB 上限（可能含大量空白行或是异常文件），"
                 "请只保留台账数据后重新提交"
             )
+        _check_extents(extents, limits)
         if suffix == ".xls":
             raise UnreadableFile("扩展名是 .xls，内容却是 .xlsx 格式：请把扩展名改为 .xlsx 后提交")
         return
     if head.startswith(CFB_MAGIC):
         if suffix != ".xls" and b"E\x00n\x00c\x00r\x00y\x00p\x00t\x00" in path.read_bytes():
             raise UnreadableFile("文件设置了打开密码，系统无法读取：请取消密码后重新提交")
+        _check_extents(dimensions.xls_extents(path), limits)
         return
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if text.startswith((b"<html", b"<!doctype", b"<table", b"<?xml", b"<meta")):
@@ -122,17 +128,33 @@ def _sniff_workbook(path: Path, suffix: str, head: bytes, limits: Limits) -> Non
     )
 
 
-def _unpacked_size(path: Path, cap: int) -> int:
-    """Bytes the workbook unpacks to, counted by inflating it (headers can lie); stops past cap."""
-    total = 0
+def _unpacked_size(path: Path, cap: int, limits: Limits) -> tuple[int, list[Extent]]:
+    """Bytes the workbook unpacks to, counted by inflating it (headers can lie), stopping past
+    cap; and, read on the way, the extent of each sheet (see sprint/dimensions.py)."""
+    total, extents = 0, []
     with zipfile.ZipFile(path) as z:
         for info in z.infolist():
             with z.open(info) as member:
-                while chunk := member.read(1 << 20):
-                    total += len(chunk)
-                    if total > cap:
-                        return total
-    return total
+                def chunks(member=member):
+                    nonlocal total
+                    while chunk := member.read(1 << 20):
+                        total += len(chunk)
+                        yield chunk
+                        if total > cap:
+                            return
+                extents += dimensions.xlsx_extents(info.filename, chunks(), limits)
+            if total > cap:
+                break
+    return total, extents
+
+
+def _check_extents(extents: list[Extent], limits: Limits) -> None:
+    for extent in extents:
+        reason = extent.too_big(limits)
+        if reason:
+            raise UnreadableFile(
+                f"工作表的范围达到 {reason}（可能有远处的单元格被误填或设了格式）：请删去空白和"
+                "无关的行列，只保留台账数据后重新提交")
 
 
 def _read_workbook(path: Path) -> list[Sheet]:

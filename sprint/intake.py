@@ -70,7 +70,8 @@ def scan(inbox: Path, plan: Plan, store: Store, now: dt.datetime) -> tuple[list[
 
     The folder says who sent a file. Links are not followed, so nothing outside the inbox is read.
     A file's received time is its modification time (when it was dropped); content the unit sent
-    before is skipped. Returns the arrivals and warnings about folders that are no unit's.
+    before is skipped. Returns the arrivals and warnings about links and folders that are no
+    unit's.
     """
     arrivals, warnings = [], []
     if not inbox.is_dir():
@@ -78,14 +79,24 @@ def scan(inbox: Path, plan: Plan, store: Store, now: dt.datetime) -> tuple[list[
     known = {u.code for u in plan.units}
     taken = store.known_digests()
     for folder in sorted(os.scandir(inbox), key=lambda e: e.name):
-        if folder.is_symlink() or not folder.is_dir(follow_symlinks=False):
+        if folder.is_symlink():
+            warnings.append(f"inbox folder {folder.name!r} is a link; links are not followed, "
+                            "its files are ignored")
+            continue
+        if not folder.is_dir(follow_symlinks=False):
             continue
         if folder.name not in known:
             warnings.append(f"inbox folder {folder.name!r} is no unit of the plan; its files are ignored")
             continue
         for entry in sorted(os.scandir(folder.path), key=lambda e: e.name):
             # Office lock files (~$x.xlsx), hidden files, links and folders are not submissions.
-            if entry.name.startswith(("~$", ".")) or not entry.is_file(follow_symlinks=False):
+            if entry.name.startswith(("~$", ".")):
+                continue
+            if entry.is_symlink():  # it could point anywhere: not read, but not unseen either
+                warnings.append(f"{folder.name}/{entry.name} is a link; links are not followed, "
+                                "it is ignored")
+                continue
+            if not entry.is_file(follow_symlinks=False):
                 continue
             st = entry.stat(follow_symlinks=False)
             received = dt.datetime.fromtimestamp(st.st_mtime, tz=BEIJING)
@@ -175,8 +186,8 @@ def _check_within(verdict: Verdict, period: Period) -> None:
         dates = pd.to_datetime(verdict.ledger[column.name])
         outside = dates.notna() & ~dates.between(pd.Timestamp(period.start), pd.Timestamp(period.end))
         verdict.problems.extend(
-            Problem(int(row), column.name, f"{value:%Y-%m-%d}",
-                    f"不在报送期（{period.label()}）内")
+            verdict.problem(int(row), column.name, f"{value:%Y-%m-%d}",
+                            f"不在报送期（{period.label()}）内")
             for row, value in dates[outside].items())
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -39,6 +40,8 @@ class UnreadableFile(ValueError):
     """The file cannot be read as a spreadsheet; the message says what to do, in Chinese."""
 
 
+DELIMITERS = (",", "\t", ";")
+HEADER_LINES = 24  # lines looked at for the delimiter: the header is among the first ones
 HEAD_BYTES = 16 * 1024  # a text file's header is found among its first rows, read from here
 # Arrow parses a text file in blocks (1 MB unless told), one per thread, leaving each column in
 # pieces that later steps join again, a copy each time. A county's file of a few MB is one
@@ -57,6 +60,7 @@ class Sheet:
     delimiter: str = ","
     lines: tuple[int, ...] = ()  # physical lines read after each of the first rows (a quoted
     # cell may hold a line break, and Arrow skips lines, not rows)
+    encoding_doubt: bool = False  # text read as GB18030 that does not read as Chinese
 
     def table(self, start: int, width: int) -> tuple[pd.DataFrame | None, pd.DataFrame]:
         """Rows from `start` (0-based), `width` columns, indexed by the row numbers Excel shows:
@@ -196,38 +200,68 @@ def _cells(rows: list[list[object]], width: int) -> pd.DataFrame:
     return pd.DataFrame(body, columns=range(width), dtype=object)
 
 
-def _dialect(text: str) -> type[csv.Dialect] | csv.Dialect:
-    try:
-        return csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
-    except csv.Error:
-        return csv.excel
+class _Dialect(csv.excel):
+    """Excel's CSV (double quotes, "" inside them), with the delimiter the file uses."""
+
+
+def _dialect(text: str) -> type[csv.Dialect]:
+    """The delimiter that splits some line of the first ones most: the header has a dozen, and a
+    title row above it (which foils csv.Sniffer) has none, or only the sheet's width of them."""
+    lines = re.split(r"\r\n|\r|\n", text[:HEAD_BYTES], maxsplit=HEADER_LINES)[:HEADER_LINES]
+    counts = {d: max((line.count(d) for line in lines), default=0) for d in DELIMITERS}
+    best = max(DELIMITERS, key=lambda d: counts[d])  # on a tie, the first: a comma
+    return type("_Sniffed", (_Dialect,), {"delimiter": best})
 
 
 def _read_text(data: bytes) -> list[list[object]]:
     text = decode_text(data)
     if "\x00" in text:
         raise UnreadableFile(f"文件内容不是文本表格（含二进制数据），{SAVE_AS}")
-    return [list(row) for row in csv.reader(io.StringIO(text), _dialect(text))]
+    # newline="": a line ends at CR, LF or CRLF, and a quoted cell keeps its line breaks
+    return [list(row) for row in csv.reader(io.StringIO(text, newline=""), _dialect(text))]
 
 
 def _text_sheet(name: str, data: bytes) -> Sheet:
     """A text file as UTF-8 bytes, with its first rows parsed for finding the header."""
+    doubt = False
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     elif not _is_utf8(data[:HEAD_BYTES]):
-        data = decode_text(data).encode("utf-8")  # GBK, UTF-16: Arrow reads UTF-8 only
+        text = decode_text(data)  # GBK, UTF-16: Arrow reads UTF-8 only
+        doubt = not data.startswith((b"\xff\xfe", b"\xfe\xff")) and _not_chinese(text)
+        data = text.encode("utf-8")
     head = data[:HEAD_BYTES].decode("utf-8", errors="ignore")
     if "\x00" in head:
         raise UnreadableFile(f"文件内容不是文本表格（含二进制数据），{SAVE_AS}")
     dialect = _dialect(head)
     if len(data) > HEAD_BYTES:
-        head = head[: head.rfind("\n") + 1]  # whole lines only
-    reader = csv.reader(io.StringIO(head), dialect)
+        head = head[: max(head.rfind("\n"), head.rfind("\r")) + 1]  # whole lines only
+    reader = csv.reader(io.StringIO(head, newline=""), dialect)
     rows, lines = [], []
     for row in reader:
         rows.append(list(row))
         lines.append(reader.line_num)
-    return Sheet(name, rows, data=data, delimiter=dialect.delimiter, lines=tuple(lines))
+    return Sheet(name, rows, data=data, delimiter=dialect.delimiter, lines=tuple(lines),
+                 encoding_doubt=doubt)
+
+
+def _not_chinese(text: str) -> bool:
+    """Whether text decoded as GB18030 reads as something else: a Chinese office's GBK text
+    is nearly all characters of GB2312, where Big5 or Shift-JIS bytes read as GB18030 give
+    rare characters by the half."""
+    wide = [c for c in text[:HEAD_BYTES] if ord(c) > 0x7F]
+    if not wide:
+        return False
+    common = sum(1 for c in wide if _in_gb2312(c))
+    return common < 0.8 * len(wide)
+
+
+def _in_gb2312(c: str) -> bool:
+    try:
+        c.encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _is_utf8(head: bytes) -> bool:
@@ -248,7 +282,10 @@ def _arrow_table(data: bytes, delimiter: str, skip: int, start: int,
             pa.py_buffer(data),
             read_options=pacsv.ReadOptions(skip_rows=skip, column_names=names,
                                            block_size=BLOCK),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, ignore_empty_lines=False),
+            # A quoted cell may hold a line break; letting Arrow look for them costs, so only
+            # a file with quotes in it pays.
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, ignore_empty_lines=False,
+                                             newlines_in_values=b'"' in data),
             convert_options=pacsv.ConvertOptions(
                 column_types={n: pa.string() for n in names}, strings_can_be_null=False,
                 quoted_strings_can_be_null=False),

@@ -197,6 +197,9 @@ class Limits(_Strict):
     reader_memory_mb: float = Field(default=1536, gt=0)
     reader_cpu_seconds: int = Field(default=60, gt=0)
     reader_wall_seconds: float = Field(default=120, gt=0)
+    # A message left 'sending' this long is in doubt, even if a process with the pid that
+    # claimed it is alive: pids are reused, and no message takes this long to send.
+    sending_stale_minutes: float = Field(default=60, gt=0)
 
 
 class Sprint(_Strict):

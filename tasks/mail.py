@@ -211,10 +211,11 @@ def send_mail(duty_id: str, drafts: list[Draft], now: dt.datetime,
         s.smtp_security, s.smtp_timeout,
     )
     try:
-        delivery = outbox.deliver(st, mailer, now)
+        stale = dt.timedelta(minutes=plan.limits.sending_stale_minutes)
+        delivery = outbox.deliver(st, mailer, now, stale=stale)
         notice = delivery_report(environment(), plan, duty_id, delivery, now)
         if notice is not None and outbox.enqueue(st, [notice], sender, name, now):
-            delivery = outbox.merge(delivery, outbox.deliver(st, mailer, now))
+            delivery = outbox.merge(delivery, outbox.deliver(st, mailer, now, stale=stale))
     finally:
         mailer.close()
     logger.info("sent %d, deferred %d, failed %d, in doubt %d", len(delivery.sent),

@@ -101,6 +101,8 @@ def validate_file(path: Path, plan: Plan, unit_code: str | None, as_of: dt.date)
         verdict.sheet = "、".join(verdict.sheets)
     try:
         _check_rows(verdict, group, plan, unit_code, as_of)
+    except UnreadableFile as e:  # found only when all of a text file is read
+        verdict.problems.append(Problem(None, "", "", str(e)))
     except Exception as e:  # a file no rule foresaw must still get an answer, not a traceback
         verdict.problems.append(Problem(None, "", "", f"文件内容无法处理（{type(e).__name__}），"
                                         "请用 Excel 另存为 .xlsx 后重新提交"))

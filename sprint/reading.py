@@ -179,15 +179,34 @@ def _read_workbook(path: Path) -> list[Sheet]:
         ) from None
 
 
+ENCODING_UNKNOWN = "文本文件的编码无法识别，请以 UTF-8 或 GBK 编码保存为 .csv 后重新提交"
+
+
 def decode_text(data: bytes) -> str:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text" is UTF-16
-        return data.decode("utf-16")
+        try:  # a file cut short may end in half a character: that half is dropped
+            return data[: len(data) - len(data) % 2].decode("utf-16")
+        except UnicodeDecodeError:
+            raise UnreadableFile(ENCODING_UNKNOWN) from None
     for encoding in TEXT_ENCODINGS:
         try:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise UnreadableFile("文本文件的编码无法识别，请以 UTF-8 或 GBK 编码保存为 .csv 后重新提交")
+    raise UnreadableFile(ENCODING_UNKNOWN)
+
+
+def _utf8(data: bytes) -> str:
+    """A text file already taken for UTF-8 (by its first 16 KB, as Arrow reads it). A file cut
+    short loses its last half character; bytes of another encoding further on refuse it."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        if e.reason == "unexpected end of data":
+            return data[: e.start].decode("utf-8", errors="replace")
+        line = data[: e.start].count(b"\n") + 1
+        raise UnreadableFile(f"文件第{line}行附近的内容不是 UTF-8 编码（同一文件中混用了几种编码）："
+                             "请以 UTF-8 或 GBK 编码重新另存为 .csv 后提交") from None
 
 
 def _cells(rows: list[list[object]], width: int) -> pd.DataFrame:
@@ -214,7 +233,8 @@ def _dialect(text: str) -> type[csv.Dialect]:
 
 
 def _read_text(data: bytes) -> list[list[object]]:
-    text = decode_text(data)
+    """Every row of a text file (already turned into UTF-8 by _text_sheet)."""
+    text = _utf8(data)
     if "\x00" in text:
         raise UnreadableFile(f"文件内容不是文本表格（含二进制数据），{SAVE_AS}")
     # newline="": a line ends at CR, LF or CRLF, and a quoted cell keeps its line breaks

@@ -126,3 +126,17 @@ def test_without_the_fence_the_same_verdicts_come_from_this_process(plan, tmp_pa
     unfenced = validate_fenced(tmp_path / "a.csv", bare, "220802", DAY)
     assert fenced.accepted and unfenced.accepted
     assert fenced.ledger.equals(unfenced.ledger)
+
+
+def test_a_panic_inside_the_spreadsheet_reader_is_a_refusal_not_a_program_error(plan, tmp_path):
+    """One cell at XFD1048576 and nothing else: calamine panics (a Rust assertion, raised to
+    Python as a BaseException) where the sizes no longer stop it first."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active["XFD1048576"] = "x"
+    book.save(tmp_path / "lonely.xlsx")
+    verdict = validate_fenced(tmp_path / "lonely.xlsx", unfenced_sizes(plan), "220802", DAY)
+    [problem] = verdict.problems
+    assert problem.reason.startswith("文件结构异常，无法按 Excel 文件读取")
+    assert verdict.failure is None

@@ -172,15 +172,15 @@ def _read_workbook(path: Path) -> list[Sheet]:
         return sheets
     except PasswordError:
         raise UnreadableFile("文件设置了打开密码，系统无法读取：请取消密码后重新提交") from None
-    except BaseException as e:
-        if type(e).__name__ != "PanicException":  # calamine's own bug, raised as a Rust panic
-            raise
-        raise UnreadableFile(f"文件结构异常，无法按 Excel 文件读取，{SAVE_AS}") from None
     except (CalamineError, OSError, ValueError) as e:
         raise UnreadableFile(
             f"无法按 Excel 文件读取（{type(e).__name__}）：文件可能已损坏或并非真正的"
             f" {path.suffix} 文件，{SAVE_AS}"
         ) from None
+    except BaseException as e:
+        if type(e).__name__ != "PanicException":  # calamine's own bug, raised as a Rust panic
+            raise
+        raise UnreadableFile(f"文件结构异常，无法按 Excel 文件读取，{SAVE_AS}") from None
 
 
 ENCODING_UNKNOWN = "文本文件的编码无法识别，请以 UTF-8 或 GBK 编码保存为 .csv 后重新提交"

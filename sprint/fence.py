@@ -10,7 +10,10 @@ with everything the parent has loaded, the plan among it.
 
 from __future__ import annotations
 
+import contextlib
 import faulthandler
+import fcntl
+import gc
 import os
 import pickle
 import resource
@@ -85,6 +88,8 @@ class _Child:
         self._chunks: list[bytes] = []
         self._eof = False
         read, write = os.pipe()
+        with contextlib.suppress(OSError, AttributeError):  # fewer wake-ups for a big answer
+            fcntl.fcntl(write, fcntl.F_SETPIPE_SZ, 1 << 20)
         pid = os.fork()
         if pid == 0:  # the child: never returns
             os.close(read)
@@ -180,6 +185,9 @@ def _limit(limits: Limits) -> None:
     _set(resource.RLIMIT_CPU, limits.reader_cpu_seconds)
     _set(resource.RLIMIT_CORE, 0)  # an aborted reader leaves no core file of a county's data
     faulthandler.disable()  # a death is told by the parent, once, not as a stack dump here
+    # No collections: the child lives for one file, under a memory limit, and a collection
+    # would walk (and so copy, page by page) every object it shares with the parent.
+    gc.disable()
     for number in (signal.SIGINT, signal.SIGTERM):  # the parent's handlers are not the child's
         try:
             signal.signal(number, signal.SIG_DFL)

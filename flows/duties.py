@@ -50,7 +50,7 @@ def duties(flow: str, as_of: AsOf = None, dry_run: bool = False):
     services = connect()
     now = moment(as_of)
     kept = collect(services, now)
-    validate(services, kept)
+    judged = validate(services, kept)
     owed = judge(services, flow, now)
     messages = render(services, owed.drafts)
     run = str(flow_run.get_id()) if flow_run.get_id() else None
@@ -60,7 +60,7 @@ def duties(flow: str, as_of: AsOf = None, dry_run: bool = False):
         decision = ask(services, record, now)
         delivery = merge(delivery, send(services, apply(services, record, decision, now), flow,
                                         now, dry_run))
-    text = publish(services, flow, owed, delivery, len(kept), now, dry_run,
+    text = publish(services, flow, owed, delivery, judged, now, dry_run,
                    [d.heading for d in owed.notices])
     print(text)
     return finish(delivery, len(kept))

@@ -10,17 +10,15 @@ travel on: memory grows with the number of units, never with rows.
 from __future__ import annotations
 
 import datetime as dt
-import multiprocessing
 import resource
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sprint import rules
+from sprint import fence, one_verdict, rules
 from sprint.ledger import Problem, validate_file
 from sprint.plan import Duty, Plan, PlanError, Target
 from sprint.reading import SUFFIXES
@@ -99,34 +97,34 @@ def check_file(path: Path, plan: Plan, unit: str, as_of: dt.date) -> UnitFigures
     return figures
 
 
-_WORK: tuple[Plan, dt.date] | None = None  # what a forked checker inherits instead of pickling
-
-
-def _check_one(pair: tuple[str, str]) -> UnitFigures:
-    plan, as_of = _WORK
-    return check_file(Path(pair[1]), plan, pair[0], as_of)
-
-
 def check_batch(batch: list[tuple[str, str]], plan: Plan, as_of: dt.date,
                 processes: int = 1) -> list[UnitFigures]:
     """Each unit's file of the batch checked, on `processes` cores of this machine.
 
-    The processes are forked, so they start with everything already imported (a fresh Python
-    would spend seconds importing pandas and Arrow) and share the plan without copying it;
-    they only read files and return figures."""
-    global _WORK
-    _WORK = (plan, as_of)
-    if processes <= 1 or len(batch) < 2:
-        return [_check_one(pair) for pair in batch]
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(min(processes, len(batch)), mp_context=context,
-                             initializer=_one_core) as pool:
-        return list(pool.map(_check_one, batch))
+    Each file is checked behind the fence (sprint/fence.py), a forked child of its own: it
+    starts with everything already imported (a fresh Python would spend seconds importing
+    pandas and Arrow) and shares the plan without copying it; a file that crashes or exhausts
+    its reader is that unit's refusal, not the batch's end."""
+    calls = [(Path(path), plan, unit, as_of, processes > 1) for unit, path in batch]
+    answers = fence.map_calls(_check_one, calls, plan.limits, processes)
+    return [_figures(unit, Path(path), answer)
+            for (unit, path), answer in zip(batch, answers, strict=True)]
 
 
-def _one_core() -> None:
-    """A checker is one of a process per core: Arrow's own threads would only contend."""
-    pa.set_cpu_count(1)
+def _check_one(path: Path, plan: Plan, unit: str, as_of: dt.date, shared: bool) -> UnitFigures:
+    if shared:  # one of a process per core: Arrow's own threads would only contend
+        pa.set_cpu_count(1)
+    return check_file(path, plan, unit, as_of)
+
+
+def _figures(unit: str, path: Path, answer) -> UnitFigures:
+    if isinstance(answer, UnitFigures):
+        return answer
+    if isinstance(answer, fence.Broken):
+        verdict = one_verdict.refusal(one_verdict.BROKEN + one_verdict.ADVICE, answer.how)
+    else:
+        verdict = one_verdict.raised(path, answer)
+    return UnitFigures(unit, path.name, problems=verdict.problems, problem_count=1)
 
 
 def batches(files: list[tuple[str, Path]], parallel: int, most: int = 500

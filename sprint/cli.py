@@ -14,7 +14,7 @@ from sprint import clock, intake
 from sprint.calendar import BEIJING, CalendarError, periods
 from sprint.deployments import load_deployments
 from sprint.idcard import mask
-from sprint.ledger import validate_file
+from sprint.one_verdict import validate_fenced
 from sprint.plan import PlanError
 from sprint.settings import SettingsError, load_settings
 from sprint.store import Store, StoreError
@@ -53,7 +53,7 @@ def cmd_validate(args) -> int:
     when = clock.moment(args.as_of) if args.as_of else dt.datetime.now(BEIJING)
     arrival = intake.Arrival(unit or "", path, intake.sha256_of(path), when)
     j = intake.judge(arrival, path, s.plan) if unit else None
-    verdict = j.verdict if j else validate_file(path, s.plan, None, when.date())
+    verdict = j.verdict if j else validate_fenced(path, s.plan, None, when.date())
     ids = {c.name for t in s.plan.templates.values() for c in t.columns if c.type == "id_number"}
     name = f"《{verdict.template.name}》（工作表 {verdict.sheet}）" if verdict.template else "无法识别"
     print(f"文件：{path}\n台账：{name}\n数据行：{len(verdict.ledger)}")

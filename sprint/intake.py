@@ -8,13 +8,16 @@ import os
 import re
 import shutil
 import threading
+import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from sprint.calendar import BEIJING, Period, named_period, period_for_receipt, periods
-from sprint.ledger import PERIOD_COLUMN, Problem, Verdict, validate_file
+from sprint.fence import Raised
+from sprint.ledger import PERIOD_COLUMN, Problem, Verdict
+from sprint.one_verdict import raised, validate_fenced
 from sprint.plan import Duty, Plan
 from sprint.store import Store
 
@@ -67,7 +70,8 @@ def scan(inbox: Path, plan: Plan, store: Store, now: dt.datetime) -> tuple[list[
 
     The folder says who sent a file. Links are not followed, so nothing outside the inbox is read.
     A file's received time is its modification time (when it was dropped); content the unit sent
-    before is skipped. Returns the arrivals and warnings about folders that are no unit's.
+    before is skipped. Returns the arrivals and warnings about links and folders that are no
+    unit's.
     """
     arrivals, warnings = [], []
     if not inbox.is_dir():
@@ -75,14 +79,24 @@ def scan(inbox: Path, plan: Plan, store: Store, now: dt.datetime) -> tuple[list[
     known = {u.code for u in plan.units}
     taken = store.known_digests()
     for folder in sorted(os.scandir(inbox), key=lambda e: e.name):
-        if folder.is_symlink() or not folder.is_dir(follow_symlinks=False):
+        if folder.is_symlink():
+            warnings.append(f"inbox folder {folder.name!r} is a link; links are not followed, "
+                            "its files are ignored")
+            continue
+        if not folder.is_dir(follow_symlinks=False):
             continue
         if folder.name not in known:
             warnings.append(f"inbox folder {folder.name!r} is no unit of the plan; its files are ignored")
             continue
         for entry in sorted(os.scandir(folder.path), key=lambda e: e.name):
             # Office lock files (~$x.xlsx), hidden files, links and folders are not submissions.
-            if entry.name.startswith(("~$", ".")) or not entry.is_file(follow_symlinks=False):
+            if entry.name.startswith(("~$", ".")):
+                continue
+            if entry.is_symlink():  # it could point anywhere: not read, but not unseen either
+                warnings.append(f"{folder.name}/{entry.name} is a link; links are not followed, "
+                                "it is ignored")
+                continue
+            if not entry.is_file(follow_symlinks=False):
                 continue
             st = entry.stat(follow_symlinks=False)
             received = dt.datetime.fromtimestamp(st.st_mtime, tz=BEIJING)
@@ -120,8 +134,19 @@ def judge(arrival: Arrival, kept: Path, plan: Plan,
     file name); else for the period in whose window it arrived, or the one just past while the
     unit still owes it and the file came within a working day of its due time (`fulfilled`
     maps (unit, duty) to the periods the unit has already sent an accepted file for).
+    The file is read behind the fence, and whatever fails while it is judged refuses this file
+    only (sprint/one_verdict.py).
     """
-    verdict = validate_file(kept, plan, arrival.unit, arrival.received_at.date())
+    verdict = validate_fenced(kept, plan, arrival.unit, arrival.received_at.date())
+    try:
+        return _judge(arrival, kept, plan, verdict, fulfilled)
+    except Exception as e:
+        error = Raised(type(e).__name__, traceback.format_exc())
+        return Judgement(arrival, kept, raised(kept, error), None, None)
+
+
+def _judge(arrival: Arrival, kept: Path, plan: Plan, verdict: Verdict,
+           fulfilled: dict[tuple[str, str], set[str]] | None) -> Judgement:
     if verdict.template_key is None:
         return Judgement(arrival, kept, verdict, None, None)
     duties = [d for d in plan.duties if d.template == verdict.template_key
@@ -163,8 +188,8 @@ def _check_within(verdict: Verdict, period: Period) -> None:
         dates = pd.to_datetime(verdict.ledger[column.name])
         outside = dates.notna() & ~dates.between(pd.Timestamp(period.start), pd.Timestamp(period.end))
         verdict.problems.extend(
-            Problem(int(row), column.name, f"{value:%Y-%m-%d}",
-                    f"不在报送期（{period.label()}）内")
+            verdict.problem(int(row), column.name, f"{value:%Y-%m-%d}",
+                            f"不在报送期（{period.label()}）内")
             for row, value in dates[outside].items())
 
 

@@ -19,7 +19,9 @@ from sprint import bytegrid, idcard
 from sprint.plan import Column
 
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
-_FULL_WIDTH = str.maketrans("０１２３４５６７８９ｘＸ", "0123456789XX")
+# Full-width digits and X as typed with a Chinese input method; the spaces no one sees go.
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９ｘＸ＇", "0123456789XX'", "\u3000\u00a0\u200b\ufeff")
+MAX_AGE = 120
 _DATE_PARTS = (
     r"^(?P<year>\d{4})(?:\s*[-/.年]\s*(?P<month>\d{1,2})\s*[-/.月]\s*(?P<day>\d{1,2})\s*日?"
     r"|(?P<m2>\d{2})(?P<d2>\d{2}))(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$"
@@ -180,6 +182,8 @@ def normalise_id(text: pd.Series) -> pd.Series:
         cells, changed = pc.replace_substring_regex(cells, r"\s", ""), True
     if (used == ord("x")).any():
         cells, changed = pc.utf8_upper(cells), True
+    if (used == ord("'")).any():  # Excel's mark for "keep this as text", typed or exported
+        cells, changed = pc.replace_substring_regex(cells, r"^'+", ""), True
     return _series(cells, text.index) if changed else text
 
 
@@ -205,10 +209,19 @@ def _id_number(column, raw, text, cells, filled, reasons, as_of):
         # a workbook's cell that holds a number, not text
         numeric |= raw.map(lambda v: isinstance(v, int | float) and not isinstance(v, bool)).to_numpy(bool)
     reasons.add(filled & numeric, "身份证号被存成了数字，末几位可能已丢失：请把该列设为“文本”格式后重新录入")
+    # Whoever the ledger lists was born by the day it reports and is not past 120.
+    fine = filled & ~reasons.bad
+    age = idcard.ages_of(normal, pd.Timestamp(as_of))
+    with np.errstate(invalid="ignore"):
+        reasons.add(fine & (age < 0), "出生日期晚于报送日期，身份证号有误")
+        old = fine & (age > MAX_AGE)
+    if old.any():
+        words = np.full(len(age), "", dtype=object)
+        words[old] = [f"按身份证号计算年龄为{a:.0f}岁，超过{MAX_AGE}岁，身份证号有误" for a in age[old]]
+        reasons.add(old, words)
     if column.age is not None:
         low, high = column.age
         fine = filled & ~reasons.bad
-        age = idcard.ages_of(normal, pd.Timestamp(as_of))
         outside = fine & ~((age >= low) & (age <= high))
         words = np.full(len(age), "", dtype=object)
         words[outside] = [f"按身份证号计算年龄为{a:.0f}岁，应在{low}至{high}岁之间" for a in age[outside]]

@@ -216,13 +216,14 @@ class Store:
             return [dict(r) for r in conn.execute(query).mappings()]
 
     def claim(self, message_id: int, claimer: str, now: dt.datetime) -> bool:
-        """Take a pending message for sending; False when another run took it first."""
+        """Take a pending message for sending; False when another run took it first. The
+        claim is stamped with the wall clock, whatever the run's `now` (see OutboxWriter)."""
         with self.engine.begin() as conn:
             done = conn.execute(
                 update(outbox)
                 .where(outbox.c.id == message_id, outbox.c.status == "pending")
                 .values(status="sending", attempts=outbox.c.attempts + 1, claimed_by=claimer,
-                        claimed_at=utc(now))
+                        claimed_at=utc(dt.datetime.now(dt.UTC)))
             )
             return done.rowcount == 1
 

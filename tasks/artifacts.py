@@ -9,14 +9,19 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from sprint.artifact import markdown, states
 from sprint.engine import Owed
+from sprint.intake import Judgement
 from sprint.mail.outbox import Delivery
+from tasks.intake import intake_table
 from tasks.services import Services
 
 
-def publish(services: Services, flow: str, owed_now: Owed, delivery: Delivery, new_files: int,
-            now: dt.datetime, dry_run: bool, notices: list[str]) -> str:
-    text = markdown(services.plan, flow, owed_now, delivery, new_files, now, dry_run, notices)
+def publish(services: Services, flow: str, owed_now: Owed, delivery: Delivery,
+            judged: list[Judgement], now: dt.datetime, dry_run: bool, notices: list[str]) -> str:
+    text = markdown(services.plan, flow, owed_now, delivery, len(judged), now, dry_run, notices)
     create_markdown_artifact(text, key=f"{flow}-summary", description="本次运行摘要")
+    if judged:
+        create_markdown_artifact(intake_table(judged), key="intake",
+                                 description="本次收到的文件及其结果")
     create_table_artifact(states(owed_now), key=f"{flow}-states",
                           description="每个事项、报送期、单位的状态")
     return text

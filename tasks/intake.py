@@ -52,6 +52,23 @@ def validate(services: Services, kept: list[tuple[intake.Arrival, str]]) -> list
                 services.shelf.put(str(j.kept_path), j.verdict.ledger)
         verdict = "accepted" if j.accepted else f"rejected ({len(j.verdict.problems)} problem(s))"
         first = j.verdict.problems[0].reason if j.verdict.problems else ""
+        if j.verdict.failure:
+            verdict += f" [{j.verdict.failure}]"
         logger.info("[%d/%d] %s/%s: %s %s", i, len(kept), arrival.unit, arrival.path.name,
                     verdict, first)
     return judged
+
+
+def intake_table(judged: list[intake.Judgement]) -> str:
+    """Every file taken in by this run and its verdict; a file whose reader failed names how."""
+    lines = ["# 本次收文", "", "| 单位 | 文件 | 结果 | 原因 | 故障 |", "|---|---|---|---|---|"]
+    for j in judged:
+        first = j.verdict.problems[0].reason if j.verdict.problems else ""
+        lines.append(f"| {j.arrival.unit} | {_cell(j.arrival.path.name)} | "
+                     f"{'接收' if j.accepted else '退回'} | {_cell(first)} | "
+                     f"{_cell(j.verdict.failure or '')} |")
+    return "\n".join(lines)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")

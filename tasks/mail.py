@@ -3,6 +3,7 @@ outbox and sent."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from prefect import task
@@ -54,12 +55,13 @@ def send(services: Services, messages: list[Message], flow: str, now,
     new = outbox.enqueue(store, messages, sender, name, now)
     logger.info("outbox: %d new message(s), %d already recorded", new, len(messages) - new)
     mailer = services.mailer()
+    stale = dt.timedelta(minutes=services.plan.limits.sending_stale_minutes)
     try:
-        delivery = outbox.deliver(store, mailer, now)
+        delivery = outbox.deliver(store, mailer, now, stale=stale)
         report = delivery_report(services.plan, flow, delivery, now)
         if report is not None and outbox.enqueue(
                 store, [message_of(services.templates, services.plan, report)], sender, name, now):
-            delivery = outbox.merge(delivery, outbox.deliver(store, mailer, now))
+            delivery = outbox.merge(delivery, outbox.deliver(store, mailer, now, stale=stale))
     finally:
         mailer.close()
     logger.info("sent %d, deferred %d, failed %d, in doubt %d", len(delivery.sent),

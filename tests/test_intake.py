@@ -55,7 +55,10 @@ def test_links_other_folders_lock_files_and_future_files_are_not_taken(plan, tmp
     drop(inbox, "220881", "tomorrow.xlsx", make_ledger(rows=2), "2020-10-13 10:00")
     judged, warnings = take_in(plan, tmp_path, store)
     assert judged == []
-    assert warnings == ["inbox folder 'strangers' is no unit of the plan; its files are ignored"]
+    assert warnings == [
+        "220802/link.xlsx is a link; links are not followed, it is ignored",
+        "inbox folder '220821' is a link; links are not followed, its files are ignored",
+        "inbox folder 'strangers' is no unit of the plan; its files are ignored"]
 
 
 def test_a_ledger_a_unit_does_not_owe_is_refused_with_the_reason(plan, tmp_path):

@@ -26,10 +26,26 @@ class Unit(Strict):
 
 
 class Limits(Strict):
-    """What intake reads at all: bigger files are refused before they are opened."""
+    """What intake reads at all, and what reading one file may cost.
+
+    Bigger files are refused before they are opened; a sheet declaring more rows, columns or
+    cells is refused before it is parsed; and every file is read in a child process (the fence)
+    that may take `reader_memory_mb` more address space than it was forked with, and so many
+    seconds of CPU and of wall time. The defaults fit a worker of 2 cores and 4 GB.
+    """
 
     max_file_mb: float = Field(default=20, gt=0)
     max_unpacked_mb: float = Field(default=300, gt=0)
+    max_rows: int = Field(default=200_000, gt=0)
+    max_columns: int = Field(default=1_000, gt=0)
+    max_cells: int = Field(default=5_000_000, gt=0)
+    fence: bool = True  # false only to measure what the fence costs
+    reader_memory_mb: float = Field(default=1536, gt=0)
+    reader_cpu_seconds: int = Field(default=60, gt=0)
+    reader_wall_seconds: float = Field(default=120, gt=0)
+    # A message left 'sending' this long is in doubt, even if a process with the pid that
+    # claimed it is alive: pids are reused, and no message takes this long to send.
+    sending_stale_minutes: float = Field(default=60, gt=0)
 
 
 class Sprint(Strict):

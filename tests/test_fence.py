@@ -1,0 +1,142 @@
+"""The fence: a file whose reader aborts, hangs or eats memory costs that file only."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+
+import pytest
+
+from sprint import fence, ledger
+from sprint.one_verdict import BROKEN, validate_fenced
+from sprint.plan import Limits
+from tests.factories import make_ledger
+from tests.poison import far_cell_xls, far_cell_xlsx
+
+DAY = dt.date(2020, 10, 9)
+A_VALID_ID = "22080219880512001X"
+
+
+def unfenced_sizes(plan):
+    """The plan with its size limits lifted, so that only the fence stands in the way."""
+    limits = plan.limits.model_copy(update={"max_rows": 2_000_000, "max_columns": 20_000,
+                                            "max_cells": 10**12})
+    return plan.model_copy(update={"limits": limits})
+
+
+def test_a_cell_at_xfd1048576_is_refused_before_the_sheet_is_parsed(plan, tmp_path):
+    path = far_cell_xlsx(tmp_path / "far.xlsx")
+    assert path.stat().st_size < 8 * 1024
+    verdict = validate_fenced(path, plan, "220802", DAY)
+    [problem] = verdict.problems
+    assert "1,048,576 行，超过上限 200,000 行" in problem.reason
+    assert "删去空白和无关的行列" in problem.reason
+    assert verdict.failure is None  # refused by its declared size: no reader was started
+
+
+def test_a_legacy_sheet_declaring_sixteen_million_cells_is_refused_before_it_is_parsed(
+        plan, tmp_path):
+    [problem] = validate_fenced(far_cell_xls(tmp_path / "far.xls"), plan, "220802",
+                                DAY).problems
+    assert "65,536 行 × 256 列，超过上限 5,000,000 个单元格" in problem.reason
+
+
+def test_a_reader_that_aborts_costs_that_file_only(plan, tmp_path, caplog):
+    path = far_cell_xlsx(tmp_path / "far.xlsx")
+    lifted = unfenced_sizes(plan)
+    with caplog.at_level(logging.WARNING, logger="sprint"):
+        verdict = validate_fenced(path, lifted, "220802", DAY)
+    [problem] = verdict.problems
+    assert problem.reason.startswith(BROKEN)
+    assert verdict.failure == "reader killed by SIGABRT"  # calamine asked for 550 GB
+    assert "far.xlsx: refused, its reader failed: killed by SIGABRT" in caplog.text
+    good = make_ledger(rows=3)
+    good.to_csv(tmp_path / "good.csv", index=False)
+    assert validate_fenced(tmp_path / "good.csv", lifted, "220802", DAY).accepted
+
+
+def _eat_memory():
+    hoard = []
+    while True:
+        hoard.append(bytearray(64 * 1024 * 1024))
+
+
+def _spin():
+    while True:
+        pass
+
+
+def _sleep():
+    time.sleep(3600)
+
+
+@pytest.mark.parametrize(("work", "limits", "how"), [
+    (_eat_memory, Limits(reader_memory_mb=256), "out of memory (MemoryError)"),
+    (_spin, Limits(reader_cpu_seconds=1), "CPU time passed"),
+    (_sleep, Limits(reader_wall_seconds=1), "wall time passed: killed"),
+], ids=["memory", "cpu", "wall"])
+def test_a_reader_past_its_limits_is_stopped_and_says_how(work, limits, how):
+    with pytest.raises(fence.Broken) as broken:
+        fence.call(work, limits=limits)
+    assert broken.value.how == how
+
+
+def test_the_fence_returns_the_value_or_the_exception_of_the_work():
+    assert fence.call(sum, [1, 2, 3], limits=Limits()) == 6
+    raised = fence.call(int, "x", limits=Limits())
+    assert isinstance(raised, fence.Raised) and raised.kind == "ValueError"
+    assert "invalid literal" in raised.trace
+
+
+def test_children_at_once_each_get_their_own_answer():
+    answers = fence.map_calls(_answer_or_die, [(1,), (2,), (3,), (4,)], Limits(), processes=2)
+    assert answers[0] == 1 and answers[2] == 3 and answers[3] == 4
+    assert isinstance(answers[1], fence.Broken) and answers[1].how == "killed by SIGABRT"
+
+
+def _answer_or_die(n):
+    if n == 2:
+        import os
+        os.abort()
+    return n
+
+
+def test_an_error_no_rule_foresaw_refuses_the_file_naming_its_kind_and_logs_it_masked(
+        plan, tmp_path, monkeypatch, caplog):
+    def broken(sheets, plan):
+        raise KeyError(f"no rule for {A_VALID_ID}")
+
+    monkeypatch.setattr(ledger, "recognise", broken)  # the forked reader inherits it
+    make_ledger(rows=3).to_csv(tmp_path / "a.csv", index=False)
+    with caplog.at_level(logging.ERROR, logger="sprint"):
+        verdict = validate_fenced(tmp_path / "a.csv", plan, "220802", DAY)
+    [problem] = verdict.problems
+    assert "程序错误 KeyError" in problem.reason and A_VALID_ID not in problem.reason
+    assert verdict.failure == "KeyError"
+    assert "a.csv: refused, reading it raised KeyError" in caplog.text
+    assert "Traceback" in caplog.text and "220802********001X" in caplog.text
+    assert A_VALID_ID not in caplog.text
+
+
+def test_without_the_fence_the_same_verdicts_come_from_this_process(plan, tmp_path):
+    make_ledger(rows=3).to_csv(tmp_path / "a.csv", index=False)
+    bare = plan.model_copy(update={"limits": plan.limits.model_copy(update={"fence": False})})
+    fenced = validate_fenced(tmp_path / "a.csv", plan, "220802", DAY)
+    unfenced = validate_fenced(tmp_path / "a.csv", bare, "220802", DAY)
+    assert fenced.accepted and unfenced.accepted
+    assert fenced.ledger.equals(unfenced.ledger)
+
+
+def test_a_panic_inside_the_spreadsheet_reader_is_a_refusal_not_a_program_error(plan, tmp_path):
+    """One cell at XFD1048576 and nothing else: calamine panics (a Rust assertion, raised to
+    Python as a BaseException) where the sizes no longer stop it first."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active["XFD1048576"] = "x"
+    book.save(tmp_path / "lonely.xlsx")
+    verdict = validate_fenced(tmp_path / "lonely.xlsx", unfenced_sizes(plan), "220802", DAY)
+    [problem] = verdict.problems
+    assert problem.reason.startswith("文件结构异常，无法按 Excel 文件读取")
+    assert verdict.failure is None

@@ -5,7 +5,7 @@
 Measures, each way in turn (fenced first in half of the rounds):
 - `sprint validate` of a 10,000-row .xlsx as a command (a fresh process, as an operator runs it);
 - the same validation in process, after a warm-up;
-- a labor-ledger run on the demo inbox (sprint/demo_inbox.py), each on a fresh state folder,
+- a labor-ledger run on the demo inbox (sprint/demo/inbox.py), each on a fresh state folder,
   on a Prefect test server whose start-up is not counted.
 The fence is turned off by a copy of the plan with `limits.fence: false`. Prints figures and
 the overhead; asserts nothing.
@@ -65,9 +65,8 @@ def main() -> None:
     root = Path(tempfile.mkdtemp(prefix="sprint-fence-"))
     os.environ.update(SPRINT_HOME=str(root / "var"), SPRINT_INBOX=str(root / "inbox"))
 
-    from sprint.demo_inbox import seed
-
-    from sprint.demo import labor_rows, write_ledger
+    from sprint.demo.inbox import seed
+    from sprint.demo.ledgers import labor_rows, write_ledger
     from sprint.plan import load_plan
 
     plan_files = plans(root)
@@ -112,7 +111,10 @@ def main() -> None:
     times = {"fenced": [], "bare": []}
     with MailSink() as sink, prefect_test_harness(server_startup_timeout=120):
         os.environ["SPRINT_SMTP_PORT"] = str(sink.port)
-        from flows.labor_ledger import labor_ledger
+        from flows.duties import duties
+
+        def labor_ledger(**kw):
+            return duties(flow="labor-ledger", **kw)
 
         as_of = dt.datetime(2020, 10, 12, 12, 0, tzinfo=BEIJING)
         os.environ.update(SPRINT_HOME=str(root / "warm"), SPRINT_INBOX=str(root / "demo-inbox"))

@@ -7,6 +7,7 @@ import datetime as dt
 
 from sprint.calendar import BEIJING
 from sprint.engine import Owed
+from sprint.engine.states import row
 from sprint.engine.summary import SUMMARY, section
 from sprint.mail.outbox import Delivery
 from sprint.plan import Plan
@@ -47,5 +48,4 @@ def states(owed_now: Owed) -> list[dict]:
     """Every unit's standing in every period so far; never an empty table."""
     if owed_now.rows:
         return owed_now.rows
-    return [{"事项": "（本次运行时点尚无应报事项）", "报送期": "", "单位": "", "代码": "", "状态": "",
-             "进度": "", "截止": "", "报送时间": ""}]
+    return [row("（本次运行时点尚无应报事项）", "", "", "", "")]

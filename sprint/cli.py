@@ -111,8 +111,8 @@ def cmd_status(args) -> int:
     if not rows:
         print(f"nothing is due yet at {now:%Y-%m-%d %H:%M}")
     for r in rows:
-        print(f"{r['事项']}  {r['报送期']}  {r['单位']:<12}\t{r['状态']}"
-              + (f"（{r['进度']}）" if r["进度"] else ""))
+        task, period, unit, _, state, progress = list(r.values())[:6]
+        print(f"{task}  {period}  {unit:<12}\t{state}" + (f"（{progress}）" if progress else ""))
     return 0
 
 

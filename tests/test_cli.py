@@ -136,8 +136,8 @@ def test_status_shows_each_unit_state_from_the_store(tmp_path):
     for a in arrivals:
         intake.record(store, intake.judge(a, intake.keep(a, tmp_path / "kept"), load_plan()))
     run = sprint("status", "--as-of", "2020-10-12", "--json", env=env, home=tmp_path)
-    rows = {r["单位"]: r["状态"] for r in json.loads(run.stdout)
-            if (r["事项"], r["报送期"]) == ("贫困劳动力转移就业台账（双周报送）", "2020-10-09")}
+    rows = {r["报送单位"]: r["状态"] for r in json.loads(run.stdout)
+            if (r["任务"], r["报送期"]) == ("贫困劳动力转移就业台账（双周报送）", "2020-10-09")}
     assert rows["洮北区"] == "按时报送" and rows["大安市"] == "已逾期"
 
 

@@ -113,7 +113,7 @@ def test_a_catch_up_run_reminds_first_and_names_nobody_until_a_working_day_later
     assert "计入报送期" in accepted["Subject"]
     [zhenlai] = [m for m in mails(sink, "zhenlai@example.org", "待办") if "两个总结" in text(m)]
     assert ("完成5年和1年“两个总结”，截止 2020年10月15日 17:00（方案规定的时限），已逾期1个工作日。"
-            "\n贵单位目前：推进中。") in text(zhenlai)
+            "\n贵单位目前：报告为“推进中”。") in text(zhenlai)
     [reply] = [m for m in mails(sink, "tongyu@example.org") if "退回" in m["Subject"]]
     assert "应为以下事项之一" in text(reply) and "完成5年和1年“两个总结”" in text(reply)
     assert not mails(sink, "lingdao@example.org") and not mails(sink, "fupinban@example.org", "待审批")
@@ -124,7 +124,7 @@ def test_a_catch_up_run_reminds_first_and_names_nobody_until_a_working_day_later
     assert run.wait().is_completed()
     [notice] = [m for m in mails(sink, "lingdao@example.org") if "两个总结" in text(m)]
     body = text(notice)
-    assert "- 镇赉县：推进中" in body and "- 通榆县：未报送" in body
+    assert "- 镇赉县：报告为“推进中”" in body and "- 通榆县：未报送" in body
     assert "洮北区" not in body.split("已完成")[0]
 
 
@@ -141,6 +141,6 @@ def test_events_remind_every_owner_before_the_day_and_status_shows_them_as_event
 
     assert main(["status", "--as-of", "2020-10-20", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
-    event = [r for r in rows if r["事项"] == "国庆节、中秋节消费扶贫产品销售"]
+    event = [r for r in rows if r["任务"] == "国庆节、中秋节消费扶贫产品销售"]
     assert event and all(r["状态"] == "节点（已过）" for r in event)
     assert not any(r["状态"] in ("已逾期", "严重逾期") for r in event)

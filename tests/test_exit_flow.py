@@ -89,6 +89,6 @@ def test_each_county_learns_what_is_stalled_refused_or_not_started(prefect_serve
     [notice] = [m for r, m in sink.handler.received if "lingdao@example.org" in r]
     body = notice.get_body(("plain",)).get_content()
     named = body.split("如下：")[1].split("已完成")[0]
-    assert "- 洮北区：2 户未启动民主评议（共 4 户，已销号 1 户）" in named
+    assert "- 洮北区：2 户未启动“村两委民主评议”（共 4 户，已销号 1 户）" in named
     assert "- 大安市：未报送脱贫退出台账" in named and "镇赉县" not in named
     assert "已完成：镇赉县" in body

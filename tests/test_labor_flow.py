@@ -135,8 +135,8 @@ def test_the_labor_ledger_run_mails_each_unit_what_concerns_it(prefect_server, h
     assert f"| 洮北区 | 外出务工贫困劳动力 {taobei} 人，去年 410 人 | 低于410，差{410 - taobei}人 |" in md.data
     assert "未报送或被退回：大安市、白城经济开发区" in md.data
     table = json.loads(Artifact.get("labor-ledger-states").data)
-    assert {"事项": "贫困劳动力转移就业台账（双周报送）", "报送期": "2020-10-09", "单位": "大安市",
-            "代码": "220882", "状态": "被退回", "进度": "", "截止": "2020-10-09 17:00",
+    assert {"任务": "贫困劳动力转移就业台账（双周报送）", "报送期": "2020-10-09", "报送单位": "大安市",
+            "代码": "220882", "状态": "被退回", "进展": "", "截止": "2020-10-09 17:00",
             "报送时间": "", "依据": "周期为方案规定，报送日由市扶贫办确定"} in table
     assert not re.search(r"\d{17}[\dX]", md.data + json.dumps(table))
 

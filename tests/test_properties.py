@@ -27,7 +27,7 @@ from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
 
 from sprint import fence
-from sprint.demo import labor_rows, write_ledger
+from sprint.demo.ledgers import labor_rows, write_ledger
 from sprint.ledger import validate_file
 from sprint.plan import load_plan
 

@@ -126,11 +126,11 @@ def summary(services: Services, per_flow, failures, files: int, seconds: float, 
         last = duty.procedure.stages[-1]
         for unit in plan.owners(duty):
             homes = county_households(plan, book, duty, unit.code, now)
-            counts = collections.Counter(h.progress.stage or "未启动" for h in homes)
+            counts = collections.Counter(h.progress.stage or duty.procedure.not_started for h in homes)
             households.append({"county": unit.name, "households": len(homes), "out": counts[last],
                                "stages": dict(counts),
                                "stuck": [{"household": h.name, "id": h.id_masked,
-                                          "stage": h.progress.stage or "未启动",
+                                          "stage": h.progress.stage or duty.procedure.not_started,
                                           "reason": "；".join(h.ready.reasons or h.progress.notes[-1:]) or "停滞"}
                                          for h in homes if not h.done(duty.procedure)]})
     notices = collections.Counter(n.status for n in st.notices.all())

@@ -13,6 +13,7 @@ from sprint.engine.book import Book
 from sprint.engine.draft import Draft, when
 from sprint.engine.notices import candidates, notice
 from sprint.engine.reminders import EVENT, REMINDER, latest_passed, remind
+from sprint.engine.states import row
 from sprint.engine.targets import matching
 from sprint.plan import Duty, Plan
 from sprint.store import OutboxKey
@@ -50,9 +51,10 @@ def headway(plan: Plan, book: Book, duty: Duty, now: dt.datetime) -> list[Headwa
         if r is None:
             out.append(Headway(u.code, u.name, False, "未报送", None))
         elif template is not None and template.done:
-            rows = book.compiled(duty.template, [r])
+            rows = book.ledgers.ledger(r)
             finished = bool(len(rows)) and bool(matching(rows, template.done).all())
-            out.append(Headway(u.code, u.name, finished, "已完成" if finished else "推进中",
+            said = "、".join(dict.fromkeys(str(v) for c in template.done for v in rows[c].dropna()))
+            out.append(Headway(u.code, u.name, finished, f"报告为“{said}”" if said else "报告为空",
                                1.0 if finished else None))
         else:
             out.append(Headway(u.code, u.name, True, f"已报送（{when(r.received_at)}）", 1.0))
@@ -119,11 +121,10 @@ def deadline_owed(plan: Plan, book: Book, duty: Duty, now: dt.datetime, rows: bo
 
 def deadline_rows(duty: Duty, period, progress: list[Headway], now: dt.datetime) -> list[dict]:
     """Each owner's standing on a deadline, for the state table and `sprint status`."""
-    return [{"事项": duty.title, "报送期": period.id, "单位": h.name, "代码": h.unit,
-             "状态": "已完成" if h.done else ("未完成" if now > period.due else "进行中"),
-             "进度": h.words, "截止": f"{period.due:%Y-%m-%d %H:%M}",
-             "报送时间": "", "依据": "方案规定" if duty.binds else "市扶贫办提醒日"}
-            for h in progress]
+    basis = "方案规定" if duty.binds else "市扶贫办提醒日"
+    return [row(duty.title, period.id, h.name, h.unit,
+                "完成" if h.done else ("逾期未完成" if now > period.due else "未完成"), h.words,
+                f"{period.due:%Y-%m-%d %H:%M}", "", basis) for h in progress]
 
 
 def event_rows(plan: Plan, duty: Duty, now: dt.datetime) -> list[dict]:
@@ -131,6 +132,5 @@ def event_rows(plan: Plan, duty: Duty, now: dt.datetime) -> list[dict]:
     [period] = periods(plan, duty)
     days = (period.due.date() - now.date()).days
     when_words = f"还有{days}天" if days > 0 else ("今天" if days == 0 else "已过")
-    return [{"事项": duty.title, "报送期": period.id, "单位": "、".join(u.name for u in plan.owners(duty)),
-             "代码": "", "状态": f"节点（{when_words}）", "进度": "提醒", "截止": f"{period.due:%Y-%m-%d}",
-             "报送时间": "", "依据": "方案规定"}]
+    return [row(duty.title, period.id, "、".join(u.name for u in plan.owners(duty)), "",
+                f"节点（{when_words}）", "提醒", f"{period.due:%Y-%m-%d}", "", "方案规定")]

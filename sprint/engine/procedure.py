@@ -107,9 +107,9 @@ def _readiness(rules, frames: dict[str, pd.DataFrame | None]) -> dict[str, Readi
 def county_context(plan: Plan, duty: Duty, unit: str, homes: list[Household],
                    today: dt.date) -> dict:
     rules = duty.procedure
-    counts = {stage: 0 for stage in ("未启动", *rules.stages)}
+    counts = {stage: 0 for stage in (rules.not_started, *rules.stages)}
     for h in homes:
-        counts[h.progress.stage or "未启动"] += 1
+        counts[h.progress.stage or rules.not_started] += 1
     return {
         "unit": plan.unit(unit), "name": plan.unit(unit).name, "total": len(homes),
         "counts": counts, "done": counts[rules.stages[-1]],
@@ -140,7 +140,7 @@ def procedure_owed(plan: Plan, book: Book, m: Measured, now: dt.datetime
                 drafts.append(Draft(EXIT_LIST, OutboxKey(duty.id, period.id, c["unit"].code, EXIT_LIST),
                                     (c["unit"].code,), base | {"c": c},
                                     heading=f"exit-list {c['name']}: {c['done']}/{c['total']} out"))
-        totals = {k: sum(c["counts"][k] for c in counties) for k in ("未启动", *rules.stages)}
+        totals = {k: sum(c["counts"][k] for c in counties) for k in (rules.not_started, *rules.stages)}
         context = base | {"counties": counties, "totals": totals,
                           "households": sum(c["total"] for c in counties),
                           "people": sum(c["people"] for c in counties),
@@ -156,7 +156,7 @@ def procedure_owed(plan: Plan, book: Book, m: Measured, now: dt.datetime
     if not candidates(plan, book, duty, start[0], [u.code for u in plan.owners(duty)], now):
         return drafts, []  # nobody could be named now: the households need not be replayed
     counties = counties or _counties(plan, book, duty, now)
-    behind = [(c["unit"].code, f"{len(c['late'])} 户未启动民主评议（共 {c['total']} 户，已{rules.stages[-1]} {c['done']} 户）"
+    behind = [(c["unit"].code, f"{len(c['late'])} 户{rules.not_started}“{rules.stages[0]}”（共 {c['total']} 户，已{rules.stages[-1]} {c['done']} 户）"
                if c["total"] else "未报送脱贫退出台账") for c in counties if c["late"] or not c["total"]]
     draft = notice(plan, book, duty, start[0], behind, [c["name"] for c in counties
                                                           if c["total"] and not c["late"]],

@@ -10,6 +10,7 @@ from sprint.calendar import BEIJING, Period, open_and_closing, periods
 from sprint.engine.book import Book
 from sprint.engine.draft import Draft
 from sprint.engine.reminders import remind
+from sprint.engine.states import row
 from sprint.plan import Duty, Plan
 from sprint.status import Rates, Standing, State, rates, standings
 
@@ -50,12 +51,11 @@ def reminders(plan: Plan, book: Book, m: Measured, now: dt.datetime) -> list[Dra
 
 
 def state_rows(plan: Plan, m: Measured) -> list[dict]:
-    return [{"事项": m.duty.title, "报送期": x.period.id, "单位": plan.unit(x.unit).name,
-             "代码": x.unit, "状态": str(x.state), "进度": "",
-             "截止": f"{x.period.due:%Y-%m-%d %H:%M}",
-             "报送时间": f"{x.submitted_at.astimezone(BEIJING):%Y-%m-%d %H:%M}"
-             if x.submitted_at else "",
-             "依据": "周期为方案规定，报送日由市扶贫办确定" if m.duty.cadence.office else "方案规定"}
+    basis = "周期为方案规定，报送日由市扶贫办确定" if m.duty.cadence.office else "方案规定"
+    return [row(m.duty.title, x.period.id, plan.unit(x.unit).name, x.unit, str(x.state), "",
+                f"{x.period.due:%Y-%m-%d %H:%M}",
+                f"{x.submitted_at.astimezone(BEIJING):%Y-%m-%d %H:%M}" if x.submitted_at else "",
+                basis)
             for x in m.everything]
 
 

@@ -173,6 +173,7 @@ class Procedure(Strict):
     stage_date: str
     objection: Values
     stages: tuple[str, ...]
+    not_started: str  # what a household that passed no stage is called
     publicity_stage: str
     publicity_days: int
     stalled_days: int

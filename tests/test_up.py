@@ -83,3 +83,16 @@ def test_a_finished_plan_starts_paused_and_a_drill_starts_moved_and_live(tmp_pat
     with started(tmp_path, "--no-demo"):  # a plain start ends the drill
         run = sprint("plan", home=tmp_path / "var")
         assert "（原日程，未平移）" in run.stdout.splitlines()[0]
+
+
+def test_a_taken_port_or_a_bad_drill_date_is_named_not_a_traceback(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        run = sprint("up", "--no-demo", home=tmp_path, env={"SPRINT_PREFECT_PORT": str(port)})
+    assert run.returncode == 1 and "Traceback" not in run.stderr
+    assert run.stderr.strip() == (f"sprint up: port {port} is taken (is the system already up?); "
+                                  "set SPRINT_PREFECT_PORT to use another")
+    bad = sprint("up", "--drill", "12/07", home=tmp_path)
+    assert bad.returncode == 2 and "not a date (YYYY-MM-DD): '12/07'" in bad.stderr

@@ -108,8 +108,9 @@ def smoke(work: Path) -> dict:
                        if w.get("status") == "ONLINE"], job)
         [deployment] = until(f"deployment named {DEPLOYMENT!r}", 60, lambda: call(
             f"{api}/deployments/filter", {"deployments": {"name": {"any_": [DEPLOYMENT]}}}), job)
+        printed = until("block the start prints once it is up", 60,
+                        lambda: "Ctrl-C" in (text := (work / "start.out").read_text()) and text, job)
         figures["up_s"] = round(time.monotonic() - started, 1)
-        printed = (work / "start.out").read_text()
         if len(printed.splitlines()) > 15 or f"http://127.0.0.1:{port}" not in printed:
             raise Failed("the start should print one short block naming the UI; it printed:\n"
                          + printed)

@@ -15,8 +15,9 @@ from sprint.calendar import open_and_closing, periods
 from sprint.clock import AS_OF_HELP, moment, parse
 from sprint.mail.outbox import merge
 from sprint.settings import load_settings
+from sprint.window import outside
 from tasks.approval import apply, ask, draft_notices, waiting
-from tasks.artifacts import publish
+from tasks.artifacts import idle, publish
 from tasks.intake import collect, validate
 from tasks.mail import judge, render, send
 from tasks.services import connect
@@ -49,6 +50,8 @@ def duties(flow: str, as_of: AsOf = None, dry_run: bool = False):
     """
     services = connect()
     now = moment(as_of)
+    if why := outside(services.plan, now):  # before or after the plan's days: nothing to do
+        return idle(flow, why)
     kept = collect(services, now)
     judged = validate(services, kept)
     owed = judge(services, flow, now)

@@ -19,10 +19,24 @@ class CalendarError(ValueError):
 
 
 def is_workday(day: dt.date) -> bool:
+    """China's official working days; in a year the official calendar does not cover yet
+    (see `uncovered_years`), Monday to Friday."""
     try:
         return chinese_calendar.is_workday(day)
     except NotImplementedError:
-        raise CalendarError(f"the official working-day calendar does not cover {day}") from None
+        return day.weekday() < 5
+
+
+def uncovered_years(first: dt.date, last: dt.date) -> list[int]:
+    """The years from `first` to `last` whose holidays and 调休 days the official calendar does
+    not know (it is published a year at a time), so `is_workday` counts weekends alone."""
+    out = []
+    for year in range(first.year, last.year + 1):
+        try:
+            chinese_calendar.is_workday(dt.date(year, 1, 1))
+        except NotImplementedError:
+            out.append(year)
+    return out
 
 
 def next_workday(day: dt.date) -> dt.date:

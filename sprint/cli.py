@@ -10,13 +10,16 @@ import sys
 import urllib.request
 from pathlib import Path
 
-from sprint import clock, intake
-from sprint.calendar import BEIJING, CalendarError, periods
+from sprint import clock
+from sprint.calendar import BEIJING, CalendarError
+from sprint.commands.schedule import cmd_calendar, cmd_plan
+from sprint.commands.status import cmd_status
+from sprint.commands.validate import cmd_validate
 from sprint.deployments import load_deployments
-from sprint.idcard import mask
-from sprint.one_verdict import validate_fenced
+from sprint.drill import DrillError
 from sprint.plan import PlanError
 from sprint.settings import SettingsError, load_settings
+from sprint.shift import ShiftError
 from sprint.store import Store, StoreError
 
 
@@ -37,123 +40,6 @@ def _moment(text: str) -> dt.datetime:
         return clock.moment(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date or time: {text!r}") from None
-
-
-def cmd_validate(args) -> int:
-    """The same judgement as a run's intake: the problems a rejection reply would list, the
-    period the file would count for."""
-    s = load_settings()
-    path: Path = args.file
-    if not path.is_file():
-        print(f"no such file: {path}", file=sys.stderr)
-        return 1
-    unit = args.unit or (path.parent.name if path.parent.name in {u.code for u in s.plan.units} else None)
-    if unit is not None:
-        s.plan.unit(unit)
-    when = clock.moment(args.as_of) if args.as_of else dt.datetime.now(BEIJING)
-    arrival = intake.Arrival(unit or "", path, intake.sha256_of(path), when)
-    j = intake.judge(arrival, path, s.plan) if unit else None
-    verdict = j.verdict if j else validate_fenced(path, s.plan, None, when.date())
-    ids = {c.name for t in s.plan.templates.values() for c in t.columns if c.type == "id_number"}
-    name = f"《{verdict.template.name}》（工作表 {verdict.sheet}）" if verdict.template else "无法识别"
-    print(f"文件：{path}\n台账：{name}\n数据行：{len(verdict.ledger)}")
-    if j and j.duty and j.period:
-        print(f"计入：{j.duty.title}，报送期 {j.period}（按 {when:%Y-%m-%d %H:%M} 收到计算）")
-    for p in verdict.problems:
-        value = mask(p.value) if p.column in ids else p.value
-        print(f"  第{p.row or '-'}行 | {p.column or '-'} | {value} | {p.reason}")
-    for p in verdict.notes[:20]:
-        print(f"  提示：第{p.row or '-'}行 | {p.column or '-'} | {p.reason}")
-    if len(verdict.notes) > 20:
-        print(f"  提示：另有 {len(verdict.notes) - 20} 条")
-    accepted = j.accepted if j else verdict.accepted
-    print("结果：通过" if accepted else f"结果：未通过，共 {len(verdict.problems)} 处问题")
-    return 0 if accepted else 1
-
-
-def cmd_calendar(args) -> int:
-    plan = load_settings().plan
-    start = args.from_ or plan.sprint.start
-    end = args.to or plan.sprint.end
-    rows = []
-    for duty in plan.duties:
-        owners = [u.code for u in plan.owners(duty)]
-        for p in periods(plan, duty):
-            if p.end < start or p.start > end:
-                continue
-            rows.append({
-                "duty": duty.id, "period": p.id, "start": p.start.isoformat(),
-                "end": p.end.isoformat(), "due": p.due.isoformat(),
-                "reminders": [{"offset": r.offset, "at": r.at.isoformat()} for r in p.reminders],
-                "units": owners,
-            })
-    if args.json:
-        print(json.dumps(rows, ensure_ascii=False, indent=2))
-        return 0
-    for r in rows:
-        reminders = ", ".join(f"{x['offset']:+d} {x['at'][5:16].replace('T', ' ')}" for x in r["reminders"])
-        print(f"{r['duty']}  {r['start']}..{r['end']}  截止 {r['due'][:16].replace('T', ' ')}"
-              f"  提醒 {reminders}  单位 {len(r['units'])}")
-    return 0
-
-
-def cmd_status(args) -> int:
-    from sprint.engine.owed import standing_rows
-    from tasks.mail import book_of
-    from tasks.services import connect
-
-    services = connect()
-    now = args.as_of or dt.datetime.now(BEIJING)
-    rows = standing_rows(services.plan, book_of(services), now)
-    if args.json:
-        print(json.dumps(rows, ensure_ascii=False, indent=2))
-        return 0
-    if not rows:
-        print(f"nothing is due yet at {now:%Y-%m-%d %H:%M}")
-    for r in rows:
-        task, period, unit, _, state, progress = list(r.values())[:6]
-        print(f"{task}  {period}  {unit:<12}\t{state}" + (f"（{progress}）" if progress else ""))
-    return 0
-
-
-def cmd_plan(args) -> int:
-    plan = load_settings().plan
-    deployments = load_deployments()
-    rows = []
-    for duty in plan.duties:
-        mine = [d for d in deployments if d.flow == duty.flow]
-        for clause in duty.clauses:
-            rows.append({"clause": clause, "duty": duty.id, "kind": duty.kind, "title": duty.title,
-                         "says": duty.says, "flow": duty.flow,
-                         "deployments": [d.name for d in mine],
-                         "schedule": "; ".join(d.describe() for d in mine) or "not deployed yet",
-                         "due": duty.due.isoformat() if duty.due else None,
-                         "source": _source(duty)})
-    rows.sort(key=lambda r: _clause_order(r["clause"]))
-    if args.json:
-        print(json.dumps(rows, ensure_ascii=False, indent=2))
-        return 0
-    for r in rows:
-        print(f"第{r['clause']}条  {r['duty']}（{r['title']}）\n    flow {r['flow']}  {r['schedule']}")
-        if r["source"]:
-            source = r["source"]
-            words = f"方案：“{source['says']}”" if source["by"] == "plan" else f"市扶贫办：{source['reason']}"
-            print(f"    日期依据：{words}" + ("" if source["binding"] else "（提醒日，不作通报依据）"))
-    return 0
-
-
-def _source(duty) -> dict | None:
-    """Where a duty's date comes from: the plan's words, or the office's choice and reason."""
-    if duty.source is not None:
-        return duty.source.model_dump(exclude_none=True) | {"binding": duty.binds}
-    if duty.cadence is not None and duty.cadence.office:
-        return {"by": "office", "reason": duty.cadence.office, "binding": duty.binds}
-    return None
-
-
-def _clause_order(clause: str) -> tuple[int, str]:
-    digits = "".join(c for c in clause if c in "0123456789")
-    return (int(digits) if digits else 99, clause)
 
 
 def _local_prefect() -> None:
@@ -239,9 +125,16 @@ def cmd_replay(args) -> int:
 
 
 def cmd_up(args) -> int:
+    from sprint.drill import next_monday
     from sprint.up import main_job
 
-    return main_job(seed_demo=not args.no_demo)
+    drill = None if args.drill is None else (
+        args.drill if args.drill != "next" else next_monday(dt.datetime.now(BEIJING).date()))
+    return main_job(seed_demo=not args.no_demo, drill_day=drill)
+
+
+def _drill_day(text: str) -> dt.date | str:
+    return text if text == "next" else _date(text)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -291,6 +184,9 @@ def parser() -> argparse.ArgumentParser:
     rp.set_defaults(func=cmd_replay)
     u = sub.add_parser("up", help="the main job: Prefect server, worker, deployments, mail sink")
     u.add_argument("--no-demo", action="store_true", help="do not seed the demo inbox")
+    u.add_argument("--drill", nargs="?", const="next", type=_drill_day, metavar="DATE",
+                   help="a drill: the whole plan moved by whole weeks to start in the week of "
+                        "DATE (default: the next Monday), in a state folder of its own")
     u.set_defaults(func=cmd_up)
     return p
 
@@ -302,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     except Usage as e:
         print(f"sprint: {e}", file=sys.stderr)
         return 2
-    except (PlanError, SettingsError, StoreError, CalendarError) as e:
+    except (PlanError, SettingsError, StoreError, CalendarError, DrillError, ShiftError) as e:
         print(f"sprint: {e}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

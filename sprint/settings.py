@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from sprint.drill import DrillError, live
 from sprint.plan import BUNDLED_PLAN, Plan, load_plan
 
 
@@ -68,9 +69,20 @@ class Settings(BaseSettings):
         return self.mail_from or self.plan.unit(self.plan.operator).email
 
 
-def load_settings() -> Settings:
+def load_settings(follow_drill: bool = True) -> Settings:
+    """The settings; while a drill started from this state folder is live (`sprint up --drill`)
+    and SPRINT_PLAN is not set, its state folder and moved plan."""
     try:
-        return Settings()
+        s = Settings()
     except ValidationError as e:
         lines = [f"  SPRINT_{'_'.join(map(str, err['loc'])).upper()}: {err['msg']}" for err in e.errors()]
         raise SettingsError("bad setting(s):\n" + "\n".join(lines)) from None
+    if not follow_drill or s.plan_file is not None:
+        return s
+    try:
+        drill = live(s.home)
+    except DrillError as e:
+        raise SettingsError(str(e)) from None
+    if drill is None:
+        return s
+    return s.model_copy(update={"home": drill.home, "plan_file": drill.plan_file})

@@ -9,6 +9,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from sprint.artifact import markdown, states
 from sprint.engine import Owed
+from sprint.engine.states import row
 from sprint.intake import Judgement
 from sprint.mail.outbox import Delivery
 from tasks.intake import intake_table
@@ -25,3 +26,14 @@ def publish(services: Services, flow: str, owed_now: Owed, delivery: Delivery,
     create_table_artifact(states(owed_now), key=f"{flow}-states",
                           description="每个事项、报送期、单位的状态")
     return text
+
+
+def idle(flow: str, why: str):
+    """A run outside the plan's days: it does nothing, and its state and artifacts say why."""
+    from prefect.states import Completed
+
+    create_markdown_artifact(f"# 本次未运行\n\n{why}", key=f"{flow}-summary",
+                             description="本次运行摘要")
+    create_table_artifact([row("（方案期限外，未处理任何事项）", "", "", "", why)],
+                          key=f"{flow}-states", description="每个事项、报送期、单位的状态")
+    return Completed(message=why)

@@ -103,7 +103,7 @@ def write_ledger(frame: pd.DataFrame, path: Path, title: str | None = None) -> P
 
 
 def _write_xls(frame: pd.DataFrame, path: Path, title: str | None) -> None:
-    import xlwt  # only the tests and the demo write legacy .xls
+    import xlwt  # loaded only for .xls, which few files are
 
     book = xlwt.Workbook(encoding="utf-8")
     sheet = book.add_sheet("台账")

@@ -26,7 +26,7 @@ class Started:
 
 def banner(s: Started) -> str:
     w = s.window
-    lines = ["百日冲刺调度系统已启动。",
+    lines = [f"{w.campaign}调度系统已启动。",
              f"  方案      《{w.title}》，{w.days()}"]
     if s.drill is not None:
         lines.append(f"  {s.drill.describe()}")

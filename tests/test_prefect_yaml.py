@@ -61,3 +61,18 @@ def test_the_daily_run_fires_at_the_reminder_time(plan):
     minute, hour, *rest = schedule["cron"].split()
     assert (int(hour), int(minute)) == (duty.reminders.time.hour, duty.reminders.time.minute)
     assert rest == ["*", "*", "*"] and schedule["timezone"] == "Asia/Shanghai"
+
+
+def test_every_description_says_its_schedule_in_words():
+    import yaml
+
+    from sprint.deployments import PREFECT_YAML, described, in_words
+
+    raw = yaml.safe_load(PREFECT_YAML.read_text(encoding="utf-8"))["deployments"]
+    for d in raw:
+        assert d["description"] == described(d["description"], d["schedules"]), d["name"]
+    words = {d["name"]: in_words(d["schedules"][0]) for d in raw}
+    assert words["labor-ledger"] == "每隔一周周五17:30（北京时间），自2020年10月9日起"
+    assert words["weekly-dispatch"] == "每周五17:30（北京时间），自2020年10月9日起"
+    assert words["labor-ledger-reminders"] == "每天9:00（北京时间）"
+    assert words["exit-process"] == "10月、11月、12月每天10:00（北京时间）"

@@ -21,7 +21,7 @@ pytest_plugins = ["tests.pg"]
 pytestmark = pytest.mark.integration
 
 PROJECT = Path(__file__).resolve().parents[1]
-POOL = "share"
+POOL = "duties"  # its own pool: tests/test_workers.py makes "share" on the same server
 
 
 @pytest.fixture

@@ -115,10 +115,10 @@ def ui_images(out: Path) -> list[Path]:
 
 def _runs(api: str) -> dict:
     """A labor-ledger run to read, and a deadlines run waiting for a 通报 decision."""
-    os.environ["PREFECT_API_URL"] = api
     from prefect import get_client
+    from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    with get_client(sync_client=True) as client:
+    with temporary_settings(updates={PREFECT_API_URL: api}), get_client(sync_client=True) as client:
         deployments = {d.name: d for d in client.read_deployments()}
 
         def run(name: str, as_of: str, until) -> str:
@@ -151,7 +151,8 @@ def _pages(base: str, runs: dict, out: Path) -> list[Path]:
             page.goto(base + url)
             page.wait_for_load_state("networkidle")
             if click:
-                page.get_by_role("tab" if click == "Artifacts" else "button", name=click).first.click()
+                target = page.get_by_role("button", name=click)
+                (target if target.count() else page.get_by_text(click, exact=True)).first.click()
                 page.wait_for_load_state("networkidle")
             time.sleep(1.5)  # the UI's charts settle after the network does
             page.screenshot(path=str(out / f"ui-{name}.png"))

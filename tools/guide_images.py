@@ -5,10 +5,12 @@ the guide walks through, from the main job itself.
     .venv/bin/python tools/guide_images.py [--out docs/images] [--mail-only]
 
 The mail: the first seven weeks of the bundled plan replayed into a temporary state folder,
-one message of each kind screenshot. The UI: `sprint up` in another temporary state folder, a
+one message of each kind screenshot, and the first page of its .xlsx attachment, if it has one,
+as LibreOffice prints it. The UI: `sprint up` in another temporary state folder, a
 labor-ledger run and a deadlines run whose 通报 draft waits for approval, and the pages: the
 deployments, the custom-run form, a run's artifacts, and the approval form. Needs Debian's
-chromium and fonts-noto-cjk, and Playwright (in the test extra).
+chromium, libreoffice-calc, poppler-utils and fonts-noto-cjk, and Playwright (in the test
+extra).
 """
 
 from __future__ import annotations
@@ -46,11 +48,40 @@ def mail_images(out: Path) -> list[Path]:
         replay(dt.date(2020, 9, 22), dt.date(2020, 11, 10), 2020,
                Settings(home=home, inbox=home / "inbox", smtp_port=sink.port))
         kinds: dict[str, email.message.EmailMessage] = {}
+        attached: dict[str, bytes] = {}  # the first .xlsx attachment of each kind
         for path in sorted((Path(tmp) / "mail" / "new").iterdir()):
             message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
             kind = message["Message-ID"].strip("<>").split(".")[1]
             kinds.setdefault(kind, message)
-        return [shoot(html_of(m), out / f"mail-{kind}.png") for kind, m in sorted(kinds.items())]
+            if kind not in attached and (workbook := workbook_of(message)) is not None:
+                attached[kind] = workbook
+        mails = [shoot(html_of(m), out / f"mail-{kind}.png") for kind, m in sorted(kinds.items())]
+        sheets = [printed_page(book, out / f"attachment-{kind}.png")
+                  for kind, book in sorted(attached.items())]
+        return mails + sheets
+
+
+def workbook_of(message) -> bytes | None:
+    """The message's first .xlsx attachment, if it has one."""
+    for part in message.iter_attachments():
+        if (part.get_filename() or "").endswith(".xlsx"):
+            return part.get_payload(decode=True)
+    return None
+
+
+def printed_page(workbook: bytes, path: Path) -> Path:
+    """The workbook's first printed page, as LibreOffice prints it (A4, as the sheet's print
+    settings say), at 110 dpi."""
+    with tempfile.TemporaryDirectory() as tmp:
+        book = Path(tmp) / "attachment.xlsx"
+        book.write_bytes(workbook)
+        subprocess.run(["libreoffice", f"-env:UserInstallation=file://{tmp}/profile", "--headless",
+                        "--convert-to", "pdf", "--outdir", tmp, str(book)],
+                       check=True, capture_output=True, timeout=180)
+        subprocess.run(["pdftoppm", "-png", "-r", "110", "-f", "1", "-l", "1", "-singlefile",
+                        str(book.with_suffix(".pdf")), str(path.with_suffix(""))],
+                       check=True, capture_output=True, timeout=120)
+    return path
 
 
 def html_of(message) -> str:

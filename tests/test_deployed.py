@@ -46,7 +46,7 @@ def deployed(prefect_pg, home, sink, tmp_path, monkeypatch):
     env = {k: v for k, v in os.environ.items() if k.startswith("SPRINT_")}
     server = type(prefect_pg)(prefect_pg.api, prefect_pg.env | env, prefect_pg.database_url,
                               prefect_pg.log, prefect_pg.process)
-    worker = start_worker(server, "duties-worker", tmp_path)
+    worker = start_worker(server, "duties-worker", tmp_path, POOL)
     try:
         with get_client(sync_client=True) as client:
             wait_for(lambda: any(w.name == "duties-worker" for w in client.read_workers_for_work_pool(POOL)),

@@ -1,5 +1,5 @@
 """The operator's guide (docs/操作手册.md): every picture it shows is made by the set-up
-(tools/guide_images.py: each kind of mail by headless Chromium, the UI's pages from the main
+(docs/make_images.py: each kind of mail by headless Chromium, the UI's pages from the main
 job), and every state and kind of mail the system has is explained in it."""
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def test_the_guides_pictures_are_made_by_the_set_up_and_each_one_shown_exists(tm
 
     shown = re.findall(r"\(images/([^)]+\.png)\)", GUIDE.read_text(encoding="utf-8"))
     assert all((ROOT / "docs" / "images" / name).is_file() for name in shown)
-    done = subprocess.run([sys.executable, str(ROOT / "tools" / "guide_images.py"), "--out",
+    done = subprocess.run([sys.executable, str(ROOT / "docs" / "make_images.py"), "--out",
                            str(tmp_path)], capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stderr[-3000:]
     made = json.loads(done.stdout.strip().splitlines()[-1])

@@ -2,7 +2,7 @@
 each kind of mail the system sends, rendered by headless Chromium, and the Prefect UI's pages
 the guide walks through, from the main job itself.
 
-    .venv/bin/python tools/guide_images.py [--out docs/images] [--mail-only]
+    .venv/bin/python docs/make_images.py [--out docs/images] [--mail-only]
 
 The mail: the first seven weeks of the bundled plan replayed into a temporary state folder,
 one message of each kind screenshot, and the first page of its .xlsx attachment, if it has one,

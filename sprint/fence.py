@@ -5,7 +5,8 @@ cell at XFD1048576 makes calamine ask for 550 GB, and Rust aborts (exit 134). A 
 loop, or eat the worker's memory. So a file is read in a forked child with limits on its address
 space, CPU time and wall time; what it returns comes back pickled through a pipe, and if it
 dies, only that file is lost. Forking costs a few milliseconds and no import: the child starts
-with everything the parent has loaded, the plan among it.
+with everything the parent has loaded, the plan among it. A run's files go through one child
+(`calls`), a new one taking over after a death.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import select
 import signal
 import time
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,12 +54,39 @@ def call(fn: Callable[..., Any], *args: Any, limits: Limits) -> Any:
 
     Raises Broken when the child died (a signal, an exit without an answer), passed its time,
     or ran out of memory. With `limits.fence` false, fn runs here (to measure the fence)."""
+    answer = next(calls(fn, [args], limits))
+    if isinstance(answer, Broken):
+        raise answer
+    return answer
+
+
+def calls(fn: Callable[..., Any], argses: Iterable[tuple], limits: Limits) -> Iterator[Any]:
+    """fn(*args) for each tuple of arguments, in order, in one forked child: each answer as it
+    comes (a value, Raised, or the Broken of a call that killed its child, after which a new
+    child goes on with the next call). Each call has the whole of `limits` to itself.
+
+    One child for many files: forking, and the child's first writes to the pages it shares with
+    its parent, are paid once per run rather than once per file; and the child reads the next
+    file while the caller judges the one before."""
+    argses = list(argses)
     if not limits.fence:
+        yield from (_here(fn, args) for args in argses)
+        return
+    done = 0
+    while done < len(argses):
+        child = _Child(fn, argses, done, limits)
         try:
-            return fn(*args)
-        except Exception as e:
-            return Raised(type(e).__name__, traceback.format_exc())
-    return _Child(fn, args, limits).result()
+            while done < len(argses):
+                child.expect()
+                answer = child.next_answer()
+                done += 1
+                yield answer
+                if isinstance(answer, Broken):
+                    break
+            else:
+                child.close()
+        finally:
+            child.kill()
 
 
 def map_calls(fn: Callable[..., Any], argses: Iterable[tuple], limits: Limits,
@@ -71,40 +99,59 @@ def map_calls(fn: Callable[..., Any], argses: Iterable[tuple], limits: Limits,
     while pending or running:
         while pending and len(running) < max(1, processes):
             i, args = pending.pop(0)
-            running.append((i, _Child(fn, args, limits)))
+            running.append((i, _Child(fn, [args], 0, limits)))
         _Child.wait_any([c for _, c in running])
-        for i, child in [r for r in running if r[1].finished]:
+        for i, child in [r for r in running if r[1].ready]:
             running.remove((i, child))
-            try:
-                results[i] = child.result()
-            except Broken as e:
-                results[i] = e
+            results[i] = child.next_answer()
+            if not isinstance(results[i], Broken):
+                child.close()
     return results
 
 
+def _here(fn: Callable[..., Any], args: tuple) -> Any:
+    try:
+        return fn(*args)
+    except Exception as e:
+        return Raised(type(e).__name__, traceback.format_exc())
+
+
 class _Child:
-    def __init__(self, fn: Callable[..., Any], args: tuple, limits: Limits):
-        self._deadline = time.monotonic() + limits.reader_wall_seconds
-        self._chunks: list[bytes] = []
+    """A forked child answering fn(*args) for argses[start:], one framed answer each (its
+    length in 8 bytes, then the pickled answer), then exiting."""
+
+    def __init__(self, fn: Callable[..., Any], argses: list[tuple], start: int, limits: Limits):
+        self._wall = limits.reader_wall_seconds
+        self._deadline = time.monotonic() + self._wall
+        self._buffer = bytearray()
+        self._answers: list[tuple[str, Any]] = []
         self._eof = False
+        self._status: int | None = None
         read, write = os.pipe()
         with contextlib.suppress(OSError, AttributeError):  # fewer wake-ups for a big answer
             fcntl.fcntl(write, fcntl.F_SETPIPE_SZ, 1 << 20)
         pid = os.fork()
         if pid == 0:  # the child: never returns
             os.close(read)
-            _serve(write, fn, args, limits)
+            _serve(write, fn, argses, start, limits)
         os.close(write)
         self.pid, self.fd = pid, read
 
     @property
-    def finished(self) -> bool:
-        return self._eof or time.monotonic() >= self._deadline
+    def ready(self) -> bool:
+        """An answer is here, or the child has ended or passed its time."""
+        return bool(self._answers) or self._eof or time.monotonic() >= self._deadline
+
+    def expect(self) -> None:
+        """The next call's time starts now, if its answer is not already here (the caller may
+        have spent a while on the answer before, while this child worked on)."""
+        if not self._answers:
+            self._deadline = time.monotonic() + self._wall
 
     @staticmethod
     def wait_any(children: list[_Child]) -> None:
-        """Read what the children wrote until one has finished or passed its time."""
-        while children and not any(c.finished for c in children):
+        """Read what the children wrote until one is ready."""
+        while children and not any(c.ready for c in children):
             left = min(c._deadline for c in children) - time.monotonic()
             ready, _, _ = select.select([c.fd for c in children], [], [], max(left, 0))
             for c in children:
@@ -112,33 +159,56 @@ class _Child:
                     c._read()
 
     def _read(self) -> None:
-        chunk = os.read(self.fd, 1 << 20)  # the answer may exceed the pipe's 64 KB
-        if chunk:
-            self._chunks.append(chunk)
-        else:
+        chunk = os.read(self.fd, 1 << 20)  # an answer may exceed the pipe's 64 KB
+        if not chunk:
             self._eof = True
+            return
+        self._buffer += chunk
+        while len(self._buffer) >= 8:
+            size = int.from_bytes(self._buffer[:8], "big")
+            if len(self._buffer) < 8 + size:
+                break
+            self._answers.append(pickle.loads(memoryview(self._buffer)[8:8 + size]))
+            del self._buffer[:8 + size]
 
-    def result(self) -> Any:
+    def next_answer(self) -> Any:
+        """The next call's value or Raised; its Broken when the child died on it, passed its
+        time, or ran out of memory (the child then is over)."""
         _Child.wait_any([self])
-        os.close(self.fd)
+        if self._answers:
+            kind, value = self._answers.pop(0)
+            if kind == "raised" and value.kind in OUT_OF_MEMORY:
+                self.close()  # the child stops after running out: its heap is not to be trusted
+                return Broken(f"out of memory ({value.kind})")
+            return value
         late = not self._eof
+        self.kill()
         if late:
-            os.kill(self.pid, signal.SIGKILL)
-        status = _reap(self.pid, self._deadline)
-        if late:
-            raise Broken("wall time passed: killed")
+            return Broken("wall time passed: killed")
+        status = self._status
         if os.WIFSIGNALED(status):
             number = os.WTERMSIG(status)
             name = signal.Signals(number).name if number in signal.valid_signals() else number
-            how = "CPU time passed" if number == signal.SIGXCPU else f"killed by {name}"
-            raise Broken(how)
-        data = b"".join(self._chunks)
-        if os.WEXITSTATUS(status) != 0 or not data:
-            raise Broken(f"exited with status {os.WEXITSTATUS(status)} and no answer")
-        kind, value = pickle.loads(data)
-        if kind == "raised" and value.kind in OUT_OF_MEMORY:
-            raise Broken(f"out of memory ({value.kind})")
-        return value
+            return Broken("CPU time passed" if number == signal.SIGXCPU else f"killed by {name}")
+        return Broken(f"exited with status {os.WEXITSTATUS(status)} and no answer")
+
+    def close(self) -> None:
+        """Every answer taken: the child is ending by itself; reap it."""
+        if self._status is None:
+            while not self._eof and time.monotonic() < self._deadline:
+                _Child.wait_any([self])
+                self._answers.clear()
+        self.kill()
+
+    def kill(self) -> None:
+        """End the child if it has not ended, and reap it (once)."""
+        if self._status is not None:
+            return
+        os.close(self.fd)
+        if not self._eof:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+        self._status = _reap(self.pid, self._deadline if self._eof else time.monotonic())
 
 
 def _reap(pid: int, deadline: float) -> int:
@@ -153,21 +223,26 @@ def _reap(pid: int, deadline: float) -> int:
         time.sleep(0.001)
 
 
-def _serve(write: int, fn: Callable[..., Any], args: tuple, limits: Limits) -> None:
+def _serve(write: int, fn: Callable[..., Any], argses: list[tuple], start: int,
+           limits: Limits) -> None:
     code = 0
     try:
-        _limit(limits)
-        try:
-            answer: tuple[str, Any] = ("value", fn(*args))
-        except BaseException as e:  # a Rust panic is a BaseException: it must come back too
-            answer = ("raised", Raised(type(e).__name__, traceback.format_exc()))
-        try:
-            data = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
-        except BaseException as e:
-            data = pickle.dumps(("raised", Raised(type(e).__name__, traceback.format_exc())))
-        view = memoryview(data)
-        while view:
-            view = view[os.write(write, view):]
+        _prepare()
+        for args in argses[start:]:
+            _limit(limits)
+            try:
+                answer: tuple[str, Any] = ("value", fn(*args))
+            except BaseException as e:  # a Rust panic is a BaseException: it must come back too
+                answer = ("raised", Raised(type(e).__name__, traceback.format_exc()))
+            try:
+                data = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
+            except BaseException as e:
+                answer = ("raised", Raised(type(e).__name__, traceback.format_exc()))
+                data = pickle.dumps(answer)
+            _write_all(write, len(data).to_bytes(8, "big"))
+            _write_all(write, data)
+            if answer[0] == "raised" and answer[1].kind in OUT_OF_MEMORY:
+                break
     except BaseException:
         code = 70
     finally:
@@ -176,23 +251,34 @@ def _serve(write: int, fn: Callable[..., Any], args: tuple, limits: Limits) -> N
         os._exit(code)
 
 
-def _limit(limits: Limits) -> None:
-    """Limits counted from the child's own start: the address space it was forked with (a
-    worker's threads reserve much of it) plus `reader_memory_mb`."""
-    with open("/proc/self/statm") as f:
-        size = int(f.read().split()[0]) * resource.getpagesize()
-    _set(resource.RLIMIT_AS, size + int(limits.reader_memory_mb * MB))
-    _set(resource.RLIMIT_CPU, limits.reader_cpu_seconds)
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _prepare() -> None:
     _set(resource.RLIMIT_CORE, 0)  # an aborted reader leaves no core file of a county's data
     faulthandler.disable()  # a death is told by the parent, once, not as a stack dump here
-    # No collections: the child lives for one file, under a memory limit, and a collection
-    # would walk (and so copy, page by page) every object it shares with the parent.
-    gc.disable()
+    # What the child was forked with is never collected: a collection would walk (and so copy,
+    # page by page) every object it shares with the parent. Its own garbage still is.
+    gc.freeze()
     for number in (signal.SIGINT, signal.SIGTERM):  # the parent's handlers are not the child's
         try:
             signal.signal(number, signal.SIG_DFL)
         except ValueError:  # not the main thread: nothing of the parent's runs here then
             pass
+
+
+def _limit(limits: Limits) -> None:
+    """Limits for the next call, counted from where the child stands: the address space it
+    has now (a worker's threads reserve much of it) plus `reader_memory_mb`, and the CPU time
+    it has used plus `reader_cpu_seconds`."""
+    with open("/proc/self/statm") as f:
+        size = int(f.read().split()[0]) * resource.getpagesize()
+    _set(resource.RLIMIT_AS, size + int(limits.reader_memory_mb * MB))
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    _set(resource.RLIMIT_CPU, int(used.ru_utime + used.ru_stime) + 1 + limits.reader_cpu_seconds)
 
 
 def _set(which: int, value: int) -> None:

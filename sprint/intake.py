@@ -9,6 +9,7 @@ import re
 import shutil
 import threading
 import traceback
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +18,7 @@ import pandas as pd
 from sprint.calendar import BEIJING, Period, named_period, period_for_receipt, periods
 from sprint.fence import Raised
 from sprint.ledger import PERIOD_COLUMN, Problem, Verdict
-from sprint.one_verdict import raised, validate_fenced
+from sprint.one_verdict import raised, validate_each, validate_fenced
 from sprint.plan import Duty, Plan
 from sprint.store import Store
 
@@ -127,8 +128,10 @@ def keep(arrival: Arrival, kept_root: Path) -> Path:
 
 
 def judge(arrival: Arrival, kept: Path, plan: Plan,
-          fulfilled: dict[tuple[str, str], set[str]] | None = None) -> Judgement:
-    """Validate the kept copy and decide which duty and period it answers.
+          fulfilled: dict[tuple[str, str], set[str]] | None = None,
+          verdict: Verdict | None = None) -> Judgement:
+    """Validate the kept copy (unless its `verdict` is given, from `verdicts`) and decide which
+    duty and period it answers.
 
     A file counts for the period it names (a 报送期 column, a date in its title rows or its
     file name); else for the period in whose window it arrived, or the one just past while the
@@ -137,12 +140,18 @@ def judge(arrival: Arrival, kept: Path, plan: Plan,
     The file is read behind the fence, and whatever fails while it is judged refuses this file
     only (sprint/one_verdict.py).
     """
-    verdict = validate_fenced(kept, plan, arrival.unit, arrival.received_at.date())
+    if verdict is None:
+        verdict = validate_fenced(kept, plan, arrival.unit, arrival.received_at.date())
     try:
         return _judge(arrival, kept, plan, verdict, fulfilled)
     except Exception as e:
         error = Raised(type(e).__name__, traceback.format_exc())
         return Judgement(arrival, kept, raised(kept, error), None, None)
+
+
+def verdicts(kept: list[tuple[Arrival, Path]], plan: Plan) -> Iterator[Verdict]:
+    """Each kept file validated behind the fence, all in one child, each verdict as it comes."""
+    return validate_each([(path, a.unit, a.received_at.date()) for a, path in kept], plan)
 
 
 def _judge(arrival: Arrival, kept: Path, plan: Plan, verdict: Verdict,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from sprint import fence
@@ -25,14 +26,24 @@ log = logging.getLogger("sprint")
 
 def validate_fenced(path: Path, plan: Plan, unit: str | None, as_of: dt.date) -> Verdict:
     """`validate_file` behind the fence; never raises for anything the file holds."""
-    try:
-        answer = fence.call(validate_file, path, plan, unit, as_of, limits=plan.limits)
-    except fence.Broken as e:
-        log.warning("%s: refused, its reader failed: %s", path.name, e.how)
-        return refusal(BROKEN + ADVICE, f"reader {e.how}")
-    if isinstance(answer, fence.Raised):
-        return raised(path, answer)
-    return answer
+    return next(validate_each([(path, unit, as_of)], plan))
+
+
+def validate_each(files: Iterable[tuple[Path, str | None, dt.date]], plan: Plan
+                  ) -> Iterator[Verdict]:
+    """Each (path, unit, as-of) validated behind the fence, in one child for all of them, each
+    verdict as it comes; never raises for anything a file holds."""
+    files = list(files)
+    calls = ((path, plan, unit, as_of) for path, unit, as_of in files)
+    for (path, _, _), answer in zip(files, fence.calls(validate_file, calls, plan.limits),
+                                    strict=True):
+        if isinstance(answer, fence.Broken):
+            log.warning("%s: refused, its reader failed: %s", path.name, answer.how)
+            yield refusal(BROKEN + ADVICE, f"reader {answer.how}")
+        elif isinstance(answer, fence.Raised):
+            yield raised(path, answer)
+        else:
+            yield answer
 
 
 def raised(path: Path, error: fence.Raised) -> Verdict:

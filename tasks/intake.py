@@ -43,8 +43,10 @@ def validate(services: Services, kept: list[tuple[intake.Arrival, str]]) -> list
     logger, store = log(), services.store
     judged = []
     done = intake.fulfilled(store) if kept else {}
-    for i, (arrival, path) in enumerate(kept, start=1):
-        j = intake.judge(arrival, Path(path), services.plan, done)
+    files = [(arrival, Path(path)) for arrival, path in kept]
+    checked = intake.verdicts(files, services.plan)
+    for i, ((arrival, path), verdict) in enumerate(zip(files, checked, strict=True), start=1):
+        j = intake.judge(arrival, path, services.plan, done, verdict)
         if intake.record(store, j):
             judged.append(j)
             if j.accepted:

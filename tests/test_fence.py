@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import time
 
 import pytest
@@ -97,7 +98,7 @@ def test_children_at_once_each_get_their_own_answer():
 
 def _answer_or_die(n):
     if n == 2:
-        import os
+
         os.abort()
     return n
 
@@ -140,3 +141,48 @@ def test_a_panic_inside_the_spreadsheet_reader_is_a_refusal_not_a_program_error(
     [problem] = verdict.problems
     assert problem.reason.startswith("文件结构异常，无法按 Excel 文件读取")
     assert verdict.failure is None
+
+
+def _pid_or_die(n):
+    import os
+    if n == 3:
+        os.abort()
+    if n == 5:
+        hoard = []
+        while True:
+            hoard.append(bytearray(64 * 1024 * 1024))
+    return os.getpid()
+
+
+def test_one_child_answers_a_runs_files_and_a_new_one_takes_over_after_a_death():
+    answers = list(fence.calls(_pid_or_die, [(n,) for n in range(1, 8)],
+                               Limits(reader_memory_mb=256)))
+    assert isinstance(answers[2], fence.Broken) and answers[2].how == "killed by SIGABRT"
+    assert answers[4].how == "out of memory (MemoryError)"
+    pids = [a for a in answers if isinstance(a, int)]
+    assert len(pids) == 5
+    first, second, third = answers[0:2], answers[3:4], answers[5:7]
+    assert len(set(first)) == 1 and len(set(third)) == 1  # one child for the files in a row
+    assert len({first[0], second[0], third[0]}) == 3  # a new child after each death
+    assert os.getpid() not in pids
+
+
+def _most_of_a_second_of_cpu(n):
+    end = time.process_time() + 0.6
+    while time.process_time() < end:
+        pass
+    return n
+
+
+def test_each_file_in_a_child_has_the_whole_cpu_limit_to_itself():
+    answers = list(fence.calls(_most_of_a_second_of_cpu, [(1,), (2,), (3,), (4,)],
+                               Limits(reader_cpu_seconds=1)))
+    assert answers == [1, 2, 3, 4]  # 2.4 s in one child, under a limit of one second a file
+
+
+def test_a_run_that_stops_reading_answers_leaves_no_child_behind():
+    answers = fence.calls(_pid_or_die, [(1,), (2,), (4,)], Limits())
+    pid = next(answers)
+    answers.close()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)  # reaped: not a child of ours any more

@@ -91,21 +91,32 @@ def calls(fn: Callable[..., Any], argses: Iterable[tuple], limits: Limits) -> It
 
 def map_calls(fn: Callable[..., Any], argses: Iterable[tuple], limits: Limits,
               processes: int = 1) -> list[Any]:
-    """`call` for each tuple of arguments, up to `processes` children at once, results in
-    order; a Broken child is returned as its Broken."""
-    pending = list(enumerate(argses))
-    results: list[Any] = [None] * len(pending)
-    running: list[tuple[int, _Child]] = []
-    while pending or running:
-        while pending and len(running) < max(1, processes):
-            i, args = pending.pop(0)
-            running.append((i, _Child(fn, [args], 0, limits)))
-        _Child.wait_any([c for _, c in running])
-        for i, child in [r for r in running if r[1].ready]:
-            running.remove((i, child))
-            results[i] = child.next_answer()
-            if not isinstance(results[i], Broken):
+    """`calls` on `processes` children at once, each answering every `processes`-th call (a
+    new child taking over a share after a death); the answers in the calls' order, a Broken
+    for a call that killed its child."""
+    argses = list(argses)
+    if not limits.fence or processes <= 1 or len(argses) < 2:
+        return list(calls(fn, argses, limits))
+    results: list[Any] = [None] * len(argses)
+    shares = [list(range(k, len(argses), processes)) for k in range(min(processes, len(argses)))]
+    lanes = {k: (0, _Child(fn, [argses[i] for i in share], 0, limits))
+             for k, share in enumerate(shares)}
+    while lanes:
+        _Child.wait_any([child for _, child in lanes.values()])
+        for k, (done, child) in list(lanes.items()):
+            if not child.ready:
+                continue
+            answer = child.next_answer()
+            results[shares[k][done]] = answer
+            done += 1
+            if done == len(shares[k]):
                 child.close()
+                del lanes[k]
+            elif isinstance(answer, Broken):
+                lanes[k] = (done, _Child(fn, [argses[i] for i in shares[k]], done, limits))
+            else:
+                child.expect()
+                lanes[k] = (done, child)
     return results
 
 

@@ -186,3 +186,9 @@ def test_a_run_that_stops_reading_answers_leaves_no_child_behind():
     answers.close()
     with pytest.raises(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)  # reaped: not a child of ours any more
+
+
+def test_children_at_once_each_answer_a_share_of_the_calls():
+    answers = fence.map_calls(_pid_or_die, [(1,), (2,), (4,), (6,), (7,), (8,)], Limits(),
+                              processes=2)
+    assert len(set(answers)) == 2 and answers[0::2] == [answers[0]] * 3  # a child per share

@@ -8,8 +8,8 @@ import unicodedata
 
 import pandas as pd
 
-from sprint.idcard import mask_series
 from sprint.engine.book import NAME_COLUMN, UNIT_COLUMN
+from sprint.idcard import mask_series
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # The columns that say whose row it is; a compiled ledger starts with them.

@@ -21,6 +21,7 @@ class Deployment:
     schedules: tuple[dict, ...]
     parameters: dict
     entrypoint: str = ""
+    triggers: tuple[dict, ...] = ()
 
     def describe(self) -> str:
         parts = []
@@ -41,14 +42,18 @@ class Deployment:
         return f"{self.name}: " + ("; ".join(parts) or "by hand only")
 
 
-def load_deployments(path: Path = PREFECT_YAML) -> list[Deployment]:
+def load_deployments(path: Path = PREFECT_YAML, triggered: bool = False) -> list[Deployment]:
+    """The deployments that run the plan's groups; with `triggered`, also those that only run
+    on an event (the intake, when a file lands)."""
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     out = []
     for d in data.get("deployments", []):
         parameters = d.get("parameters") or {}
+        if not triggered and "flow" not in parameters and d.get("triggers"):
+            continue
         flow = parameters.get("flow") or d["entrypoint"].rpartition(":")[2]
         out.append(Deployment(d["name"], flow, tuple(d.get("schedules") or ()), parameters,
-                              d["entrypoint"]))
+                              d["entrypoint"], tuple(d.get("triggers") or ())))
     return out
 
 

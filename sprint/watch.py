@@ -4,12 +4,16 @@
 Maildir, or IMAP), taking in each new message (sprint/mailin); then every unit's folder, with
 the scan the intake itself does (a directory listing and a stat per file; a file's SHA-256 is
 computed once, then kept while its size and time stay the same; one query for the files taken
-in). A file not taken in yet, and unchanged since the poll before (so not still being
-copied), has landed: the watcher emits an event for its unit, and the intake deployment's
-trigger runs the intake. A mail that needs an answer (no ledger, an unknown sender) emits one
-too. A file still not taken in later is announced again, after 20 s, then 40 s, ... at most
-every 10 minutes: a trigger that was swallowed (the trigger fires at most once in its window)
-or a run that failed does not leave it waiting for the next scheduled run.
+in). A file not taken in yet, and unchanged since the poll before (so not still being copied;
+the mail reader's files are written whole before they appear), has landed: the watcher emits
+an event for its unit, and the intake deployment's trigger runs the intake, which takes in
+every unit's new files. A mail that needs an answer (no ledger, an unknown sender) is
+announced the same way.
+
+Events go out in batches at most every `hold` seconds, one per unit with something new: what
+lands while an intake starts is taken by the next. Anything announced and still not taken in
+(or answered) is announced again after 20 s, then 40 s, ... at most every 10 minutes, so a run
+that failed or an event that was lost does not leave a file waiting for the scheduled run.
 
 Polling, not file-system notifications: it works the same on a network share (where inotify
 sees nothing written by another machine) and costs a few milliseconds a poll. The emitting
@@ -36,14 +40,17 @@ from sprint.store import Store
 from sprint.window import outside
 
 LANDED, MAIL_READ = "sprint.ledger.landed", "sprint.mail.read"
-AGAIN_FIRST, AGAIN_MOST = 20.0, 600.0
+HOLD, AGAIN_FIRST, AGAIN_MOST = 5.0, 20.0, 600.0
 Emit = Callable[[str, str, dict], None]  # event, unit code, payload
 log = logging.getLogger("sprint.watch")
 
 
 @dataclass
-class _Pending:
-    size_mtime: tuple[int, int]
+class _Item:
+    unit: str
+    event: str
+    ref: str  # the file's or the mail's SHA-256, first 16
+    state: tuple = ()  # a file's size and time when last seen
     announced: float | None = None  # monotonic time of the last event for it
     wait: float = AGAIN_FIRST
 
@@ -57,21 +64,43 @@ class Watcher:
     emit: Emit
     mailbox: object | None = None  # boxes.Maildir or boxes.Imap
     clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(BEIJING)
-    pending: dict[tuple[str, str], _Pending] = field(default_factory=dict)
+    hold: float = HOLD
+    files: dict[tuple[str, str], _Item] = field(default_factory=dict)  # (unit, name)
+    letters: dict[str, _Item] = field(default_factory=dict)  # by ref
     whole: set[tuple[str, str]] = field(default_factory=set)  # placed by the mail reader
     mailbox_failures: int = 0
     _mail_after: float = 0.0
+    _last: float = float("-inf")
 
     def step(self) -> int:
-        """One poll: the mailbox, then the folders. Returns how many events it emitted."""
+        """One poll: the mailbox, then the folders, then the events due. Returns how many
+        events it emitted."""
         now = self.clock()
         live = outside(self.plan, now) is None
-        emitted = self._read_mail(now, live)
-        return emitted + (self._scan(now) if live else 0)
-
-    def _read_mail(self, now: dt.datetime, live: bool) -> int:
-        if self.mailbox is None or time.monotonic() < self._mail_after:
+        self._read_mail(now)
+        ready = []
+        if live:
+            ready = self._scan(now) + self._unanswered()
+        tick = time.monotonic()
+        due = [i for i in ready if i.announced is None or tick - i.announced >= i.wait]
+        if not due or tick - self._last < self.hold:
             return 0
+        by_event: dict[tuple[str, str], list[_Item]] = {}
+        for item in due:
+            by_event.setdefault((item.event, item.unit), []).append(item)
+        for (event, unit), items in sorted(by_event.items()):
+            self._emit(event, unit, {"refs": [i.ref for i in items],
+                                     "again": any(i.announced is not None for i in items)})
+        for item in due:
+            if item.announced is not None:
+                item.wait = min(item.wait * 2, AGAIN_MOST)
+            item.announced = tick
+        self._last = tick
+        return len(by_event)
+
+    def _read_mail(self, now: dt.datetime) -> None:
+        if self.mailbox is None or time.monotonic() < self._mail_after:
+            return
         try:
             taken = self.mailbox.read(lambda raw, delivered: take(
                 raw, delivered, self.plan, self.store, self.inbox, self.letters_root, now))
@@ -81,8 +110,7 @@ class Watcher:
             pause = min(5.0 * 2 ** (self.mailbox_failures - 1), 300.0)
             self._mail_after = time.monotonic() + pause
             log.warning("mailbox not read (%s); again in %.0f s", e, pause)
-            return 0
-        emitted = 0
+            return
         for t in taken:
             if t.outcome == DUPLICATE:
                 log.info("mail %s: taken in before, skipped", t.sha256[:12])
@@ -91,17 +119,16 @@ class Watcher:
                      t.unit or "no unit", t.outcome, f" ({t.why})" if t.why else "")
             for p in t.placed:
                 log.info("  placed %s", masked(f"{p.parent.name}/{p.name}"))
-            if live and t.outcome in (NO_LEDGER, UNKNOWN):
+            if t.outcome in (NO_LEDGER, UNKNOWN):
                 unit = t.unit or self.plan.operator
-                self._emit(MAIL_READ, unit, {"mail": t.sha256[:16], "outcome": t.outcome})
-                emitted += 1
-            elif t.outcome == TAKEN:  # written whole, then moved in: no need to wait
+                self.letters[t.sha256[:16]] = _Item(unit, MAIL_READ, t.sha256[:16])
+            elif t.outcome == TAKEN:
                 self.whole.update((t.unit, p.name) for p in t.placed)
-        return emitted
 
-    def _scan(self, now: dt.datetime) -> int:
+    def _scan(self, now: dt.datetime) -> list[_Item]:
+        """Files not taken in yet that stayed the same since the poll before."""
         arrivals, _ = intake.scan(self.inbox, self.plan, self.store, now)
-        seen, emitted, tick = set(), 0, time.monotonic()
+        seen, ready = set(), []
         for a in arrivals:
             key = (a.unit, a.path.name)
             seen.add(key)
@@ -110,27 +137,26 @@ class Watcher:
             except FileNotFoundError:
                 continue
             state = (st.st_size, st.st_mtime_ns)
-            p = self.pending.get(key)
-            if p is None or p.size_mtime != state:  # new, or still being written
-                self.pending[key] = p = _Pending(state)
+            item = self.files.get(key)
+            if item is None or item.state != state:  # new, or still being written
+                self.files[key] = item = _Item(a.unit, LANDED, a.sha256[:16], state)
                 if key not in self.whole:
-                    continue  # landed once it stays the same until the next poll
-            if p.announced is None or tick - p.announced >= p.wait:
-                again = p.announced is not None
-                self._emit(LANDED, a.unit, {"file": a.sha256[:16], "again": again})
-                if again:
-                    p.wait = min(p.wait * 2, AGAIN_MOST)
-                p.announced = tick
-                emitted += 1
-        for key in set(self.pending) - seen:  # taken in, or gone
-            del self.pending[key]
+                    continue
+            ready.append(item)
+        for key in set(self.files) - seen:  # taken in, or gone
+            del self.files[key]
         self.whole &= seen
-        return emitted
+        return ready
+
+    def _unanswered(self) -> list[_Item]:
+        for ref in self.store.letters.answered(set(self.letters)):
+            del self.letters[ref]
+        return list(self.letters.values())
 
     def _emit(self, event: str, unit: str, payload: dict) -> None:
         try:
             self.emit(event, unit, payload)
-        except Exception as e:  # the server away: the file is announced again later
+        except Exception as e:  # the server away: announced again later
             log.warning("event %s for %s not emitted: %s", event, unit, e)
 
 

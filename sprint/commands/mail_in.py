@@ -34,6 +34,7 @@ def cmd_watch(args) -> int:
 
     logging.basicConfig(level=logging.INFO, stream=sys.stdout,
                         format="%(asctime)s %(levelname)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # not a line per event sent
     s = load_settings()
     mailbox = mailbox_of(s)
     watcher = Watcher(s.plan, Store(s.db_url), s.inbox_root.resolve(), s.letters_root.resolve(),

@@ -11,7 +11,7 @@ from sqlalchemy import insert, or_, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from sprint.schema import aware, letters, utc
+from sprint.schema import aware, letters, parts, utc
 
 TAKEN, NO_LEDGER, UNKNOWN, AUTOMATIC, UNREADABLE = (
     "taken", "no-ledger", "unknown", "automatic", "unreadable")
@@ -69,3 +69,13 @@ class Letters:
             r["received_at"], r["read_at"] = aware(r["received_at"]), aware(r["read_at"])
             r["files"], r["skipped"] = json.loads(r["files"]), json.loads(r["skipped"])
         return [Letter(**r) for r in rows]
+
+    def answered(self, refs: set[str]) -> set[str]:
+        """Which of these letters (by the first 16 of their SHA-256) have their answer, or their
+        naming to the operator, recorded in the outbox."""
+        if not refs:
+            return set()
+        query = select(parts.c.ref).where(parts.c.ref.in_(sorted(refs)),
+                                          parts.c.kind.in_(("no-ledger", "unknown-sender")))
+        with self.engine.connect() as conn:
+            return {r for (r,) in conn.execute(query)}

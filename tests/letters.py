@@ -38,7 +38,7 @@ def mail(sender: str, attachments: list[tuple[str, bytes]] = (), to: str = "fupi
             hostile[f"hostile{i}.bin"] = name
             name = f"hostile{i}.bin"
         msg.add_attachment(body, maintype="application", subtype="octet-stream", filename=name)
-    raw = msg.as_bytes()
+    raw = msg.as_bytes(policy=msg.policy.clone(linesep="\r\n"))  # as on the wire
     for placeholder, name in hostile.items():  # RFC 2231 carries any character, CR LF too
         raw = raw.replace(f'filename="{placeholder}"'.encode(),
                           f"filename*=utf-8''{quote(name)}".encode())

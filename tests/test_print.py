@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from sprint.demo_ledgers import roster_rows, visit_rows
+from sprint.demo.target_rows import roster_rows, visit_rows
 
 from sprint.demo.inbox import seed
 from sprint.workbook import masked, to_xlsx

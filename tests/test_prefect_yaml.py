@@ -61,3 +61,16 @@ def test_the_daily_run_fires_at_the_reminder_time(plan):
     minute, hour, *rest = schedule["cron"].split()
     assert (int(hour), int(minute)) == (duty.reminders.time.hour, duty.reminders.time.minute)
     assert rest == ["*", "*", "*"] and schedule["timezone"] == "Asia/Shanghai"
+
+
+def test_the_intake_runs_on_the_events_the_watcher_emits_and_on_no_schedule():
+    from sprint.watch import LANDED, MAIL_READ
+
+    [intake] = [d for d in load_deployments(triggered=True) if d.name == "intake"]
+    assert intake.schedules == () and intake.name not in {d.name for d in load_deployments()}
+    [trigger] = intake.triggers
+    assert set(trigger["expect"]) == {LANDED, MAIL_READ} and trigger["posture"] == "Reactive"
+    assert trigger["match"] == {"prefect.resource.id": "sprint.unit.*"}
+    path, _, function = intake.entrypoint.partition(":")
+    module = importlib.import_module(path.removesuffix(".py").replace("/", "."))
+    assert callable(getattr(module, function))

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from sprint.demo.target_rows import roster_rows, visit_rows
 
 from sprint.demo.inbox import seed
+from sprint.demo.target_rows import roster_rows, visit_rows
 from sprint.workbook import masked, to_xlsx
 from tests.factories import beijing, drop, make_ledger
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, inspect
@@ -59,6 +60,9 @@ def test_the_same_message_read_twice_is_taken_once_by_its_bytes_or_its_message_i
     relayed = b"Received: from relay\r\n" + raw  # the same message, a header added on its way
     assert box(relayed).outcome == DUPLICATE
     assert len(box.store.letters.all()) == 1 and len(files(box.inbox / "220821")) == 1
+    # A mail program that gives every message the same Message-ID loses none of them.
+    other = mail("zhenlai@example.org", [("b.csv", b"x,y\n3,4\n")], message_id="<m1@example.org>")
+    assert box(other).outcome == TAKEN and len(files(box.inbox / "220821")) == 2
 
 
 def test_an_unknown_sender_is_recorded_not_placed_and_a_mail_without_ledger_is_noted(box, tmp_path):
@@ -75,7 +79,7 @@ def test_an_unknown_sender_is_recorded_not_placed_and_a_mail_without_ledger_is_n
 
 @pytest.mark.parametrize("name", ["../../etc/passwd.csv", "..\\..\\x.csv", "/abs/path.csv",
                                   ".hidden.csv", "~$lock.xlsx", "a\r\nBcc: x@y.z.csv",
-                                  "名单\x00.csv", "../" * 40 + "deep.csv"])
+                                  "名单\x00.csv", "../" * 40 + "deep.csv", "台" * 200 + ".csv"])
 def test_no_name_in_a_mail_reaches_outside_the_units_folder(box, name):
     raw = mail("daan@example.org", [(name, b"x,y\n1,2\n")])
     t = box(raw)
@@ -83,6 +87,7 @@ def test_no_name_in_a_mail_reaches_outside_the_units_folder(box, name):
     [placed] = t.placed
     assert placed.parent == (box.inbox / "220882").resolve()
     assert not placed.name.startswith((".", "~$")) and "/" not in placed.name
+    assert len(placed.name.encode()) < 200 and placed.suffix == Path(name).suffix
     everything = {p.resolve() for p in box.root.rglob("*") if p.is_file()}
     assert all(p.is_relative_to(box.root.resolve()) for p in everything)
 
@@ -125,10 +130,11 @@ def test_the_maildir_reader_moves_each_message_to_cur_once_taken(box, tmp_path):
     root = tmp_path / "mailbox"
     md = mailbox.Maildir(root, create=True)
     md.add(mail("taobei@example.org", [("a.csv", b"a,b\n")]))
+    md.add(b"\x00\xff" * 5000)  # one bad mail among them stops nothing
     md.add(mail("taobei@example.org", [("b.csv", b"c,d\n")]))
     taken = Maildir(root).read(lambda raw, when: box(raw, when, now=dt.datetime.now(dt.UTC)))
-    assert [t.outcome for t in taken] == [TAKEN, TAKEN]
-    assert files(root / "new") == [] and len(files(root / "cur")) == 2
+    assert sorted(t.outcome for t in taken) == [TAKEN, TAKEN, UNKNOWN]
+    assert files(root / "new") == [] and len(files(root / "cur")) == 3
     assert Maildir(root).read(box) == []
 
 

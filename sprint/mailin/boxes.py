@@ -18,10 +18,17 @@ from pathlib import Path
 
 from sprint.calendar import BEIJING
 from sprint.mailin.letter import Taken
+from sprint.mailin.record import UNREADABLE
 
 MAX_MESSAGE = 64 * 1024 * 1024  # what the local SMTP server accepts; a bigger one is not read
 FLAG = "$SprintTaken"  # the keyword a taken message gets on the IMAP server
 Take = Callable[[bytes, dt.datetime], Taken]
+
+
+def too_large(name: str, size: int) -> Taken:
+    """A message bigger than any the local server takes: not read, said in the watcher's log."""
+    return Taken(UNREADABLE, "", why=f"{name}: {size / 2**20:.0f} MB, larger than "
+                 f"{MAX_MESSAGE // 2**20} MB: not read, marked read")
 
 
 class MailboxError(RuntimeError):
@@ -48,6 +55,8 @@ class Maildir:
             if st.st_size <= MAX_MESSAGE:
                 raw = Path(entry.path).read_bytes()
                 out.append(take(raw, dt.datetime.fromtimestamp(st.st_mtime, tz=BEIJING)))
+            else:
+                out.append(too_large(entry.name, st.st_size))
             with contextlib.suppress(FileNotFoundError):  # another reader moved it first
                 os.replace(entry.path, cur / f"{entry.name}:2,S")
         return out
@@ -80,14 +89,17 @@ class Imap:
             sizes = client.fetch(uids, ["RFC822.SIZE"]) if uids else {}
             out = []
             for uid in uids:
-                if sizes.get(uid, {}).get(b"RFC822.SIZE", 0) <= MAX_MESSAGE:
-                    data = client.fetch([uid], ["BODY.PEEK[]", "INTERNALDATE"]).get(uid)
-                    if data is None:  # expunged meanwhile
+                size = sizes.get(uid, {}).get(b"RFC822.SIZE", 0)
+                if size <= MAX_MESSAGE:
+                    data = client.fetch([uid], ["BODY.PEEK[]", "INTERNALDATE"]).get(uid) or {}
+                    if b"BODY[]" not in data:  # expunged meanwhile
                         continue
                     delivered = data.get(b"INTERNALDATE") or dt.datetime.now(BEIJING)
                     if delivered.tzinfo is None:
                         delivered = delivered.astimezone()
                     out.append(take(data[b"BODY[]"], delivered))
+                else:
+                    out.append(too_large(f"UID {uid}", size))
                 client.add_flags([uid], [self._flag])
             return out
         except (IMAPClientError, OSError, ssl.SSLError, EOFError) as e:

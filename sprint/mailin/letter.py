@@ -63,8 +63,9 @@ def take(raw: bytes, delivered: dt.datetime, plan: Plan, store: Store, inbox: Pa
     """Take in one message: Taken says what became of it. Never raises for the message's
     sake: one that cannot be read is recorded as unreadable, and answered by no one."""
     sha = hashlib.sha256(raw).hexdigest()
-    if store.letters.known(None, sha):
+    if store.letters.known(sha):
         return Taken(DUPLICATE, sha)
+    body = hashlib.sha256(_body(raw)).hexdigest()
     delivered = min(delivered, now)
     try:
         read = fence.call(contents, raw, plan.limits, limits=plan.limits)
@@ -76,27 +77,41 @@ def take(raw: bytes, delivered: dt.datetime, plan: Plan, store: Store, inbox: Pa
     else:
         found, why = read, ""
         outcome = ""
-    if found.message_id and store.letters.known(found.message_id, sha):
+    if found.message_id and store.letters.known(sha, found.message_id, body):
         return Taken(DUPLICATE, sha)
     unit = units_by_address(plan).get(found.sender)
     when = received(found.date, delivered)
-    kept = keep(raw, sha, when, kept_root)
     taken = Taken(outcome, sha, unit, found.sender, when, skipped=list(found.skipped), why=why)
-    if not outcome:
-        if found.automatic:
-            taken.outcome, taken.why = AUTOMATIC, found.automatic
-        elif unit is None:
-            taken.outcome = UNKNOWN
-        elif not found.ledgers:
-            taken.outcome = NO_LEDGER
-        else:
-            taken.outcome = TAKEN
-            taken.placed = place(found.ledgers, sha, unit, inbox, when)
+    try:
+        kept = keep(raw, sha, when, kept_root)
+        if not outcome:
+            if found.automatic:
+                taken.outcome, taken.why = AUTOMATIC, found.automatic
+            elif unit is None:
+                taken.outcome = UNKNOWN
+            elif not found.ledgers:
+                taken.outcome = NO_LEDGER
+            else:
+                taken.outcome = TAKEN
+                taken.placed = place(found.ledgers, sha, unit, inbox, when)
+    except (OSError, ValueError) as e:  # a name the file system refuses, a full disk
+        taken.outcome, taken.why = UNREADABLE, f"not placed ({type(e).__name__}: {e})"
+        taken.placed, kept = [], kept_root
     recorded = store.letters.record(
-        message_id=found.message_id, sha256=sha, unit=unit, sender=found.sender[:250],
+        message_id=found.message_id, sha256=sha, body_sha256=body, unit=unit,
+        sender=found.sender[:250],
         subject=found.subject, received_at=when, read_at=now, outcome=taken.outcome,
         files=[p.name for p in taken.placed], skipped=taken.skipped, kept_path=str(kept))
     return taken if recorded else Taken(DUPLICATE, sha)
+
+
+def _body(raw: bytes) -> bytes:
+    """What follows the message's headers."""
+    for blank in (b"\r\n\r\n", b"\n\n"):
+        head, found, rest = raw.partition(blank)
+        if found:
+            return rest
+    return b""
 
 
 def keep(raw: bytes, sha: str, when: dt.datetime, kept_root: Path) -> Path:
@@ -125,7 +140,7 @@ def _write(target: Path, body: bytes, when: dt.datetime | None) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     if target.exists() and target.stat().st_size == len(body):
         return
-    tmp = target.with_name(f".{target.name}.{os.getpid()}-{threading.get_ident()}.part")
+    tmp = target.with_name(f".{os.getpid()}-{threading.get_ident()}.part")
     tmp.write_bytes(body)
     if when is not None:
         stamp = when.timestamp()

@@ -33,7 +33,9 @@ def placed_name(name: str, key: str) -> str:
     clean = base_name(name)
     ext = Path(clean).suffix.lower()
     stem = clean[: -len(ext)] if ext else clean
-    stem = stem[:80] or "附件"
+    while len(stem.encode()) > 120:  # a file system's name holds 255 bytes, a Chinese character 3
+        stem = stem[:-1]
+    stem = stem or "附件"
     mark = hashlib.sha256(key.encode()).hexdigest()[:8].translate(_DIGITS)
     return f"{stem}_{mark}{ext}"
 

@@ -7,13 +7,13 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import insert, or_, select
+from sqlalchemy import and_, insert, or_, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from sprint.schema import aware, letters, parts, utc
 
-TAKEN, NO_LEDGER, UNKNOWN, AUTOMATIC, UNREADABLE = (
+TAKEN, NO_LEDGER, UNKNOWN, AUTOMATIC, UNREADABLE = (  # what became of a message
     "taken", "no-ledger", "unknown", "automatic", "unreadable")
 
 
@@ -22,6 +22,7 @@ class Letter:
     id: int
     message_id: str | None
     sha256: str
+    body_sha256: str
     unit: str | None
     sender: str
     subject: str
@@ -37,11 +38,13 @@ class Letters:
     def __init__(self, engine: Engine):
         self.engine = engine
 
-    def known(self, message_id: str | None, sha256: str) -> bool:
-        """Whether this message was taken in before (the same bytes, or the same Message-ID)."""
+    def known(self, sha256: str, message_id: str | None = None, body_sha256: str = "") -> bool:
+        """Whether this message was taken in before: the same bytes, or the same Message-ID
+        with the same body."""
         match = letters.c.sha256 == sha256
         if message_id:
-            match = or_(match, letters.c.message_id == message_id)
+            match = or_(match, and_(letters.c.message_id == message_id,
+                                    letters.c.body_sha256 == body_sha256))
         with self.engine.connect() as conn:
             return conn.execute(select(letters.c.id).where(match).limit(1)).first() is not None
 

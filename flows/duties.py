@@ -8,7 +8,7 @@ from typing import Annotated
 
 from prefect import flow
 from prefect.runtime import flow_run
-from pydantic import BeforeValidator, Field
+from pydantic import BeforeValidator, Field, WithJsonSchema
 
 from flows.ending import finish
 from sprint.calendar import open_and_closing, periods
@@ -22,8 +22,14 @@ from tasks.intake import collect, validate
 from tasks.mail import judge, render, send
 from tasks.services import connect
 
+# A date or a date and time, read by sprint.clock. The form shows it as one text field with
+# examples: as an anyOf of date-time, date and null, Prefect's form offered three tabs and,
+# left empty, "Property is type None".
 AsOf = Annotated[dt.datetime | dt.date | None,
                  BeforeValidator(lambda v: parse(v) if isinstance(v, str) and v.strip() else v or None),
+                 WithJsonSchema({"type": "string", "title": "as_of（运行时点）",
+                                 "description": AS_OF_HELP,
+                                 "examples": ["2020-10-12", "2020-10-12 12:00"]}),
                  Field(description=AS_OF_HELP)]
 
 

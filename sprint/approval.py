@@ -61,8 +61,7 @@ def request(plan: Plan, records: list[NoticeRecord], link: str | None) -> Draft:
 
 
 def form_text(record: NoticeRecord) -> str:
-    """The draft as the approval form shows it (markdown)."""
-    body = record.text.replace(NOTE_TEXT, "")
-    return f"### {record.subject}\n\n收件：{record.recipients}\n\n```\n{body.strip()}\n```"
-
-
+    """The draft as the approval form shows it (markdown: a quote, so long lines wrap)."""
+    body = record.text.replace(NOTE_TEXT, "").strip()
+    quoted = "\n".join(f"> {line}" if line else ">" for line in body.splitlines())
+    return f"### {record.subject}\n\n收件：{record.recipients}\n\n{quoted}"

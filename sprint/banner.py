@@ -21,13 +21,14 @@ class Started:
     window: Window
     paused: str | None  # why the schedules are paused
     drill: Drill | None
-    first_due: dt.date | None  # the labor ledger's first due date, for the try-first run
+    first_due: dt.date | None  # the first recurring ledger's first due date, for the try-first run
     sprint: str  # the `sprint` command, as the reader would type it
+    first_flow: str = ""  # the group that ledger belongs to
 
 
 def banner(s: Started) -> str:
     w = s.window
-    lines = ["百日冲刺调度系统已启动。",
+    lines = [f"{w.campaign}调度系统已启动。",
              f"  方案      《{w.title}》，{w.days()}"]
     if s.drill is not None:
         lines.append(f"  {s.drill.describe()}")
@@ -44,8 +45,8 @@ def banner(s: Started) -> str:
         lines.append(f"  再次启动本次演练：bin/start --drill {monday}")
     if s.first_due is not None:
         try_at = f"{s.first_due + dt.timedelta(days=3):%Y-%m-%d} 12:00"
-        lines.append(f"{'再试' if s.drill else '先试'}：界面 Deployments → labor-ledger → Run → "
+        lines.append(f"{'再试' if s.drill else '先试'}：界面 Deployments → {s.first_flow} → Run → "
                      f"Custom run，as_of 填 {try_at}，运行结束后邮件出现在上面的邮件目录；")
-        lines.append(f"  或在命令行：{s.sprint} run labor-ledger --as-of \"{try_at}\"")
+        lines.append(f"  或在命令行：{s.sprint} run {s.first_flow} --as-of \"{try_at}\"")
     lines.append("按 Ctrl-C 停止。")
     return "\n".join(lines)

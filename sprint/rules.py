@@ -142,7 +142,10 @@ def _other_dates(cells: pa.Array) -> pd.Series:
         "month": pc.cast(month, pa.float64()).to_numpy(zero_copy_only=False),
         "day": pc.cast(day, pa.float64()).to_numpy(zero_copy_only=False),
     })
-    value = pd.to_datetime(ymd, errors="coerce")
+    # pandas' nanosecond dates span 1678-2261; a year beyond (year 20, written 0020-05-29) is
+    # no date here, not a date of another resolution that the column cannot hold.
+    ymd.loc[~ymd["year"].between(1678, 2261), "year"] = np.nan
+    value = pd.to_datetime(ymd, errors="coerce").astype("datetime64[ns]")
     serial = numbers(cells)
     is_serial = (serial >= 20000) & (serial <= 80000) & np.isnan(ymd["year"].to_numpy())
     if is_serial.any():

@@ -44,15 +44,20 @@ submissions = Table(
     UniqueConstraint("unit", "sha256", name="one_record_per_content"),
 )
 
+def _key() -> list[Column]:
+    """A message's key, (duty, period, unit, kind, ref): fresh columns for each table."""
+    return [Column("duty", String(60), nullable=False),
+            Column("period", String(20), nullable=False),
+            Column("unit", String(40), nullable=False),
+            Column("kind", String(20), nullable=False),
+            Column("ref", String(40), nullable=False)]
+
+
 outbox = Table(
     "outbox",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("duty", String(60), nullable=False),
-    Column("period", String(20), nullable=False),
-    Column("unit", String(40), nullable=False),
-    Column("kind", String(20), nullable=False),
-    Column("ref", String(40), nullable=False),
+    *_key(),
     Column("recipients", Text, nullable=False),
     Column("subject", Text, nullable=False),
     Column("status", String(10), nullable=False, default="pending"),
@@ -85,11 +90,7 @@ parts = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("message_id", Integer, ForeignKey("outbox.id"), nullable=False),
-    Column("duty", String(60), nullable=False),
-    Column("period", String(20), nullable=False),
-    Column("unit", String(40), nullable=False),
-    Column("kind", String(20), nullable=False),
-    Column("ref", String(40), nullable=False),
+    *_key(),
     UniqueConstraint("duty", "period", "unit", "kind", "ref", name="each_part_once"),
 )
 parts_index = Index("parts_by_message", parts.c.message_id)
@@ -100,11 +101,7 @@ notices = Table(
     "notices",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("duty", String(60), nullable=False),
-    Column("period", String(20), nullable=False),
-    Column("unit", String(40), nullable=False),
-    Column("kind", String(20), nullable=False),
-    Column("ref", String(40), nullable=False),
+    *_key(),
     Column("recipients", Text, nullable=False),
     Column("subject", Text, nullable=False),
     Column("text", Text, nullable=False),

@@ -158,13 +158,14 @@ def main_job(seed_demo: bool = True, drill_day: dt.date | None = None) -> int:
         make_live(base_home, drill)
         mail = (f"{s.mail_root.resolve()}/new/（本地邮件服务 127.0.0.1:{sink.port} 收到的每一封）"
                 if sink else f"经 {s.smtp_host}:{s.smtp_port} 发出")
-        labor = next((d for d in plan.duties if d.id == "labor-ledger" and d.cadence), None)
+        first = next((d for d in plan.duties if d.cadence), None)  # what to try first
         print(banner(Started(
             ui=f"http://127.0.0.1:{port}", inbox=inbox, mail=mail, logs=logs,
             files=sum(1 for p in inbox.rglob("*") if p.is_file()) if inbox.exists() else 0,
             mail_in=_mail_in(s, sink),
             window=window(plan), paused=paused, drill=drill,
-            first_due=labor.cadence.first_due if labor else None, sprint=_sprint_command())),
+            first_due=first.cadence.first_due if first else None,
+            first_flow=first.flow if first else "", sprint=_sprint_command())),
             flush=True)
         while all(c.poll() is None for c in children):
             time.sleep(1)

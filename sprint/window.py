@@ -18,6 +18,7 @@ from sprint.plan import Plan
 @dataclass(frozen=True)
 class Window:
     title: str
+    campaign: str
     first_day: dt.date
     hundredth_day: dt.date  # the last of the sprint's days
     last_day: dt.date  # the last day any period still acts on
@@ -35,7 +36,7 @@ class Window:
         return self.opens <= _beijing(moment) < self.closes
 
     def days(self) -> str:
-        return f"百日冲刺为{self.first_day:%Y-%m-%d}至{self.hundredth_day:%Y-%m-%d}"
+        return f"{self.campaign}为{self.first_day:%Y-%m-%d}至{self.hundredth_day:%Y-%m-%d}"
 
 
 def window(plan: Plan) -> Window:
@@ -48,7 +49,7 @@ def window(plan: Plan) -> Window:
             last = max(last, *acts)
     if last > plan.sprint.end:
         last = add_workdays(last, 1)
-    return Window(plan.title, plan.sprint.start, plan.sprint.end, last)
+    return Window(plan.title, plan.campaign, plan.sprint.start, plan.sprint.end, last)
 
 
 def outside(plan: Plan, moment: dt.datetime) -> str | None:
@@ -60,7 +61,7 @@ def outside(plan: Plan, moment: dt.datetime) -> str | None:
         return None
     when = f"运行时点{moment:%Y-%m-%d %H:%M}"
     if moment < w.opens:
-        return (f"{when}尚未到方案期限：《{w.title}》的百日冲刺自{w.first_day:%Y-%m-%d}开始，"
+        return (f"{when}尚未到方案期限：《{w.title}》的{w.campaign}自{w.first_day:%Y-%m-%d}开始，"
                 "此前不处理任何事项。")
     return (f"{when}已过方案期限：《{w.title}》的{w.days()}，各期报送、提醒与汇总至"
             f"{w.last_day:%Y-%m-%d}结束，此后不处理任何事项。")

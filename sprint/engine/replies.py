@@ -67,12 +67,14 @@ def rejection(plan: Plan, r: Receipt, period: Period | None) -> Draft:
 
 
 def acceptance(plan: Plan, r: Receipt, period: Period, earlier: list[Receipt]) -> Draft:
+    """What was taken, which period it counts for, on time or late, the notes that did not
+    refuse it, and the earlier refused files it replaces. Several in one run are one mail."""
     unit = plan.unit(r.unit)
     duty = plan.duty(r.duty)
-    context = common(plan) | {
-        "unit": unit, "duty": duty, "template": plan.templates[r.template],
-        "file_name": r.file_name, "received_text": when(r.received_at), "rows": r.rows,
-        "period": period, "due_text": when(period.due), "on_time": r.received_at <= period.due,
+    section = {
+        "duty": duty, "template": plan.templates[r.template], "file_name": r.file_name,
+        "received_text": when(r.received_at), "rows": r.rows, "period": period,
+        "due_text": when(period.due), "on_time": r.received_at <= period.due,
         "remarks": [Problem(**{k: p[k] for k in ("row", "column", "value", "reason")})
                     for p in r.remarks],
         "earlier": [{"file_name": x.file_name, "received_text": when(x.received_at),
@@ -81,6 +83,6 @@ def acceptance(plan: Plan, r: Receipt, period: Period, earlier: list[Receipt]) -
                      if x.problems else ""} for x in earlier],
         "sha256": r.sha256,
     }
-    return Draft(ACCEPTANCE, reply_key(r), (r.unit,), context,
+    return Draft(ACCEPTANCE, reply_key(r), (r.unit,), common(plan) | {"unit": unit, "sections": [section]},
                  parts=(reply_key(r), *(reply_key(x) for x in earlier)),
                  heading=f"acceptance {r.unit}/{r.file_name} → {duty.id} {period.id}")

@@ -68,7 +68,8 @@ class CalendarRules(Strict):
 
 
 class Notices(Strict):
-    says: str | None = None
+    clause: str  # where the plan says units falling behind are named: 四（三）
+    says: str
     expire_after_workdays: int = Field(default=2, ge=1)
     told_workdays_before: int = Field(default=1, ge=0)
 
@@ -79,6 +80,8 @@ class Plan(Strict):
     city: str
     year: int
     title: str
+    campaign: str  # the short name every subject starts with: 【百日冲刺】
+    campaign_title: str  # the banner of every mail: 脱贫攻坚“百日冲刺”
     document: str
     timezone: str
     sprint: Sprint
@@ -86,7 +89,7 @@ class Plan(Strict):
     limits: Limits = Limits()
     operator: str
     leading_group: str
-    notices: Notices = Notices()
+    notices: Notices
     flows: dict[str, str]  # deployment group -> its title
     units: tuple[Unit, ...]
     groups: dict[str, tuple[str, ...]]

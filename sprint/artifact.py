@@ -23,7 +23,7 @@ def markdown(plan: Plan, flow: str, owed_now: Owed, delivery: Delivery, new_file
     clauses = "、".join(dict.fromkeys(c for d in duties for c in d.clauses))
     lines = [
         f"# {plan.flows.get(flow, flow)}",
-        f"方案第{clauses}条 · 运行时点 {now.astimezone(BEIJING):%Y-%m-%d %H:%M}（北京时间）"
+        (f"方案第{clauses}条 · " if clauses else "") + f"运行时点 {now.astimezone(BEIJING):%Y-%m-%d %H:%M}（北京时间）"
         + (" · **演练（未发送）**" if dry_run else ""),
         "",
         f"- 新收文件：{new_files}",

@@ -16,6 +16,7 @@ class Started:
     inbox: Path
     files: int
     mail: str  # the Maildir's new/ folder, or the mail server used
+    mail_in: str  # where units send their ledgers by mail
     logs: Path
     window: Window
     paused: str | None  # why the schedules are paused
@@ -35,6 +36,7 @@ def banner(s: Started) -> str:
     lines += [f"  界面      {s.ui}",
               f"  收件箱    {s.inbox}/<单位代码>/（现有 {s.files} 个文件）",
               f"  邮件      {s.mail}",
+              f"  邮件报送  {s.mail_in}",
               f"  日志      {s.logs}/（Prefect 服务器、部署与 worker 的输出）"]
     if s.drill is not None:
         monday = s.drill.first_day - dt.timedelta(days=s.drill.first_day.weekday())

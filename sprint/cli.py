@@ -12,6 +12,7 @@ from pathlib import Path
 
 from sprint import clock
 from sprint.calendar import BEIJING, CalendarError
+from sprint.commands.mail_in import cmd_submit, cmd_watch
 from sprint.commands.schedule import cmd_calendar, cmd_plan
 from sprint.commands.status import cmd_status
 from sprint.commands.validate import cmd_validate
@@ -182,6 +183,18 @@ def parser() -> argparse.ArgumentParser:
     rp.add_argument("--home", type=Path, help="state folder of the replay (default $SPRINT_HOME/replay)")
     rp.add_argument("--json", action="store_true")
     rp.set_defaults(func=cmd_replay)
+    w = sub.add_parser("watch", help="watch the inbox and the operator's mailbox; announce "
+                       "each file that lands, so the intake answers it at once")
+    w.add_argument("--interval", type=float, default=2.0, help="seconds between polls (2)")
+    w.add_argument("--once", action="store_true", help="one poll, then exit")
+    w.set_defaults(func=cmd_watch)
+    sb = sub.add_parser("submit", help="submit a file as a unit: into its folder, or by mail")
+    sb.add_argument("file", type=Path)
+    sb.add_argument("--unit", required=True, help="the submitting unit's code")
+    sb.add_argument("--by-mail", action="store_true",
+                    help="send it as the unit's mail to the operator's address (SMTP settings)")
+    sb.add_argument("--subject", help="the mail's subject (default: the unit and file name)")
+    sb.set_defaults(func=cmd_submit)
     u = sub.add_parser("up", help="the main job: Prefect server, worker, deployments, mail sink")
     u.add_argument("--no-demo", action="store_true", help="do not seed the demo inbox")
     u.add_argument("--drill", nargs="?", const="next", type=_drill_day, metavar="DATE",

@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import threading
+import time
 import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -66,14 +67,17 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def scan(inbox: Path, plan: Plan, store: Store, now: dt.datetime) -> tuple[list[Arrival], list[str]]:
+def scan(inbox: Path, plan: Plan, store: Store, now: dt.datetime,
+         quiet: float = 0.0) -> tuple[list[Arrival], list[str]]:
     """New files in each unit's own folder that arrived by `now`, oldest first.
 
     The folder says who sent a file. Links are not followed, so nothing outside the inbox is read.
     A file's received time is its modification time (when it was dropped); content the unit sent
-    before is skipped. Returns the arrivals and warnings about links and folders that are no
-    unit's.
+    before is skipped; so is a file written less than `quiet` seconds ago by the wall clock (it
+    may still be being copied in: the next run takes it). Returns the arrivals and warnings
+    about links and folders that are no unit's.
     """
+    wall = time.time()
     arrivals, warnings = [], []
     if not inbox.is_dir():
         return [], [f"the inbox {inbox} does not exist yet"]
@@ -101,7 +105,7 @@ def scan(inbox: Path, plan: Plan, store: Store, now: dt.datetime) -> tuple[list[
                 continue
             st = entry.stat(follow_symlinks=False)
             received = dt.datetime.fromtimestamp(st.st_mtime, tz=BEIJING)
-            if received > now:
+            if received > now or 0 <= wall - st.st_mtime < quiet:
                 continue
             path = Path(entry.path)
             digest = _digest(path)

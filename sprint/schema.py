@@ -116,6 +116,32 @@ notices = Table(
     UniqueConstraint("duty", "period", "unit", "kind", "ref", name="each_notice_once"),
 )
 
+# Every message read from the operator's mailbox, once: keyed by the SHA-256 of its bytes, and
+# by its Message-ID with the SHA-256 of its body (what follows the headers), so a message read
+# twice (a reconnect, a crash before it was flagged), or relayed with a header more, is taken in
+# once, while a mail program that gives every message the same Message-ID loses none. `outcome`: taken (its ledgers are in the unit's folder), no-ledger (it gets a
+# short reply), unknown (an address of no unit: never answered, named to the operator),
+# automatic (an auto-reply, a bounce, our own mail: nothing), unreadable.
+letters = Table(
+    "letters",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("message_id", String(250)),  # as the sender wrote it, without <>; may be missing
+    Column("sha256", String(64), nullable=False),
+    Column("body_sha256", String(64), nullable=False),
+    Column("unit", String(40)),  # the plan's unit whose address sent it, else null
+    Column("sender", String(250), nullable=False),
+    Column("subject", Text, nullable=False, default=""),
+    Column("received_at", DateTime, nullable=False),  # UTC: the date its files carry
+    Column("read_at", DateTime, nullable=False),  # UTC
+    Column("outcome", String(12), nullable=False),
+    Column("files", Text, nullable=False, default="[]"),  # the names placed in the unit's folder
+    Column("skipped", Text, nullable=False, default="[]"),  # attachments that were no ledger, why
+    Column("kept_path", Text, nullable=False),
+    UniqueConstraint("sha256", name="each_letter_once"),
+    UniqueConstraint("message_id", "body_sha256", name="each_message_id_once"),
+)
+
 
 class StoreError(RuntimeError):
     pass

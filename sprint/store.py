@@ -12,6 +12,7 @@ from sqlalchemy import create_engine, event, insert, select
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError
 
+from sprint.mailin.record import Letters
 from sprint.notice_drafts import NoticeDrafts, NoticeRecord
 from sprint.outbox_records import OutboxKey, OutboxRecords
 from sprint.schema import (
@@ -94,6 +95,7 @@ class Store(OutboxRecords):
         self._seen: set[int] = set()
         self._keys: set[OutboxKey] | None = None
         self.notices = NoticeDrafts(self.engine)
+        self.letters = Letters(self.engine)
 
     def known_digests(self) -> set[tuple[str, str]]:
         """Every (unit, SHA-256) taken in so far, for a scan to skip in one query."""

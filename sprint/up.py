@@ -133,7 +133,11 @@ def main_job(seed_demo: bool = True, drill_day: dt.date | None = None) -> int:
     children: list[subprocess.Popen] = []
     try:
         if "SPRINT_SMTP_HOST" not in os.environ:
-            sink = MailSink("127.0.0.1", s.smtp_port, maildir=s.mail_root.resolve()).start()
+            # The operator's mail also goes into its mailbox, which `sprint watch` reads (unless
+            # a real one is read over IMAP).
+            boxes = {} if s.imap_host else {s.sender(): s.mailbox_root.resolve()}
+            sink = MailSink("127.0.0.1", s.smtp_port, maildir=s.mail_root.resolve(),
+                            mailboxes=boxes).start()
             env["SPRINT_SMTP_PORT"] = str(sink.port)
         inbox = s.inbox_root.resolve()
         if seed_demo:
@@ -143,9 +147,14 @@ def main_job(seed_demo: bool = True, drill_day: dt.date | None = None) -> int:
         wait_healthy(api, children[0], output=lambda: tail(logs / "server.log"))
         _deploy(prefect_file, env, logs / "deploy.log")
         worker = f"sprint-{os.getpid()}"
-        children.append(_spawn(["worker", "start", "--pool", POOL, "--name", worker], env,
+        # A run the intake's trigger creates is picked up within this many seconds (Prefect's
+        # default is 10): one small query to the server each time.
+        fast = env | {"PREFECT_WORKER_QUERY_SECONDS":
+                      os.environ.get("PREFECT_WORKER_QUERY_SECONDS", "2")}
+        children.append(_spawn(["worker", "start", "--pool", POOL, "--name", worker], fast,
                                logs / "worker.log"))
         wait_worker(api, worker, children[-1], output=lambda: tail(logs / "worker.log"))
+        children.append(_spawn_watch(env, logs / "watch.log"))
         make_live(base_home, drill)
         mail = (f"{s.mail_root.resolve()}/new/（本地邮件服务 127.0.0.1:{sink.port} 收到的每一封）"
                 if sink else f"经 {s.smtp_host}:{s.smtp_port} 发出")
@@ -153,6 +162,7 @@ def main_job(seed_demo: bool = True, drill_day: dt.date | None = None) -> int:
         print(banner(Started(
             ui=f"http://127.0.0.1:{port}", inbox=inbox, mail=mail, logs=logs,
             files=sum(1 for p in inbox.rglob("*") if p.is_file()) if inbox.exists() else 0,
+            mail_in=_mail_in(s, sink),
             window=window(plan), paused=paused, drill=drill,
             first_due=first.cadence.first_due if first else None,
             first_flow=first.flow if first else "", sprint=_sprint_command())),
@@ -184,6 +194,24 @@ def _spawn(args: list[str], env: dict, log: Path) -> subprocess.Popen:
         out.flush()
         return subprocess.Popen([sys.executable, "-m", "prefect", *args], env=env, cwd=PROJECT,
                                 stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+
+
+def _spawn_watch(env: dict, log: Path) -> subprocess.Popen:
+    """`sprint watch`: announces each file that lands, so the intake answers it at once."""
+    with log.open("a") as out:
+        out.write(f"\n=== sprint watch at {dt.datetime.now():%Y-%m-%d %H:%M:%S}\n")
+        out.flush()
+        return subprocess.Popen([sys.executable, "-m", "sprint.cli", "watch"], env=env,
+                                cwd=PROJECT, stdout=out, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL)
+
+
+def _mail_in(s, sink: MailSink | None) -> str:
+    if s.imap_host:
+        return f"读取 IMAP {s.imap_user}@{s.imap_host}/{s.imap_folder}，台账附件立即接收并回复"
+    where = f"经本地邮件服务 127.0.0.1:{sink.port} " if sink else ""
+    return (f"{where}发往 {s.sender()} 的台账附件立即接收并回复；"
+            "或 sprint submit 文件 --unit 单位代码 --by-mail")
 
 
 def _deploy(prefect_file: Path, env: dict, log: Path) -> None:

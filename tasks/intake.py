@@ -28,7 +28,9 @@ def _io_hiccup(task, task_run, state) -> bool:
 def collect(services: Services, now) -> list[tuple[intake.Arrival, str]]:
     """New files of every unit, each kept in the state folder with its SHA-256."""
     s, logger = services.settings, log()
-    arrivals, warnings = intake.scan(s.inbox_root, services.plan, services.store, now)
+    # A file written in the last 2 s may still be being copied in: `sprint watch` announces it
+    # once it stays the same, and the next run takes it.
+    arrivals, warnings = intake.scan(s.inbox_root, services.plan, services.store, now, quiet=2.0)
     for w in warnings:
         logger.warning(w)
     kept = [(a, str(intake.keep(a, s.kept_root))) for a in arrivals]

@@ -10,6 +10,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from sprint.engine import Book, Draft, Owed, owed
+from sprint.engine.answers import letter_answers, replies_for
 from sprint.engine.notices import TOLD_BY
 from sprint.mail import outbox
 from sprint.mail.compose import Message, to_bytes
@@ -31,6 +32,17 @@ def judge(services: Services, flow: str, now, rows: bool = True) -> Owed:
     result = owed(services.plan, book_of(services), flow, now, rows)
     log().info("%d message(s) owed, %d 通报 draft(s)", len(result.drafts), len(result.notices))
     return result
+
+
+@task(name="answer", cache_policy=NO_CACHE)
+def answer(services: Services, units: set[str], now) -> Owed:
+    """What the intake owes at once: the replies to these units' files, and the answers to the
+    mail read from the operator's mailbox."""
+    book = book_of(services)
+    drafts = replies_for(services.plan, book, units, now)
+    drafts += letter_answers(services.plan, services.store.letters.all(), book.recorded, now)
+    log().info("%d answer(s) owed for %s", len(drafts), ", ".join(sorted(units)) or "no unit")
+    return Owed(drafts=drafts)
 
 
 @task(name="render", cache_policy=NO_CACHE)

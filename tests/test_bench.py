@@ -36,3 +36,15 @@ def test_a_bad_number_of_sending_rounds_is_named_before_any_work(tmp_path):
         "error: --send-rounds must be a multiple of 3 (3, 6, 9, ...), so that each way of "
         "sending goes first as often")
     assert not any(tmp_path.iterdir())  # nothing generated
+
+
+def test_the_latency_benchmark_lands_files_both_ways_and_reports_every_answer(tmp_path):
+    bench = BENCH.parent / "mail_latency.py"
+    done = subprocess.run([sys.executable, str(bench), "--files", "6", "--spread", "2", "--json",
+                           "--home", str(tmp_path)],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    figures = json.loads(done.stdout)
+    assert (figures["files"], figures["answered"], figures["unanswered"]) == (6, 6, 0)
+    assert figures["by_mail"]["n"] == 3 and figures["by_folder"]["n"] == 3
+    assert {"median_s", "p95_s", "max_s"} <= figures["all"].keys()

@@ -268,3 +268,24 @@ def test_a_labor_ledger_run_keeps_its_store_and_its_run_on_postgresql(prefect_pg
     # A second run finds everything recorded in PostgreSQL and sends nothing new.
     again = labor_ledger(as_of=AS_OF, return_state=True)
     assert again.is_completed() and len(sink.handler.received) == len(EXPECTED)
+
+
+def test_a_mail_read_twice_at_once_is_taken_once_on_postgresql(pg_url, plan, tmp_path):
+    from sprint.mailin.letter import DUPLICATE, take
+    from sprint.mailin.record import TAKEN
+    from tests.letters import mail
+
+    store = Store(pg_url)
+    raw = mail("taobei@example.org", [("a.csv", b"x,y\n1,2\n")], message_id="<pg@example.org>")
+    barrier = threading.Barrier(4)
+
+    def read(_):
+        barrier.wait()
+        return take(raw, NOW, plan, Store(pg_url), tmp_path / "inbox", tmp_path / "letters",
+                    NOW).outcome
+
+    with ThreadPoolExecutor(4) as pool:
+        outcomes = sorted(pool.map(read, range(4)))
+    assert outcomes == [DUPLICATE, DUPLICATE, DUPLICATE, TAKEN]
+    assert [x.outcome for x in store.letters.all()] == [TAKEN]
+    assert len(list((tmp_path / "inbox" / "220802").iterdir())) == 1

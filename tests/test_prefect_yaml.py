@@ -63,6 +63,19 @@ def test_the_daily_run_fires_at_the_reminder_time(plan):
     assert rest == ["*", "*", "*"] and schedule["timezone"] == "Asia/Shanghai"
 
 
+def test_the_intake_runs_on_the_events_the_watcher_emits_and_on_no_schedule():
+    from sprint.watch import LANDED, MAIL_READ
+
+    [intake] = [d for d in load_deployments(triggered=True) if d.name == "intake"]
+    assert intake.schedules == () and intake.name not in {d.name for d in load_deployments()}
+    [trigger] = intake.triggers
+    assert set(trigger["expect"]) == {LANDED, MAIL_READ} and trigger["posture"] == "Reactive"
+    assert trigger["match"] == {"prefect.resource.id": "sprint.unit.*"}
+    path, _, function = intake.entrypoint.partition(":")
+    module = importlib.import_module(path.removesuffix(".py").replace("/", "."))
+    assert callable(getattr(module, function))
+
+
 def test_every_description_says_its_schedule_in_words():
     import yaml
 
@@ -70,8 +83,11 @@ def test_every_description_says_its_schedule_in_words():
 
     raw = yaml.safe_load(PREFECT_YAML.read_text(encoding="utf-8"))["deployments"]
     for d in raw:
-        assert d["description"] == described(d["description"], d["schedules"]), d["name"]
-    words = {d["name"]: in_words(d["schedules"][0]) for d in raw}
+        assert d["description"] == described(d["description"], d.get("schedules") or [],
+                                             bool(d.get("triggers"))), d["name"]
+    words = {d["name"]: in_words(d["schedules"][0]) for d in raw if d.get("schedules")}
+    assert [d["description"].partition("｜")[0] for d in raw if not d.get("schedules")] == [
+        "台账落入收件箱即运行"]
     assert words["labor-ledger"] == "每隔一周周五17:30（北京时间），自2020年10月9日起"
     assert words["weekly-dispatch"] == "每周五17:30（北京时间），自2020年10月9日起"
     assert words["labor-ledger-reminders"] == "每天9:00（北京时间）"

@@ -104,6 +104,9 @@ def to_bytes(draft: Message, sender: str, sender_name: str) -> bytes:
     domain = sender.rpartition("@")[2] or "localhost"
     # One unique id per message, so clients never thread two reminders as one mail.
     msg["Message-ID"] = f"<{draft.key.duty}.{draft.key.kind}.{uuid.uuid4().hex}@{domain}>"
+    # Sent by a program (RFC 3834): a mail program sends no out-of-office reply to it, and our
+    # own mailbox reader takes none of our messages for a unit's submission.
+    msg["Auto-Submitted"] = "auto-generated"
     return msg.as_bytes(policy=_WIRE)
 
 

@@ -12,6 +12,7 @@ with everything the parent has loaded, the plan among it. A run's files go throu
 from __future__ import annotations
 
 import traceback
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -19,6 +20,8 @@ from sprint.fence_child import Broken, Child, Raised
 from sprint.plan import Limits
 
 __all__ = ["Broken", "Raised", "call", "calls", "map_calls"]
+
+AHEAD = 2  # calls a child holds at once
 
 
 def call(fn: Callable[..., Any], *args: Any, limits: Limits) -> Any:
@@ -44,17 +47,19 @@ def calls(fn: Callable[..., Any], argses: Iterable[tuple], limits: Limits) -> It
     if not limits.fence:
         yield from (_here(fn, args) for args in argses)
         return
-    done = 0
-    while done < len(argses):
-        child = Child(fn, argses, done, limits)
+    queue = deque(range(len(argses)))
+    while queue:
+        child = Child(fn, argses, limits)
         try:
-            while done < len(argses):
+            _feed(child, queue)
+            while child.pending:
                 child.expect()
-                answer = child.next_answer()
-                done += 1
+                _, answer = child.next_answer()
                 yield answer
                 if isinstance(answer, Broken):
+                    queue.extendleft(reversed(child.take_back()))
                     break
+                _feed(child, queue)
             else:
                 child.close()
         finally:
@@ -63,33 +68,44 @@ def calls(fn: Callable[..., Any], argses: Iterable[tuple], limits: Limits) -> It
 
 def map_calls(fn: Callable[..., Any], argses: Iterable[tuple], limits: Limits,
               processes: int = 1) -> list[Any]:
-    """`calls` on `processes` children at once, each answering every `processes`-th call (a
-    new child taking over a share after a death); the answers in the calls' order, a Broken
-    for a call that killed its child."""
+    """`calls` on `processes` children at once, each taking the next call as it finishes one
+    (so a slow file holds up no share of the others; a new child taking over after a death);
+    the answers in the calls' order, a Broken for a call that killed its child."""
     argses = list(argses)
     if not limits.fence or processes <= 1 or len(argses) < 2:
         return list(calls(fn, argses, limits))
     results: list[Any] = [None] * len(argses)
-    shares = [list(range(k, len(argses), processes)) for k in range(min(processes, len(argses)))]
-    lanes = {k: (0, Child(fn, [argses[i] for i in share], 0, limits))
-             for k, share in enumerate(shares)}
-    while lanes:
-        Child.wait_any([child for _, child in lanes.values()])
-        for k, (done, child) in list(lanes.items()):
-            if not child.ready:
-                continue
-            answer = child.next_answer()
-            results[shares[k][done]] = answer
-            done += 1
-            if done == len(shares[k]):
-                child.close()
-                del lanes[k]
-            elif isinstance(answer, Broken):
-                lanes[k] = (done, Child(fn, [argses[i] for i in shares[k]], done, limits))
-            else:
-                child.expect()
-                lanes[k] = (done, child)
+    queue = deque(range(len(argses)))
+    children: list[Child] = []
+    try:
+        while queue or children:
+            while queue and len(children) < processes:
+                children.append(Child(fn, argses, limits))
+                _feed(children[-1], queue)
+            Child.wait_any(children)
+            for child in [c for c in children if c.ready]:
+                index, answer = child.next_answer()
+                results[index] = answer
+                if isinstance(answer, Broken):
+                    queue.extendleft(reversed(child.take_back()))
+                    children.remove(child)
+                    continue
+                _feed(child, queue)
+                if child.pending:
+                    child.expect()
+                else:
+                    child.close()
+                    children.remove(child)
+    finally:
+        for child in children:
+            child.kill()
     return results
+
+
+def _feed(child: Child, queue: deque[int]) -> None:
+    """Keep a child one call ahead: it starts the next while its answer to the last is read."""
+    while queue and len(child.pending) < AHEAD:
+        child.give(queue.popleft())
 
 
 def _here(fn: Callable[..., Any], args: tuple) -> Any:

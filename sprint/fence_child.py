@@ -1,7 +1,7 @@
-"""The fence's child: a forked process answering fn(*args) for a list of calls under limits.
+"""The fence's child: a forked process answering fn(*args) for the calls it is given, under limits.
 
 `sprint.fence` decides which calls go to which child and when a new one takes over; this module
-is the child itself and the parent's handle on it (its pipe, its deadline, its reaping).
+is the child itself and the parent's handle on it (its pipes, its deadline, its reaping).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import select
 import signal
 import time
 import traceback
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -45,26 +46,51 @@ class Raised:
 
 
 
-class Child:
-    """A forked child answering fn(*args) for argses[start:], one framed answer each (its
-    length in 8 bytes, then the pickled answer), then exiting."""
+# The parent's ends of every live child's pipes: a child forked later closes them, or a child
+# would never see its orders end (a sibling holding them open) and outlive a parent that died.
+_PARENT_ENDS: set[int] = set()
+_ORDER = 4  # bytes of a call's index in the orders pipe
+STOP = (1 << 32) - 1
 
-    def __init__(self, fn: Callable[..., Any], argses: list[tuple], start: int, limits: Limits):
+
+class Child:
+    """A forked child that answers fn(*argses[i]) for each index i it is given (`give`), in
+    the order given: one framed answer each (its length in 8 bytes, then the pickled answer).
+    It exits when told to stop or when its orders pipe closes."""
+
+    def __init__(self, fn: Callable[..., Any], argses: list[tuple], limits: Limits):
         self._wall = limits.reader_wall_seconds
         self._deadline = time.monotonic() + self._wall
         self._buffer = bytearray()
         self._answers: list[tuple[str, Any]] = []
         self._eof = False
         self._status: int | None = None
+        self.pending: deque[int] = deque()  # indices given and not yet answered, in order
         read, write = os.pipe()
+        orders_read, orders = os.pipe()
         with contextlib.suppress(OSError, AttributeError):  # fewer wake-ups for a big answer
             fcntl.fcntl(write, fcntl.F_SETPIPE_SZ, 1 << 20)
         pid = os.fork()
         if pid == 0:  # the child: never returns
-            os.close(read)
-            _serve(write, fn, argses, start, limits)
+            for fd in (read, orders, *_PARENT_ENDS):
+                os.close(fd)
+            _serve(orders_read, write, fn, argses, limits)
         os.close(write)
-        self.pid, self.fd = pid, read
+        os.close(orders_read)
+        self.pid, self.fd, self._orders = pid, read, orders
+        _PARENT_ENDS.update((read, orders))
+
+    def give(self, index: int) -> None:
+        """One more call for this child, after those it has."""
+        self.pending.append(index)
+        with contextlib.suppress(BrokenPipeError):  # it died: its next answer will say how
+            _write_all(self._orders, index.to_bytes(_ORDER, "big"))
+
+    def take_back(self) -> list[int]:
+        """The calls given and not answered (after a death: for another child)."""
+        left = list(self.pending)
+        self.pending.clear()
+        return left
 
     @property
     def ready(self) -> bool:
@@ -100,9 +126,13 @@ class Child:
             self._answers.append(pickle.loads(memoryview(self._buffer)[8:8 + size]))
             del self._buffer[:8 + size]
 
-    def next_answer(self) -> Any:
-        """The next call's value or Raised; its Broken when the child died on it, passed its
-        time, or ran out of memory (the child then is over)."""
+    def next_answer(self) -> tuple[int, Any]:
+        """The next call given and its value or Raised; its Broken when the child died on it,
+        passed its time, or ran out of memory (the child then is over: `take_back` the rest)."""
+        index = self.pending.popleft()
+        return index, self._answer()
+
+    def _answer(self) -> Any:
         Child.wait_any([self])
         if self._answers:
             kind, value = self._answers.pop(0)
@@ -122,8 +152,10 @@ class Child:
         return Broken(f"exited with status {os.WEXITSTATUS(status)} and no answer")
 
     def close(self) -> None:
-        """Every answer taken: the child is ending by itself; reap it."""
+        """Every answer taken: tell the child to stop, and reap it."""
         if self._status is None:
+            with contextlib.suppress(OSError):  # a child that died has no ear for it
+                _write_all(self._orders, STOP.to_bytes(_ORDER, "big"))
             while not self._eof and time.monotonic() < self._deadline:
                 Child.wait_any([self])
                 self._answers.clear()
@@ -133,7 +165,9 @@ class Child:
         """End the child if it has not ended, and reap it (once)."""
         if self._status is not None:
             return
-        os.close(self.fd)
+        for fd in (self.fd, self._orders):
+            os.close(fd)
+            _PARENT_ENDS.discard(fd)
         if not self._eof:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self.pid, signal.SIGKILL)
@@ -152,15 +186,15 @@ def _reap(pid: int, deadline: float) -> int:
         time.sleep(0.001)
 
 
-def _serve(write: int, fn: Callable[..., Any], argses: list[tuple], start: int,
+def _serve(orders: int, write: int, fn: Callable[..., Any], argses: list[tuple],
            limits: Limits) -> None:
     code = 0
     try:
         _prepare()
-        for args in argses[start:]:
+        while (index := _next_order(orders)) is not None:
             _limit(limits)
             try:
-                answer: tuple[str, Any] = ("value", fn(*args))
+                answer: tuple[str, Any] = ("value", fn(*argses[index]))
             except BaseException as e:  # a Rust panic is a BaseException: it must come back too
                 answer = ("raised", Raised(type(e).__name__, traceback.format_exc()))
             try:
@@ -178,6 +212,18 @@ def _serve(write: int, fn: Callable[..., Any], argses: list[tuple], start: int,
         # No cleanup of the parent's objects (its database connections, its log handlers):
         # they are the parent's, and a child flushing them would write twice.
         os._exit(code)
+
+
+def _next_order(orders: int) -> int | None:
+    """The index of the next call, or None when told to stop or the parent is gone."""
+    data = b""
+    while len(data) < _ORDER:
+        chunk = os.read(orders, _ORDER - len(data))
+        if not chunk:
+            return None
+        data += chunk
+    index = int.from_bytes(data, "big")
+    return None if index == STOP else index
 
 
 def _write_all(fd: int, data: bytes) -> None:

@@ -188,7 +188,20 @@ def test_a_run_that_stops_reading_answers_leaves_no_child_behind():
         os.waitpid(pid, os.WNOHANG)  # reaped: not a child of ours any more
 
 
-def test_children_at_once_each_answer_a_share_of_the_calls():
-    answers = fence.map_calls(_pid_or_die, [(1,), (2,), (4,), (6,), (7,), (8,)], Limits(),
-                              processes=2)
-    assert len(set(answers)) == 2 and answers[0::2] == [answers[0]] * 3  # a child per share
+def test_children_at_once_share_the_calls_a_slow_one_holding_up_none_of_the_rest():
+    answers = fence.map_calls(_pid_or_slow, [(0.8,)] + [(0,)] * 8, Limits(), processes=2)
+    slow, quick = answers[0], answers[1:]
+    assert len(set(answers)) == 2 and os.getpid() not in answers  # two children
+    # While one child is on the slow call (and holds one more), the other answers the rest.
+    assert quick.count(slow) <= 1 and len(set(quick) - {slow}) == 1
+
+
+def _pid_or_slow(seconds):
+    time.sleep(seconds)
+    return os.getpid()
+
+
+def test_a_child_that_dies_hands_back_the_call_it_held_to_a_new_child():
+    answers = fence.map_calls(_pid_or_die, [(3,), (1,), (1,), (1,)], Limits(), processes=2)
+    assert isinstance(answers[0], fence.Broken) and answers[0].how == "killed by SIGABRT"
+    assert all(isinstance(a, int) for a in answers[1:])  # the call given behind it still answered

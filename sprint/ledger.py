@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.compute as pc
 
-from sprint import idcard, rules
+from sprint import rules
 from sprint.headers import HEADER_SEARCH_ROWS, STRIDE, Header, recognise, same_ledger
 from sprint.plan import Plan, Template
 from sprint.reading import UnreadableFile, read_sheets
@@ -226,14 +226,10 @@ def _check_rows(verdict: Verdict, group: list[Header], plan: Plan, unit_code: st
                                           "value": cells[bad].to_numpy(),
                                           "reason": reasons.text[bad]}))
         cleaned[column.name] = value
-        if column.warn_age is not None:
-            low, high = column.warn_age
-            age = idcard.ages_on(value.where(~pd.Series(bad, index=value.index)), pd.Timestamp(as_of))
-            outside = age.notna() & ~age.between(low, high)
-            verdict.notes.extend(
-                Problem(int(r), column.name, "", f"按身份证号计算年龄为{a:.0f}岁，不在{low}至{high}岁"
-                        "之间（已接收，仅作提示：请核实是否为劳动力）")
-                for r, a in age[outside].items())
+        if reasons.warnings is not None:
+            warned = (reasons.warnings != "") & ~bad
+            verdict.notes.extend(Problem(int(r), column.name, "", words) for r, words
+                                 in zip(cells.index[warned], reasons.warnings[warned], strict=True))
         if column.type == "id_number" and unit_code and unit_code.isdigit():
             elsewhere = ~rules.flags(pc.starts_with(rules.arrow(value.fillna(unit_code)),
                                                     unit_code)) & ~bad

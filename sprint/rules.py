@@ -50,6 +50,7 @@ class Reasons:
     def __init__(self, n: int):
         self._text: np.ndarray | None = None  # made on the first problem: most columns have none
         self.bad = np.zeros(n, dtype=bool)
+        self.warnings: np.ndarray | None = None  # notes on cells taken all the same
 
     @property
     def text(self) -> np.ndarray:
@@ -61,6 +62,13 @@ class Reasons:
         if mask.any():
             self.text[mask] = reason if isinstance(reason, str) else reason[mask]
             self.bad |= mask
+
+    def warn(self, mask: np.ndarray, words: np.ndarray) -> None:
+        """A note for the reply on cells that are accepted all the same."""
+        if mask.any():
+            if self.warnings is None:
+                self.warnings = np.full(len(self.bad), "", dtype=object)
+            self.warnings[mask] = words[mask]
 
 
 def check(column: Column, raw: pd.Series | None, text: pd.Series, as_of: dt.date,
@@ -203,7 +211,7 @@ def _series(cells: pa.Array, index: pd.Index) -> pd.Series:
 def _id_number(column, raw, text, cells, filled, reasons, as_of):
     value = normalise_id(text)
     normal = arrow(value)
-    wrong = idcard.problems_of(normal)
+    wrong, age = idcard.examine(normal, pd.Timestamp(as_of))
     reasons.add(filled & (wrong != ""), wrong)
     numeric = np.zeros(len(cells), dtype=bool)
     if (wrong != "").any():  # only a cell that is no ID can be one turned into a number
@@ -214,7 +222,6 @@ def _id_number(column, raw, text, cells, filled, reasons, as_of):
     reasons.add(filled & numeric, "身份证号被存成了数字，末几位可能已丢失：请把该列设为“文本”格式后重新录入")
     # Whoever the ledger lists was born by the day it reports and is not past 120.
     fine = filled & ~reasons.bad
-    age = idcard.ages_of(normal, pd.Timestamp(as_of))
     with np.errstate(invalid="ignore"):
         reasons.add(fine & (age < 0), "出生日期晚于报送日期，身份证号有误")
         old = fine & (age > MAX_AGE)
@@ -229,6 +236,13 @@ def _id_number(column, raw, text, cells, filled, reasons, as_of):
         words = np.full(len(age), "", dtype=object)
         words[outside] = [f"按身份证号计算年龄为{a:.0f}岁，应在{low}至{high}岁之间" for a in age[outside]]
         reasons.add(outside, words)
+    if column.warn_age is not None:
+        low, high = column.warn_age
+        outside = filled & ~reasons.bad & ~((age >= low) & (age <= high))
+        words = np.full(len(age), "", dtype=object)
+        words[outside] = [f"按身份证号计算年龄为{a:.0f}岁，不在{low}至{high}岁之间（已接收，仅作提示："
+                          "请核实是否为劳动力）" for a in age[outside]]
+        reasons.warn(outside, words)
     return value
 
 

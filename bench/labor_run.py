@@ -32,8 +32,8 @@ def main() -> None:
     from prefect.testing.utilities import prefect_test_harness
 
     from sprint.calendar import BEIJING
-    from sprint.demo import labor_rows, write_ledger
-    from sprint.demo_inbox import STORIES, seed
+    from sprint.demo.inbox import STORIES, seed
+    from sprint.demo.ledgers import labor_rows, write_ledger
     from sprint.ledger import validate_file
     from sprint.mailsink import MailSink
     from sprint.plan import load_plan
@@ -63,7 +63,10 @@ def main() -> None:
     print("[3/4] starting a Prefect test server and a loopback SMTP server", file=sys.stderr)
     with MailSink() as sink, prefect_test_harness(server_startup_timeout=60):
         os.environ["SPRINT_SMTP_PORT"] = str(sink.port)
-        from flows.labor_ledger import labor_ledger
+        from flows.duties import duties
+
+        def labor_ledger(**kw):
+            return duties(flow="labor-ledger", **kw)
 
         as_of = dt.datetime(2020, 10, 12, 12, 0, tzinfo=BEIJING)
         print("[4/4] running the labor-ledger flow twice", file=sys.stderr)

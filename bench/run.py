@@ -18,7 +18,6 @@ import datetime as dt
 import json
 import os
 import resource
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,6 +26,8 @@ from pathlib import Path
 os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO")  # the flow run's lines are the progress
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.sending import counting_sink, sending  # noqa: E402
 
 TIERS = {  # units, rows, and which units send .xlsx rather than .csv
     "city": (7, 10_000, lambda i: True),
@@ -42,7 +43,7 @@ def say(text: str) -> None:
 
 
 def generate(tier: str, root: Path) -> tuple[list, Path, Path]:
-    from sprint import mass
+    from sprint.demo import mass
 
     count, rows, as_xlsx = TIERS[tier]
     units = mass.units(count, rows, SEED)
@@ -76,28 +77,6 @@ def raw_read(files: list[Path]) -> float:
         if (i + 1) % max(1, len(files) // 10) == 0:
             say(f"      {i + 1:,}/{len(files):,} files ({time.perf_counter() - start:.1f} s)")
     return time.perf_counter() - start
-
-
-def counting_sink() -> tuple[subprocess.Popen, int]:
-    """A loopback SMTP server in its own process (so it takes no time from ours) that only
-    counts what it accepts."""
-    code = (
-        "import sys, time\n"
-        "from aiosmtpd.controller import Controller\n"
-        "from sprint.mailsink import free_port\n"
-        "class Count:\n"
-        "    n = 0\n"
-        "    async def handle_DATA(self, server, session, envelope):\n"
-        "        Count.n += 1\n"
-        "        return '250 OK'\n"
-        "port = free_port('127.0.0.1')\n"
-        "c = Controller(Count(), hostname='127.0.0.1', port=port, data_size_limit=64 << 20)\n"
-        "c.start(); print(port, flush=True)\n"
-        "sys.stdin.read(); c.stop()\n"
-    )
-    sink = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, text=True)
-    return sink, int(sink.stdout.readline())
 
 
 def flow_run(inbox: Path) -> dict:
@@ -167,66 +146,6 @@ def covered(task_runs) -> float:
             total += (stop - end).total_seconds()
             end = stop
     return total
-
-
-def sending(port: int, db_url: str, rounds: int = 6, chunk: int = 500) -> dict:
-    """The same recorded messages sent raw over one connection; by our mailer alone; and
-    through our outbox, which claims and settles each message in the store.
-
-    Raw is the library's own `sendmail`, the limit. Our mailer takes the same transaction a
-    step at a time, so that the outbox's claim is written while the server reads the MAIL
-    command (see `Mailer.send_raw`); alone, it shows what the steps cost, and the outbox over it
-    what the store costs.
-
-    This machine's speed wanders: the same 1,000 messages take 0.75 s in one second and 1.2 s
-    in the next, over ten times the difference being measured. So the three are measured in
-    turn, `chunk` messages at a time (under half a second), `rounds` times, who goes first
-    taking turns, and compared over their sums: all see the same weather."""
-    from sprint.mail import outbox
-    from sprint.mail.mailer import YagmailMailer
-    from sprint.store import OutboxKey, Store
-
-    recorded = Store(db_url).outbox_rows()
-    copies = [recorded[i % len(recorded)] for i in range(chunk)]
-    trial = Store(f"sqlite:///{tempfile.mkdtemp(prefix='sprint-send-')}/send.db")
-    clients = [YagmailMailer("127.0.0.1", port, "fupinban@example.org") for _ in range(3)]
-    library = clients[0]._connected()  # the library's own connection: the protocol's limit
-
-    def raw(turn: int) -> float:
-        start = time.perf_counter()
-        for row in copies:
-            library.smtp.sendmail("fupinban@example.org", row["recipients"].split(","),
-                                  row["message"])
-        return time.perf_counter() - start
-
-    def mailer(turn: int) -> float:
-        start = time.perf_counter()
-        for row in copies:
-            clients[1].send_raw(row["recipients"].split(","), row["message"])
-        return time.perf_counter() - start
-
-    def ours(turn: int) -> float:
-        now = dt.datetime.now(dt.UTC)
-        for i, row in enumerate(copies):  # rendered ahead, as the flow records them first
-            trial.enqueue(OutboxKey("bench", str(turn), row["unit"], row["kind"], str(i)),
-                          row["recipients"].split(","), row["subject"], row["message"], now)
-        start = time.perf_counter()
-        delivery = outbox.deliver(trial, clients[2], now)
-        took = time.perf_counter() - start
-        assert len(delivery.sent) == len(copies), delivery.problems[:3]
-        return took
-
-    ways = {"raw": raw, "mailer": mailer, "ours": ours}
-    for way in ways.values():
-        way(-1)  # connections opened, caches warm: not timed
-    spent = dict.fromkeys(ways, 0.0)
-    for turn in range(rounds):
-        names = list(ways)[turn % 3:] + list(ways)[:turn % 3]
-        for name in names:
-            spent[name] += ways[name](turn)
-    for client in clients:
-        client.close()
-    return {"messages": rounds * chunk, **{f"{k}_s": v for k, v in spent.items()}}
 
 
 def main() -> None:

@@ -1,37 +1,43 @@
-"""Clause 6① at province or nation scale: every unit's labor ledger checked, each unit told its
-verdict and figures, the operator sent the table. Batches of units fan out on Dask when
-SPRINT_DASK_ADDRESS names a cluster."""
+"""The plan's census ledger (clause 6①'s labor ledger) at province or nation scale: every
+unit's file checked, each unit told its verdict and figures, the operator sent the table.
+Batches of units fan out on Dask when SPRINT_DASK_ADDRESS names a cluster."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from prefect import flow
+from prefect.utilities.annotations import quote
 
-from flows.common import finish, moment
+from flows.duties import AsOf
+from flows.ending import finish
 from sprint import census
-from tasks.census import DUTY, check_units, find_files, render_census
-from tasks.context import settings
+from sprint.clock import moment
+from tasks.census import check_units, find_files, judge_census
 from tasks.fanout import parallel, runner
-from tasks.mail import send_mail
+from tasks.mail import render, send
+from tasks.services import connect
 
 
 @flow(name="labor-census", log_prints=True, task_runner=runner())
-def labor_census(inbox: str | None = None, as_of: dt.datetime | None = None,
-                 batches: int | None = None, dry_run: bool = False):
-    """Check every unit's newest labor ledger under `inbox` (default: the configured inbox).
+def labor_census(inbox: str | None = None, as_of: AsOf = None, batches: int | None = None,
+                 dry_run: bool = False):
+    """Check every unit's newest ledger under `inbox` (default: the configured inbox).
 
-    as_of: act as at this time (Beijing); empty means now. batches: at least this many tasks
-    (default: one here, using every core; a Dask cluster's worker count). dry_run: render mail,
-    send none.
+    Args:
+        inbox: 各单位文件夹所在的目录（默认为收件目录）
+        as_of: 按此时点运行；只写日期表示当日24时（北京时间）；留空表示现在
+        batches: 至少分成的批数（默认：本机一批，用满所有核；Dask 集群按工作进程数）
+        dry_run: 演练：邮件只生成到 var/dry-run，不发送
     """
+    # quote(x): Prefect passes x as it is, without walking it for futures (walking the plan
+    # took 30 ms a step).
+    services = connect()
     now = moment(as_of)
-    files = find_files(inbox or str(settings().inbox_root))
-    futures = [check_units.submit(b, now.date())
+    files = find_files(inbox or str(services.settings.inbox_root))
+    futures = [check_units.submit(b, services.plan, now.date())  # on Dask: no quote()
                for b in census.batches(files, batches or parallel())]
     results = [f.result() for f in futures]
-    whole, drafts = render_census(results, now.date())
-    delivery = send_mail(DUTY, drafts, now, dry_run)
+    whole, drafts = judge_census(quote(services.plan), results, now.date())
+    delivery = send(services, render(services, quote(drafts)), "labor-census", now, dry_run)
     print(f"{len(whole.figures)} unit(s), {whole.rows:,} row(s), {len(whole.refused)} refused, "
           f"{len(whole.silent)} silent; {len(delivery.sent)} message(s) sent")
     return finish(delivery, len(files), whole)

@@ -1,4 +1,5 @@
-"""The labor ledger at province or nation scale: each unit's file checked and measured on its own.
+"""A ledger at province or nation scale (the plan's duty with `census`, the labor ledger in
+Baicheng's): each unit's file checked and measured on its own.
 
 A city compiles its seven counties' ledgers into one table; a province has seventy units and the
 nation 2,800, with 32 million rows between them, more than any one table or workbook should
@@ -9,22 +10,19 @@ travel on: memory grows with the number of units, never with rows.
 from __future__ import annotations
 
 import datetime as dt
-import multiprocessing
 import resource
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sprint import rules
+from sprint import fence, one_verdict, rules
 from sprint.ledger import Problem, validate_file
-from sprint.plan import Plan
+from sprint.plan import Duty, Plan, PlanError, Target
 from sprint.reading import SUFFIXES
 
-AWAY = ("省外", "省内县外")  # working outside the county: the figure the plan's target counts
 PROBLEMS_KEPT = 20  # per unit: enough for its reply; the count says how many there were
 
 
@@ -33,7 +31,7 @@ class UnitFigures:
     unit: str
     file: str
     rows: int = 0
-    away: int = 0
+    counted: int = 0  # rows the duty's count target counts (working away, in Baicheng's plan)
     by_kind: dict[str, int] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     problem_count: int = 0
@@ -55,60 +53,78 @@ def unit_files(inbox: Path) -> list[tuple[str, Path]]:
     return found
 
 
+def census_duty(plan: Plan) -> Duty:
+    found = [d for d in plan.duties if d.census is not None]
+    if not found:
+        raise PlanError("no duty of the plan has 'census': nothing for `sprint census` to measure")
+    return found[0]
+
+
+def counted_target(duty: Duty) -> Target | None:
+    """The figure the census counts per unit: the duty's first counting target."""
+    return next((t for t in duty.targets if t.metric == "count"), None)
+
+
 def check_file(path: Path, plan: Plan, unit: str, as_of: dt.date) -> UnitFigures:
     """Read, validate and measure one unit's file; nothing of its rows is kept."""
     start = time.perf_counter()
+    duty = census_duty(plan)
     verdict = validate_file(path, plan, unit, as_of)
     figures = UnitFigures(unit, path.name, problems=verdict.problems[:PROBLEMS_KEPT],
                           problem_count=len(verdict.problems))
     ledger = verdict.ledger
-    if verdict.template_key == "labor" and len(ledger):
+    if verdict.template_key == duty.template and len(ledger):
         figures.rows = len(ledger)
         # Counted in Arrow, where the text already is: half the time of pandas' isin and
         # value_counts, which a nation's 2,800 files each pay.
-        where = rules.arrow(ledger["务工区域"].fillna(""))
-        figures.away = pc.sum(pc.is_in(where, value_set=pa.array(AWAY))).as_py() or 0
-        kinds = pc.value_counts(rules.arrow(ledger["人员类别"].fillna("")))
+        target = counted_target(duty)
+        if target is not None:
+            held = None
+            for column, values in target.where.items():
+                here = pc.is_in(rules.arrow(ledger[column].fillna("")), value_set=pa.array(values))
+                held = here if held is None else pc.and_(held, here)
+            figures.counted = (pc.sum(held).as_py() or 0) if held is not None else len(ledger)
+        kinds = pc.value_counts(rules.arrow(ledger[duty.census.by].fillna("")))
         counted = zip(kinds.field("values").to_pylist(), kinds.field("counts").to_pylist(),
                       strict=True)
         figures.by_kind = dict(sorted(((k, n) for k, n in counted if k), key=lambda kn: -kn[1]))
-    elif verdict.template_key is not None and verdict.template_key != "labor":
+    elif verdict.template_key is not None:
         figures.problems.insert(0, Problem(None, "", "", f"这是《{verdict.template.name}》，"
-                                           "不是贫困劳动力转移就业台账"))
+                                           f"不是《{plan.template_of(duty).name}》"))
         figures.problem_count += 1
     figures.seconds = time.perf_counter() - start
     figures.peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return figures
 
 
-_WORK: tuple[Plan, dt.date] | None = None  # what a forked checker inherits instead of pickling
-
-
-def _check_one(pair: tuple[str, str]) -> UnitFigures:
-    plan, as_of = _WORK
-    return check_file(Path(pair[1]), plan, pair[0], as_of)
-
-
 def check_batch(batch: list[tuple[str, str]], plan: Plan, as_of: dt.date,
                 processes: int = 1) -> list[UnitFigures]:
     """Each unit's file of the batch checked, on `processes` cores of this machine.
 
-    The processes are forked, so they start with everything already imported (a fresh Python
-    would spend seconds importing pandas and Arrow) and share the plan without copying it;
-    they only read files and return figures."""
-    global _WORK
-    _WORK = (plan, as_of)
-    if processes <= 1 or len(batch) < 2:
-        return [_check_one(pair) for pair in batch]
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(min(processes, len(batch)), mp_context=context,
-                             initializer=_one_core) as pool:
-        return list(pool.map(_check_one, batch))
+    Each file is checked behind the fence (sprint/fence.py), a forked child of its own: it
+    starts with everything already imported (a fresh Python would spend seconds importing
+    pandas and Arrow) and shares the plan without copying it; a file that crashes or exhausts
+    its reader is that unit's refusal, not the batch's end."""
+    calls = [(Path(path), plan, unit, as_of, processes > 1) for unit, path in batch]
+    answers = fence.map_calls(_check_one, calls, plan.limits, processes)
+    return [_figures(unit, Path(path), answer)
+            for (unit, path), answer in zip(batch, answers, strict=True)]
 
 
-def _one_core() -> None:
-    """A checker is one of a process per core: Arrow's own threads would only contend."""
-    pa.set_cpu_count(1)
+def _check_one(path: Path, plan: Plan, unit: str, as_of: dt.date, shared: bool) -> UnitFigures:
+    if shared:  # one of a process per core: Arrow's own threads would only contend
+        pa.set_cpu_count(1)
+    return check_file(path, plan, unit, as_of)
+
+
+def _figures(unit: str, path: Path, answer) -> UnitFigures:
+    if isinstance(answer, UnitFigures):
+        return answer
+    if isinstance(answer, fence.Broken):
+        verdict = one_verdict.refusal(one_verdict.BROKEN + one_verdict.ADVICE, answer.how)
+    else:
+        verdict = one_verdict.raised(path, answer)
+    return UnitFigures(unit, path.name, problems=verdict.problems, problem_count=1)
 
 
 def batches(files: list[tuple[str, Path]], parallel: int, most: int = 500

@@ -48,7 +48,8 @@ def bars_against_target(names: list[str], values: list[int], targets: list[int |
                     ax.hlines(t, x - 0.38, x + 0.38, colors="#263238", linewidth=2.2)
             ax.plot([], [], color="#263238", linewidth=2.2, label=target_label)
             for x, v in zip(xs, values, strict=True):
-                ax.annotate(str(v), (x, v), ha="center", va="bottom", fontsize=8)
+                ax.annotate(f"{v:,.0f}" if float(v).is_integer() else f"{v:,.1f}", (x, v),
+                            ha="center", va="bottom", fontsize=8)
             many = len(names) > 8  # tilt the names so that a dozen units stay readable
             ax.set_xticks(list(xs), names, fontsize=8, rotation=35 if many else 0,
                           ha="right" if many else "center")

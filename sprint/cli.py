@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import importlib
 import json
 import os
 import sys
 import urllib.request
 from pathlib import Path
 
-from sprint.calendar import BEIJING, CalendarError, periods
+from sprint import clock
+from sprint.calendar import BEIJING, CalendarError
+from sprint.commands.mail_in import cmd_submit, cmd_watch
+from sprint.commands.schedule import cmd_calendar, cmd_plan
+from sprint.commands.status import cmd_status
+from sprint.commands.validate import cmd_validate
 from sprint.deployments import load_deployments
-from sprint.idcard import mask
-from sprint.ledger import validate_file
+from sprint.drill import DrillError
 from sprint.plan import PlanError
 from sprint.settings import SettingsError, load_settings
-from sprint.status import standings
+from sprint.shift import ShiftError
 from sprint.store import Store, StoreError
 
 
@@ -35,107 +38,9 @@ def _date(text: str) -> dt.date:
 def _moment(text: str) -> dt.datetime:
     """A date means the end of that day in Beijing; a date and time is taken as Beijing time."""
     try:
-        value = dt.datetime.fromisoformat(text)
+        return clock.moment(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date or time: {text!r}") from None
-    if len(text) <= 10:
-        value = value.replace(hour=23, minute=59, second=59)
-    return value if value.tzinfo else value.replace(tzinfo=BEIJING)
-
-
-def cmd_validate(args) -> int:
-    s = load_settings()
-    path: Path = args.file
-    if not path.is_file():
-        print(f"no such file: {path}", file=sys.stderr)
-        return 1
-    unit = args.unit or (path.parent.name if path.parent.name in {u.code for u in s.plan.units} else None)
-    if unit is not None:
-        s.plan.unit(unit)
-    verdict = validate_file(path, s.plan, unit, args.as_of or dt.date.today())
-    ids = {c.name for t in s.plan.templates.values() for c in t.columns if c.type == "id_number"}
-    name = f"《{verdict.template.name}》（工作表 {verdict.sheet}）" if verdict.template else "无法识别"
-    print(f"文件：{path}\n台账：{name}\n数据行：{len(verdict.ledger)}")
-    for p in verdict.problems:
-        value = mask(p.value) if p.column in ids else p.value
-        print(f"  第{p.row or '-'}行 | {p.column or '-'} | {value} | {p.reason}")
-    if verdict.notes:
-        print(f"提示：{len(verdict.notes)} 个身份证号不是本县签发（已接收，仅作提示）")
-    print("结果：通过" if verdict.accepted else f"结果：未通过，共 {len(verdict.problems)} 处问题")
-    return 0 if verdict.accepted else 1
-
-
-def cmd_calendar(args) -> int:
-    plan = load_settings().plan
-    start = args.from_ or plan.sprint.start
-    end = args.to or plan.sprint.end
-    rows = []
-    for duty in plan.duties:
-        owners = [u.code for u in plan.owners(duty)]
-        for p in periods(duty):
-            if p.end < start or p.start > end:
-                continue
-            rows.append({
-                "duty": duty.id, "period": p.id, "start": p.start.isoformat(),
-                "end": p.end.isoformat(), "due": p.due.isoformat(),
-                "reminders": [{"offset": r.offset, "at": r.at.isoformat()} for r in p.reminders],
-                "units": owners,
-            })
-    if args.json:
-        print(json.dumps(rows, ensure_ascii=False, indent=2))
-        return 0
-    for r in rows:
-        reminders = ", ".join(f"{x['offset']:+d} {x['at'][5:16].replace('T', ' ')}" for x in r["reminders"])
-        print(f"{r['duty']}  {r['start']}..{r['end']}  截止 {r['due'][:16].replace('T', ' ')}"
-              f"  提醒 {reminders}  单位 {len(r['units'])}")
-    return 0
-
-
-def cmd_status(args) -> int:
-    s = load_settings()
-    now = args.as_of or dt.datetime.now(BEIJING)
-    store = Store(s.db_url)
-    rows = []
-    for duty in s.plan.duties:
-        ps = [p for p in periods(duty) if p.opens <= now or p.due <= now]
-        units = [u.code for u in s.plan.owners(duty)]
-        for x in standings(ps, units, store.receipts(duty.id), now):
-            rows.append({"duty": duty.id, "period": x.period.id, "unit": x.unit,
-                         "unit_name": s.plan.unit(x.unit).name, "state": x.state.name.lower(),
-                         "state_text": str(x.state), "due": x.period.due.isoformat(),
-                         "submitted_at": x.submitted_at.isoformat() if x.submitted_at else None})
-    if args.json:
-        print(json.dumps(rows, ensure_ascii=False, indent=2))
-        return 0
-    if not rows:
-        print(f"nothing is due yet at {now:%Y-%m-%d %H:%M}")
-    for r in rows:
-        print(f"{r['duty']}  {r['period']}  {r['unit_name']:<12}\t{r['state_text']}")
-    return 0
-
-
-def cmd_plan(args) -> int:
-    plan = load_settings().plan
-    deployments = load_deployments()
-    rows = []
-    for duty in plan.duties:
-        mine = [d for d in deployments if d.flow == duty.flow]
-        for clause in duty.clauses:
-            rows.append({"clause": clause, "duty": duty.id, "kind": duty.kind, "title": duty.title,
-                         "flow": duty.flow, "deployments": [d.name for d in mine],
-                         "schedule": "; ".join(d.describe() for d in mine) or "not deployed yet"})
-    rows.sort(key=lambda r: _clause_order(r["clause"]))
-    if args.json:
-        print(json.dumps(rows, ensure_ascii=False, indent=2))
-        return 0
-    for r in rows:
-        print(f"第{r['clause']}条  {r['duty']}（{r['title']}）\n    flow {r['flow']}  {r['schedule']}")
-    return 0
-
-
-def _clause_order(clause: str) -> tuple[int, str]:
-    digits = "".join(c for c in clause if c in "0123456789")
-    return (int(digits) if digits else 99, clause)
 
 
 def _local_prefect() -> None:
@@ -150,17 +55,29 @@ def _local_prefect() -> None:
         pass  # Prefect then runs the flow on a temporary local server of its own
 
 
+def resolve(plan, name: str) -> str:
+    """The plan's group a deployment name, a group name or a duty id stands for."""
+    if name in plan.flows:
+        return name
+    deployments = {d.name: d.flow for d in load_deployments()}
+    if name in deployments:
+        return deployments[name]
+    if name in {d.id for d in plan.duties}:
+        return plan.duty(name).flow
+    raise Usage(f"no deployment, flow or duty is named {name!r}.\n"
+                f"  deployments: {', '.join(deployments)}\n"
+                f"  flows: {', '.join(plan.flows)}\n"
+                f"  duties: {', '.join(d.id for d in plan.duties)}")
+
+
 def cmd_run(args) -> int:
     plan = load_settings().plan
+    group = resolve(plan, args.duty)
     _local_prefect()
-    duty = plan.duty(args.duty)
-    try:
-        module = importlib.import_module(f"flows.{duty.flow}")
-    except ModuleNotFoundError:
-        print(f"sprint: the flow {duty.flow} of duty {duty.id} is not built yet", file=sys.stderr)
-        return 1
-    state = getattr(module, duty.flow)(as_of=args.as_of, dry_run=args.dry_run, return_state=True)
-    print(f"{duty.id}: {state.name} — {state.message or ''}")
+    from flows.duties import duties
+
+    state = duties(flow=group, as_of=args.as_of, dry_run=args.dry_run, return_state=True)
+    print(f"{group}: {state.name} — {state.message or ''}")
     return 0 if state.is_completed() else 1
 
 
@@ -201,17 +118,24 @@ def cmd_outbox(args) -> int:
 
 
 def cmd_replay(args) -> int:
-    load_settings()  # a bad setting stops here, with its message
-    from flows.replay import main as replay_main
+    from tools.replay import main as replay_main
 
-    home = args.home or load_settings().home / "replay"
-    return replay_main(args.from_, args.to, args.seed, home.resolve(), args.json)
+    base = load_settings()  # a bad setting stops here, with its message
+    home = args.home or base.home / "replay"
+    return replay_main(args.from_, args.to, args.seed, home.resolve(), args.json, base)
 
 
 def cmd_up(args) -> int:
+    from sprint.drill import next_monday
     from sprint.up import main_job
 
-    return main_job(seed_demo=not args.no_demo)
+    drill = None if args.drill is None else (
+        args.drill if args.drill != "next" else next_monday(dt.datetime.now(BEIJING).date()))
+    return main_job(seed_demo=not args.no_demo, drill_day=drill)
+
+
+def _drill_day(text: str) -> dt.date | str:
+    return text if text == "next" else _date(text)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -220,10 +144,11 @@ def parser() -> argparse.ArgumentParser:
     v = sub.add_parser("validate", help="check one submission without taking it in")
     v.add_argument("file", type=Path)
     v.add_argument("--unit", help="the submitting unit's code (default: the file's folder)")
-    v.add_argument("--as-of", type=_date, help="the submission date (default today)")
+    v.add_argument("--as-of", help="when the file is taken as received (a date means its end; "
+                   "default now)")
     v.set_defaults(func=cmd_validate)
-    r = sub.add_parser("run", help="run one duty's flow through Prefect")
-    r.add_argument("duty")
+    r = sub.add_parser("run", help="run a deployment, a flow or a duty's flow through Prefect")
+    r.add_argument("duty", metavar="NAME", help="a deployment, a flow (group) or a duty id")
     r.add_argument("--as-of", type=_moment, help="act as on this date (its end) or time")
     r.add_argument("--dry-run", action="store_true", help="render every email, send none")
     r.set_defaults(func=cmd_run)
@@ -258,8 +183,23 @@ def parser() -> argparse.ArgumentParser:
     rp.add_argument("--home", type=Path, help="state folder of the replay (default $SPRINT_HOME/replay)")
     rp.add_argument("--json", action="store_true")
     rp.set_defaults(func=cmd_replay)
+    w = sub.add_parser("watch", help="watch the inbox and the operator's mailbox; announce "
+                       "each file that lands, so the intake answers it at once")
+    w.add_argument("--interval", type=float, default=2.0, help="seconds between polls (2)")
+    w.add_argument("--once", action="store_true", help="one poll, then exit")
+    w.set_defaults(func=cmd_watch)
+    sb = sub.add_parser("submit", help="submit a file as a unit: into its folder, or by mail")
+    sb.add_argument("file", type=Path)
+    sb.add_argument("--unit", required=True, help="the submitting unit's code")
+    sb.add_argument("--by-mail", action="store_true",
+                    help="send it as the unit's mail to the operator's address (SMTP settings)")
+    sb.add_argument("--subject", help="the mail's subject (default: the unit and file name)")
+    sb.set_defaults(func=cmd_submit)
     u = sub.add_parser("up", help="the main job: Prefect server, worker, deployments, mail sink")
     u.add_argument("--no-demo", action="store_true", help="do not seed the demo inbox")
+    u.add_argument("--drill", nargs="?", const="next", type=_drill_day, metavar="DATE",
+                   help="a drill: the whole plan moved by whole weeks to start in the week of "
+                        "DATE (default: the next Monday), in a state folder of its own")
     u.set_defaults(func=cmd_up)
     return p
 
@@ -268,7 +208,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return args.func(args)
-    except (PlanError, SettingsError, StoreError, CalendarError) as e:
+    except Usage as e:
+        print(f"sprint: {e}", file=sys.stderr)
+        return 2
+    except (PlanError, SettingsError, StoreError, CalendarError, DrillError, ShiftError) as e:
         print(f"sprint: {e}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -35,10 +35,17 @@ def problems(ids: pd.Series) -> pd.Series:
     return pd.Series(problems_of(cells), index=ids.index, dtype=object)
 
 
-def problems_of(cells: pa.Array) -> np.ndarray:
+def problems_of(cells: pa.Array, day: pd.Timestamp | None = None) -> np.ndarray:
     """`problems` over an Arrow text array, as an array of reasons: the IDs' bytes as a matrix
     (see bytegrid), so every test is arithmetic over whole columns."""
+    return examine(cells, day)[0]
+
+
+def examine(cells: pa.Array, day: pd.Timestamp | None) -> tuple[np.ndarray, np.ndarray]:
+    """The reasons of `problems_of`, and each ID's whole years of age on `day` (NaN where the
+    ID is not well formed, or no day is given): one pass over the IDs' bytes for both."""
     reason = np.full(len(cells), "", dtype=object)
+    age = np.full(len(cells), np.nan)
     fits, ids = bytegrid.grid(cells, 18)
     shaped = bytegrid.digits(ids[:, :17]).all(axis=1) & (bytegrid.digits(ids[:, 17]) | (ids[:, 17] == 88))
     where = np.flatnonzero(fits)
@@ -48,15 +55,17 @@ def problems_of(cells: pa.Array) -> np.ndarray:
     where, ids = where[shaped], ids[shaped]
     if len(where):
         province_ok = _PROVINCE[bytegrid.number(ids, 0, 2)]
-        year = bytegrid.number(ids, 6, 10)
-        birth_ok = (year >= 1900) & bytegrid.real_date(year, bytegrid.number(ids, 10, 12),
-                                                       bytegrid.number(ids, 12, 14))
+        year, month_day = bytegrid.number(ids, 6, 10), bytegrid.number(ids, 10, 14)
+        birth_ok = (year >= 1900) & bytegrid.real_date(year, month_day // 100, month_day % 100)
         expected = _CHECK_BYTES[((ids[:, :17].astype(np.int64) - 48) @ _WEIGHTS) % 11]
         check_ok = ids[:, 17] == expected
         reason[where[~province_ok]] = "前两位不是有效的省级行政区划代码"
         reason[where[province_ok & ~birth_ok]] = "出生日期不是真实的日期"
         reason[where[province_ok & birth_ok & ~check_ok]] = "校验码错误（可能有数字录错）"
-    return reason
+        if day is not None:
+            had_birthday = month_day <= day.month * 100 + day.day
+            age[where] = day.year - year - (~had_birthday)
+    return reason, age
 
 
 def birth_dates(ids: pd.Series) -> pd.Series:

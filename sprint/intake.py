@@ -8,13 +8,18 @@ import os
 import re
 import shutil
 import threading
+import time
+import traceback
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from sprint.calendar import BEIJING, Period, period_by_id, period_for_receipt, periods
-from sprint.ledger import Problem, Verdict, validate_file
+from sprint.calendar import BEIJING, Period, named_period, period_for_receipt, periods
+from sprint.fence import Raised
+from sprint.ledger import PERIOD_COLUMN, Problem, Verdict
+from sprint.one_verdict import raised, validate_each, validate_fenced
 from sprint.plan import Duty, Plan
 from sprint.store import Store
 
@@ -62,31 +67,45 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def scan(inbox: Path, plan: Plan, store: Store, now: dt.datetime) -> tuple[list[Arrival], list[str]]:
+def scan(inbox: Path, plan: Plan, store: Store, now: dt.datetime,
+         quiet: float = 0.0) -> tuple[list[Arrival], list[str]]:
     """New files in each unit's own folder that arrived by `now`, oldest first.
 
     The folder says who sent a file. Links are not followed, so nothing outside the inbox is read.
     A file's received time is its modification time (when it was dropped); content the unit sent
-    before is skipped. Returns the arrivals and warnings about folders that are no unit's.
+    before is skipped; so is a file written less than `quiet` seconds ago by the wall clock (it
+    may still be being copied in: the next run takes it). Returns the arrivals and warnings
+    about links and folders that are no unit's.
     """
+    wall = time.time()
     arrivals, warnings = [], []
     if not inbox.is_dir():
         return [], [f"the inbox {inbox} does not exist yet"]
     known = {u.code for u in plan.units}
     taken = store.known_digests()
     for folder in sorted(os.scandir(inbox), key=lambda e: e.name):
-        if folder.is_symlink() or not folder.is_dir(follow_symlinks=False):
+        if folder.is_symlink():
+            warnings.append(f"inbox folder {folder.name!r} is a link; links are not followed, "
+                            "its files are ignored")
+            continue
+        if not folder.is_dir(follow_symlinks=False):
             continue
         if folder.name not in known:
             warnings.append(f"inbox folder {folder.name!r} is no unit of the plan; its files are ignored")
             continue
         for entry in sorted(os.scandir(folder.path), key=lambda e: e.name):
             # Office lock files (~$x.xlsx), hidden files, links and folders are not submissions.
-            if entry.name.startswith(("~$", ".")) or not entry.is_file(follow_symlinks=False):
+            if entry.name.startswith(("~$", ".")):
+                continue
+            if entry.is_symlink():  # it could point anywhere: not read, but not unseen either
+                warnings.append(f"{folder.name}/{entry.name} is a link; links are not followed, "
+                                "it is ignored")
+                continue
+            if not entry.is_file(follow_symlinks=False):
                 continue
             st = entry.stat(follow_symlinks=False)
             received = dt.datetime.fromtimestamp(st.st_mtime, tz=BEIJING)
-            if received > now:
+            if received > now or 0 <= wall - st.st_mtime < quiet:
                 continue
             path = Path(entry.path)
             digest = _digest(path)
@@ -113,13 +132,34 @@ def keep(arrival: Arrival, kept_root: Path) -> Path:
 
 
 def judge(arrival: Arrival, kept: Path, plan: Plan,
-          fulfilled: dict[tuple[str, str], set[str]] | None = None) -> Judgement:
-    """Validate the kept copy and decide which duty and period it answers.
+          fulfilled: dict[tuple[str, str], set[str]] | None = None,
+          verdict: Verdict | None = None) -> Judgement:
+    """Validate the kept copy (unless its `verdict` is given, from `verdicts`) and decide which
+    duty and period it answers.
 
-    `fulfilled` maps (unit, duty) to the periods the unit has already sent an accepted file for,
-    so that an early file for the coming period is not taken for a late one for the last.
+    A file counts for the period it names (a 报送期 column, a date in its title rows or its
+    file name); else for the period in whose window it arrived, or the one just past while the
+    unit still owes it and the file came within a working day of its due time (`fulfilled`
+    maps (unit, duty) to the periods the unit has already sent an accepted file for).
+    The file is read behind the fence, and whatever fails while it is judged refuses this file
+    only (sprint/one_verdict.py).
     """
-    verdict = validate_file(kept, plan, arrival.unit, arrival.received_at.date())
+    if verdict is None:
+        verdict = validate_fenced(kept, plan, arrival.unit, arrival.received_at.date())
+    try:
+        return _judge(arrival, kept, plan, verdict, fulfilled)
+    except Exception as e:
+        error = Raised(type(e).__name__, traceback.format_exc())
+        return Judgement(arrival, kept, raised(kept, error), None, None)
+
+
+def verdicts(kept: list[tuple[Arrival, Path]], plan: Plan) -> Iterator[Verdict]:
+    """Each kept file validated behind the fence, all in one child, each verdict as it comes."""
+    return validate_each([(path, a.unit, a.received_at.date()) for a, path in kept], plan)
+
+
+def _judge(arrival: Arrival, kept: Path, plan: Plan, verdict: Verdict,
+           fulfilled: dict[tuple[str, str], set[str]] | None) -> Judgement:
     if verdict.template_key is None:
         return Judgement(arrival, kept, verdict, None, None)
     duties = [d for d in plan.duties if d.template == verdict.template_key
@@ -136,19 +176,19 @@ def judge(arrival: Arrival, kept: Path, plan: Plan,
             return Judgement(arrival, kept, verdict, None, None)
         duties = named
     duty = duties[0]
-    all_periods = periods(duty)
+    all_periods = periods(plan, duty)
     if verdict.period_hint:
-        try:
-            period = period_by_id(all_periods, verdict.period_hint)
-        except ValueError:
-            period = None
+        period = named_period(all_periods, verdict.period_hint)
         if period is None:
-            verdict.problems.insert(0, Problem(None, "报送期", verdict.period_hint,
+            verdict.problems.insert(0, Problem(None, PERIOD_COLUMN, verdict.period_hint,
                                                "不是本台账的任何一个报送期"))
             return Judgement(arrival, kept, verdict, duty, None)
     else:
-        done = (fulfilled or {}).get((arrival.unit, duty.id), set())
-        period = period_for_receipt(all_periods, arrival.received_at, done)
+        period = (named_period(all_periods, verdict.title) if len(all_periods) > 1 else None) or \
+            (named_period(all_periods, arrival.path.name) if len(all_periods) > 1 else None)
+        if period is None:
+            done = (fulfilled or {}).get((arrival.unit, duty.id), set())
+            period = period_for_receipt(all_periods, arrival.received_at, done)
     _check_within(verdict, period)
     return Judgement(arrival, kept, verdict, duty, period.id)
 
@@ -161,8 +201,8 @@ def _check_within(verdict: Verdict, period: Period) -> None:
         dates = pd.to_datetime(verdict.ledger[column.name])
         outside = dates.notna() & ~dates.between(pd.Timestamp(period.start), pd.Timestamp(period.end))
         verdict.problems.extend(
-            Problem(int(row), column.name, f"{value:%Y-%m-%d}",
-                    f"不在报送期（{period.label()}）内")
+            verdict.problem(int(row), column.name, f"{value:%Y-%m-%d}",
+                            f"不在报送期（{period.label()}）内")
             for row, value in dates[outside].items())
 
 
@@ -176,6 +216,7 @@ def fulfilled(store: Store) -> dict[tuple[str, str], set[str]]:
 
 def record(store: Store, j: Judgement) -> bool:
     problems = [p.__dict__ for p in j.verdict.problems]
+    problems += [p.__dict__ | {"note": True} for p in j.verdict.notes]
     return store.record(
         unit=j.arrival.unit, sha256=j.arrival.sha256, file_name=j.arrival.path.name,
         kept_path=str(j.kept_path), received_at=j.arrival.received_at,

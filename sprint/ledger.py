@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,13 +11,14 @@ import pandas as pd
 import pyarrow.compute as pc
 
 from sprint import rules
+from sprint.headers import HEADER_SEARCH_ROWS, STRIDE, Header, recognise, same_ledger
 from sprint.plan import Plan, Template
-from sprint.reading import Sheet, UnreadableFile, read_sheets
+from sprint.reading import UnreadableFile, read_sheets
 
-HEADER_SEARCH_ROWS = 10  # county offices put a title row or two above the header
 PERIOD_COLUMN = "报送期"
+ENCODING = ("文本文件的编码无法识别（不是 UTF-8、UTF-16、GBK 或 GB18030，可能是 Big5 等其他编码）："
+            "请以 UTF-8 或 GBK 编码另存为 .csv 后重新提交")
 TOTAL_WORDS = ("合计", "总计", "小计", "合  计")
-_HEADER_FIXES = str.maketrans({"（": "(", "）": ")", "\u3000": ""})
 
 
 @dataclass(frozen=True)
@@ -45,57 +45,30 @@ class Verdict:
     ledger: pd.DataFrame = field(default_factory=pd.DataFrame)
     period_hint: str | None = None
     duty_hint: str | None = None
+    title: str = ""  # the rows above the header, where offices write what the file is for
+    failure: str | None = None  # what broke while reading, for the operator (not the unit)
+    sheets: tuple[str, ...] = ()  # the sheets of a ledger spread over several (see STRIDE)
 
     @property
     def accepted(self) -> bool:
         return self.template is not None and not self.problems
 
+    def place(self, index: int) -> tuple[int, str]:
+        """The row Excel shows and the name of its sheet ("" for a ledger on one sheet)."""
+        if self.sheets and index >= STRIDE:
+            return index % STRIDE, self.sheets[index // STRIDE - 1]
+        return index, ""
 
-def clean_header(cell: object) -> str:
-    return re.sub(r"\s+", "", str(cell if cell is not None else "")).translate(_HEADER_FIXES)
+    def rows_text(self, indexes) -> str:
+        """第2、7行; over several sheets, 工作表“一组”第2行、工作表“二组”第7行."""
+        if not self.sheets:
+            return "第" + "、".join(str(i) for i in indexes) + "行"
+        return "、".join("工作表“{1}”第{0}行".format(*self.place(i)) for i in indexes)
 
-
-@dataclass(frozen=True)
-class Header:
-    sheet: Sheet
-    index: int  # 0-based row of the (first) header row
-    depth: int  # 1, or 2 when merged group cells stand above the column names
-    names: list[str]
-
-    @property
-    def excel_row(self) -> int:
-        return self.index + self.depth
-
-
-def _candidates(sheet: Sheet):
-    rows = [[clean_header(c) for c in r] for r in sheet.rows[: HEADER_SEARCH_ROWS + 1]]
-    for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        yield Header(sheet, i, 1, row)
-        if i + 1 < len(rows):
-            lower = rows[i + 1] + [""] * (len(row) - len(rows[i + 1]))
-            upper = row + [""] * (len(lower) - len(row))
-            yield Header(sheet, i, 2, [b or a for a, b in zip(upper, lower, strict=True)])
-
-
-def recognise(sheets: list[Sheet], plan: Plan) -> tuple[str, Template, Header] | None:
-    """The template whose columns best match a header among the first rows of a sheet.
-
-    A header must hold at least half of a template's required columns, so that a file with one
-    column missing is still recognised and told which column is missing. A header may span two
-    rows when group cells are merged above the column names. Visible sheets come first.
-    """
-    best: tuple[tuple, str, Template, Header] | None = None
-    for sheet in sheets:
-        for header in _candidates(sheet):
-            names = set(header.names)
-            for key, template in plan.templates.items():
-                required = template.required_names
-                hits = len(required & names)
-                # More columns matched wins; on a tie, the template the header fills more fully.
-                score = (not sheet.hidden, hits, hits / len(required), -header.depth)
-                if hits * 2 >= len(required) and (best is None or score > best[0]):
-                    best = (score, key, template, header)
-    return best[1:] if best else None
+    def problem(self, index: int, column: str, value: str, reason: str) -> Problem:
+        """A problem of one row, its sheet named when the ledger spans several."""
+        row, sheet = self.place(index)
+        return Problem(row, column, value, f"{reason}（工作表“{sheet}”）" if sheet else reason)
 
 
 def validate_file(path: Path, plan: Plan, unit_code: str | None, as_of: dt.date) -> Verdict:
@@ -106,19 +79,33 @@ def validate_file(path: Path, plan: Plan, unit_code: str | None, as_of: dt.date)
         return Verdict(problems=[Problem(None, "", "", str(e))])
     found = recognise(sheets, plan)
     if found is None:
+        if any(s.encoding_doubt for s in sheets):
+            return Verdict(problems=[Problem(None, "", "", ENCODING)])
         names = "、".join(t.name for t in plan.templates.values())
         return Verdict(
             problems=[Problem(None, "", "", f"无法识别台账类型：前{HEADER_SEARCH_ROWS}行中找不到"
                               f"任何台账模板的表头（{names}），请使用模板的表头行")]
         )
     key, template, header = found
-    verdict = Verdict(template_key=key, template=template, sheet=header.sheet.name)
+    verdict = Verdict(template_key=key, template=template, sheet=header.sheet.name,
+                      title=" ".join(str(c) for row in header.sheet.rows[:header.index]
+                                     for c in row if c not in (None, "")))
     if header.sheet.hidden:
         verdict.problems.append(Problem(None, "", "", f"台账在隐藏的工作表“{header.sheet.name}”中："
                                         "请取消隐藏，或把台账放到可见的工作表后重新提交"))
         return verdict
+    group, others = same_ledger(sheets, header, plan)
+    for name in others:
+        verdict.problems.append(Problem(None, "", "", f"工作表“{name}”的表头与工作表"
+                                        f"“{header.sheet.name}”的台账不同，其中的数据未被读取："
+                                        "同一台账请用相同的表头，其他内容请另行报送"))
+    if len(group) > 1:
+        verdict.sheets = tuple(h.sheet.name for h in group)
+        verdict.sheet = "、".join(verdict.sheets)
     try:
-        _check_rows(verdict, header, plan, unit_code, as_of)
+        _check_rows(verdict, group, plan, unit_code, as_of)
+    except UnreadableFile as e:  # found only when all of a text file is read
+        verdict.problems.append(Problem(None, "", "", str(e)))
     except Exception as e:  # a file no rule foresaw must still get an answer, not a traceback
         verdict.problems.append(Problem(None, "", "", f"文件内容无法处理（{type(e).__name__}），"
                                         "请用 Excel 另存为 .xlsx 后重新提交"))
@@ -170,12 +157,26 @@ def _cross_rules(column, empty: np.ndarray, column_of) -> rules.Reasons:
     return reasons
 
 
-def _check_rows(verdict: Verdict, found: Header, plan: Plan, unit_code: str | None,
+def _rows(group: list[Header]) -> tuple[pd.DataFrame | None, pd.DataFrame]:
+    """The rows under the header: of one sheet, or of several, one after another (numbered
+    as STRIDE says)."""
+    width = len(group[0].names)
+    parts = [h.sheet.table(h.index + h.depth, width) for h in group]
+    if len(parts) == 1:
+        return parts[0]
+    for k, (frame, table) in enumerate(parts, start=1):
+        table.index = table.index + k * STRIDE
+        frame.index = table.index  # several sheets: a workbook's, whose cells frame holds
+    return pd.concat([f for f, _ in parts]), pd.concat([t for _, t in parts])
+
+
+def _check_rows(verdict: Verdict, group: list[Header], plan: Plan, unit_code: str | None,
                 as_of: dt.date) -> None:
     template = verdict.template
     assert template is not None
+    found = group[0]
     header, header_row = found.names, found.excel_row
-    frame, table = found.sheet.table(found.index + found.depth, len(header))
+    frame, table = _rows(group)
     text = {i: table[i] for i in table.columns}
     arrays = {i: rules.arrow(column) for i, column in text.items()}
     empties = {i: rules.flags(pc.equal(a, "")) for i, a in arrays.items()}  # once, for all rules
@@ -205,14 +206,15 @@ def _check_rows(verdict: Verdict, found: Header, plan: Plan, unit_code: str | No
         cells = text[i]
         raw = frame[i] if frame is not None else None
         value, reasons = rules.check(column, raw, cells, as_of, arrays[i], empties[i])
-        if column.unique and len(pc.unique(arrays[i])) < len(cells):
-            dup = (cells.ne("") & cells.duplicated(keep=False)).to_numpy() & ~reasons.bad
+        # An ID is the same person however it is written (x or X, full-width digits, spaces).
+        key = value.fillna("") if column.type == "id_number" else cells
+        if column.unique and len(pc.unique(rules.arrow(key))) < len(cells):
+            dup = (key.ne("") & key.duplicated(keep=False)).to_numpy() & ~reasons.bad
             if dup.any():
-                rows_of = cells[dup].groupby(cells[dup]).transform(
-                    lambda s: "、".join(str(r) for r in s.index)
-                )
+                rows_of = key[dup].groupby(key[dup]).transform(
+                    lambda s: verdict.rows_text(s.index))
                 words = np.full(len(cells), "", dtype=object)
-                words[dup] = ("在本文件中重复出现（第" + rows_of + "行）").to_numpy()
+                words[dup] = ("在本文件中重复出现（" + rows_of + "）").to_numpy()
                 reasons.add(dup, words)
         cross = _cross_rules(column, empties[i], lambda name: text[header.index(name)]
                              if name in header else None)
@@ -224,11 +226,15 @@ def _check_rows(verdict: Verdict, found: Header, plan: Plan, unit_code: str | No
                                           "value": cells[bad].to_numpy(),
                                           "reason": reasons.text[bad]}))
         cleaned[column.name] = value
+        if reasons.warnings is not None:
+            warned = (reasons.warnings != "") & ~bad
+            verdict.notes.extend(Problem(int(r), column.name, "", words) for r, words
+                                 in zip(cells.index[warned], reasons.warnings[warned], strict=True))
         if column.type == "id_number" and unit_code and unit_code.isdigit():
             elsewhere = ~rules.flags(pc.starts_with(rules.arrow(value.fillna(unit_code)),
                                                     unit_code)) & ~bad
             verdict.notes.extend(
-                Problem(int(r), column.name, v[:6], "身份证号不是本县签发（已接收，仅作提示）")
+                verdict.problem(int(r), column.name, v[:6], "身份证号不是本县签发（已接收，仅作提示）")
                 for r, v in value[elsewhere].items()
             )
     if PERIOD_COLUMN in header:
@@ -240,7 +246,8 @@ def _check_rows(verdict: Verdict, found: Header, plan: Plan, unit_code: str | No
     found = pd.concat(problems).sort_values(["row"], kind="stable") if problems else None
     if found is not None:
         verdict.problems.extend(
-            Problem(int(r.row), r.column, str(r.value), r.reason) for r in found.itertuples()
+            verdict.problem(int(r.row), r.column, str(r.value), r.reason)
+            for r in found.itertuples()
         )
     verdict.ledger = pd.concat(cleaned, axis=1)  # the columns side by side (a third of the
     verdict.ledger.index.name = "row"  # time of DataFrame(), which checks them for alignment)

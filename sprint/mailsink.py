@@ -1,7 +1,8 @@
 """A local SMTP server that keeps every message it receives, for the main job and the tests.
 
 Messages go into a Maildir (each one an .eml-like file the operator can open) and, for tests,
-into a list. It can be told to answer with a failure, to test what the system does then.
+into a list; a message to an address given a mailbox of its own (the operator's, in the main
+job) is delivered into that Maildir too, where `sprint watch` reads it. It can be told to answer with a failure, to test what the system does then.
 """
 
 from __future__ import annotations
@@ -17,10 +18,14 @@ from aiosmtpd.controller import Controller
 
 
 class KeepingHandler:
-    def __init__(self, maildir: Path | None = None):
+    def __init__(self, maildir: Path | None = None, mailboxes: dict[str, Path] | None = None):
         if maildir:
             maildir.parent.mkdir(parents=True, exist_ok=True)
         self.maildir = mailbox.Maildir(maildir, create=True) if maildir else None
+        self.mailboxes = {}
+        for address, folder in (mailboxes or {}).items():
+            folder.parent.mkdir(parents=True, exist_ok=True)
+            self.mailboxes[address.lower()] = mailbox.Maildir(folder, create=True)
         self.received: list[tuple[list[str], EmailMessage]] = []
         self.fail_with: str | None = None  # e.g. "451 4.3.0 try again later"
         self.fail_times: int | None = None  # fail only this many messages, then accept
@@ -60,6 +65,9 @@ class KeepingHandler:
         data = envelope.original_content or envelope.content
         if self.maildir is not None:
             self.maildir.add(data)
+        for box in {id(b): b for a, b in self.mailboxes.items()
+                    if a in {r.lower() for r in envelope.rcpt_tos}}.values():
+            box.add(data)  # written in tmp/, then moved into new/: a reader sees it whole
         message = message_from_bytes(data, policy=policy.default)
         self.received.append((list(envelope.rcpt_tos), message))
         if self.vanish_after_next > 0:  # taken, but the sender never hears so
@@ -75,8 +83,9 @@ def free_port(host: str) -> int:
 
 
 class MailSink:
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, maildir: Path | None = None):
-        self.handler = KeepingHandler(maildir)
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, maildir: Path | None = None,
+                 mailboxes: dict[str, Path] | None = None):
+        self.handler = KeepingHandler(maildir, mailboxes)
         self.port = port or free_port(host)
         self._controller = Controller(self.handler, hostname=host, port=self.port,
                                       data_size_limit=64 * 1024 * 1024)

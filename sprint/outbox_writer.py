@@ -54,6 +54,12 @@ class OutboxWriter:
                                  if self._backend == "sqlite" else value)
         return self._stamps[now]
 
+    def _wall(self):
+        """The claim's stamp: the wall clock, not the run's (which may be a day replayed), since
+        it says how long a process has held the message (see outbox.claimer_is_dead)."""
+        value = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        return value.strftime("%Y-%m-%d %H:%M:%S.%f") if self._backend == "sqlite" else value
+
     def _execute(self, sql: str, params: tuple) -> list:
         self._cursor.execute(sql, params)
         return self._cursor.fetchall() if self._cursor.description else []
@@ -76,7 +82,7 @@ class OutboxWriter:
                 self._execute(*self._settling(*settle, now))
             # Read with the claim, before the commit: on PostgreSQL a read after it would open
             # a transaction left idle while the message goes out.
-            taken = self._execute(self._sql["claim"], (claimer, self._when(now), message_id))
+            taken = self._execute(self._sql["claim"], (claimer, self._wall(), message_id))
         except BaseException:
             # Nothing of a failed claim is kept, not even its half-written settling, which the
             # delivery writes again on its way out.

@@ -7,40 +7,27 @@ answer in Chinese instead of a crash or a machine out of memory.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 from python_calamine import CalamineError, CalamineWorkbook, PasswordError, SheetVisibleEnum
 
+from sprint import dimensions
+from sprint.dimensions import Extent
 from sprint.plan import Limits
+from sprint.text_table import arrow_table, read_head, read_rows
+from sprint.unreadable import SAVE_AS, UnreadableFile
 
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
 TEXT_SUFFIXES = {".csv", ".txt"}
 SUFFIXES = EXCEL_SUFFIXES | TEXT_SUFFIXES
-TEXT_ENCODINGS = ("utf-8-sig", "gb18030")  # GB18030 reads GBK and GB2312 too
 ZIP_MAGIC, CFB_MAGIC = b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 MB = 1024 * 1024
-SAVE_AS = "请用 Excel 打开后“另存为” .xlsx 再提交"
-
-
-class UnreadableFile(ValueError):
-    """The file cannot be read as a spreadsheet; the message says what to do, in Chinese."""
-
-
-HEAD_BYTES = 16 * 1024  # a text file's header is found among its first rows, read from here
-# Arrow parses a text file in blocks (1 MB unless told), one per thread, leaving each column in
-# pieces that later steps join again, a copy each time. A county's file of a few MB is one
-# block; a bigger one is still parsed by several threads.
-BLOCK = 8 * MB
 
 
 @dataclass(frozen=True)
@@ -54,6 +41,7 @@ class Sheet:
     delimiter: str = ","
     lines: tuple[int, ...] = ()  # physical lines read after each of the first rows (a quoted
     # cell may hold a line break, and Arrow skips lines, not rows)
+    encoding_doubt: bool = False  # text read as GB18030 that does not read as Chinese
 
     def table(self, start: int, width: int) -> tuple[pd.DataFrame | None, pd.DataFrame]:
         """Rows from `start` (0-based), `width` columns, indexed by the row numbers Excel shows:
@@ -61,10 +49,10 @@ class Sheet:
         the text a person sees."""
         if self.data is not None:
             skip = self.lines[start - 1] if 0 < start <= len(self.lines) else start
-            text = _arrow_table(self.data, self.delimiter, skip, start, width)
+            text = arrow_table(self.data, self.delimiter, skip, start, width)
             if text is not None:
                 return None, text
-            rows = _read_text(self.data)  # ragged rows, a stray quote: the patient reader
+            rows = read_rows(self.data)  # ragged rows, a stray quote: the patient reader
         else:
             rows = self.rows
         raw = _cells(rows[start:], width)
@@ -91,7 +79,9 @@ def read_sheets(path: Path, limits: Limits | None = None) -> list[Sheet]:
     with path.open("rb") as f:
         head = f.read(512)
     if suffix in TEXT_SUFFIXES:
-        return [_text_sheet(path.name, path.read_bytes())]
+        head = read_head(path.read_bytes())
+        return [Sheet(path.name, head.rows, data=head.data, delimiter=head.delimiter,
+                      lines=head.lines, encoding_doubt=head.encoding_doubt)]
     _sniff_workbook(path, suffix, head, limits)
     return _read_workbook(path)
 
@@ -99,20 +89,23 @@ def read_sheets(path: Path, limits: Limits | None = None) -> list[Sheet]:
 def _sniff_workbook(path: Path, suffix: str, head: bytes, limits: Limits) -> None:
     if head.startswith(ZIP_MAGIC):
         try:
-            unpacked = _unpacked_size(path, int(limits.max_unpacked_mb * MB))
-        except (zipfile.BadZipFile, EOFError, OSError):
+            unpacked, extents = _unpacked_size(path, int(limits.max_unpacked_mb * MB), limits)
+        except (zipfile.BadZipFile, EOFError, OSError, zlib.error, NotImplementedError,
+                ValueError):
             raise UnreadableFile(f"文件已损坏（压缩结构不完整），{SAVE_AS}") from None
         if unpacked > limits.max_unpacked_mb * MB:
             raise UnreadableFile(
                 f"文件解压后超过 {limits.max_unpacked_mb:g} MB 上限（可能含大量空白行或是异常文件），"
                 "请只保留台账数据后重新提交"
             )
+        _check_extents(extents, limits)
         if suffix == ".xls":
             raise UnreadableFile("扩展名是 .xls，内容却是 .xlsx 格式：请把扩展名改为 .xlsx 后提交")
         return
     if head.startswith(CFB_MAGIC):
         if suffix != ".xls" and b"E\x00n\x00c\x00r\x00y\x00p\x00t\x00" in path.read_bytes():
             raise UnreadableFile("文件设置了打开密码，系统无法读取：请取消密码后重新提交")
+        _check_extents(dimensions.xls_extents(path), limits)
         return
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if text.startswith((b"<html", b"<!doctype", b"<table", b"<?xml", b"<meta")):
@@ -122,17 +115,33 @@ def _sniff_workbook(path: Path, suffix: str, head: bytes, limits: Limits) -> Non
     )
 
 
-def _unpacked_size(path: Path, cap: int) -> int:
-    """Bytes the workbook unpacks to, counted by inflating it (headers can lie); stops past cap."""
-    total = 0
+def _unpacked_size(path: Path, cap: int, limits: Limits) -> tuple[int, list[Extent]]:
+    """Bytes the workbook unpacks to, counted by inflating it (headers can lie), stopping past
+    cap; and, read on the way, the extent of each sheet (see sprint/dimensions.py)."""
+    total, extents = 0, []
     with zipfile.ZipFile(path) as z:
         for info in z.infolist():
             with z.open(info) as member:
-                while chunk := member.read(1 << 20):
-                    total += len(chunk)
-                    if total > cap:
-                        return total
-    return total
+                def chunks(member=member):
+                    nonlocal total
+                    while chunk := member.read(1 << 20):
+                        total += len(chunk)
+                        yield chunk
+                        if total > cap:
+                            return
+                extents += dimensions.xlsx_extents(info.filename, chunks(), limits)
+            if total > cap:
+                break
+    return total, extents
+
+
+def _check_extents(extents: list[Extent], limits: Limits) -> None:
+    for extent in extents:
+        reason = extent.too_big(limits)
+        if reason:
+            raise UnreadableFile(
+                f"工作表的范围达到 {reason}（可能有远处的单元格被误填或设了格式）：请删去空白和"
+                "无关的行列，只保留台账数据后重新提交")
 
 
 def _read_workbook(path: Path) -> list[Sheet]:
@@ -151,17 +160,10 @@ def _read_workbook(path: Path) -> list[Sheet]:
             f"无法按 Excel 文件读取（{type(e).__name__}）：文件可能已损坏或并非真正的"
             f" {path.suffix} 文件，{SAVE_AS}"
         ) from None
-
-
-def decode_text(data: bytes) -> str:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text" is UTF-16
-        return data.decode("utf-16")
-    for encoding in TEXT_ENCODINGS:
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise UnreadableFile("文本文件的编码无法识别，请以 UTF-8 或 GBK 编码保存为 .csv 后重新提交")
+    except BaseException as e:
+        if type(e).__name__ != "PanicException":  # calamine's own bug, raised as a Rust panic
+            raise
+        raise UnreadableFile(f"文件结构异常，无法按 Excel 文件读取，{SAVE_AS}") from None
 
 
 def _cells(rows: list[list[object]], width: int) -> pd.DataFrame:
@@ -172,72 +174,6 @@ def _cells(rows: list[list[object]], width: int) -> pd.DataFrame:
         return pd.DataFrame({i: grid[:, i] for i in range(width)})
     body = [(list(r) + [None] * width)[:width] for r in rows]
     return pd.DataFrame(body, columns=range(width), dtype=object)
-
-
-def _dialect(text: str) -> type[csv.Dialect] | csv.Dialect:
-    try:
-        return csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
-    except csv.Error:
-        return csv.excel
-
-
-def _read_text(data: bytes) -> list[list[object]]:
-    text = decode_text(data)
-    if "\x00" in text:
-        raise UnreadableFile(f"文件内容不是文本表格（含二进制数据），{SAVE_AS}")
-    return [list(row) for row in csv.reader(io.StringIO(text), _dialect(text))]
-
-
-def _text_sheet(name: str, data: bytes) -> Sheet:
-    """A text file as UTF-8 bytes, with its first rows parsed for finding the header."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    elif not _is_utf8(data[:HEAD_BYTES]):
-        data = decode_text(data).encode("utf-8")  # GBK, UTF-16: Arrow reads UTF-8 only
-    head = data[:HEAD_BYTES].decode("utf-8", errors="ignore")
-    if "\x00" in head:
-        raise UnreadableFile(f"文件内容不是文本表格（含二进制数据），{SAVE_AS}")
-    dialect = _dialect(head)
-    if len(data) > HEAD_BYTES:
-        head = head[: head.rfind("\n") + 1]  # whole lines only
-    reader = csv.reader(io.StringIO(head), dialect)
-    rows, lines = [], []
-    for row in reader:
-        rows.append(list(row))
-        lines.append(reader.line_num)
-    return Sheet(name, rows, data=data, delimiter=dialect.delimiter, lines=tuple(lines))
-
-
-def _is_utf8(head: bytes) -> bool:
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError as e:
-        return e.start > len(head) - 4  # only the last character was cut in half
-    return True
-
-
-def _arrow_table(data: bytes, delimiter: str, skip: int, start: int,
-                 width: int) -> pd.DataFrame | None:
-    """The rows from `start` (which begins after `skip` physical lines) as trimmed text, or None
-    when the file is not a regular table."""
-    names = [str(i) for i in range(width)]
-    try:
-        table = pacsv.read_csv(
-            pa.py_buffer(data),
-            read_options=pacsv.ReadOptions(skip_rows=skip, column_names=names,
-                                           block_size=BLOCK),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, ignore_empty_lines=False),
-            convert_options=pacsv.ConvertOptions(
-                column_types={n: pa.string() for n in names}, strings_can_be_null=False,
-                quoted_strings_can_be_null=False),
-        )
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        return None  # a row with more or fewer cells than the header, a broken quote, bad UTF-8
-    columns = [pc.utf8_trim_whitespace(table.column(i)) for i in range(width)]
-    frame = pa.table(columns, names=names).to_pandas()
-    frame.columns = range(width)
-    frame.index = pd.RangeIndex(start + 1, start + 1 + len(frame))
-    return frame
 
 
 def as_text(cells: pd.Series) -> pd.Series:

@@ -19,7 +19,9 @@ from sprint import bytegrid, idcard
 from sprint.plan import Column
 
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
-_FULL_WIDTH = str.maketrans("０１２３４５６７８９ｘＸ", "0123456789XX")
+# Full-width digits and X as typed with a Chinese input method; the spaces no one sees go.
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９ｘＸ＇", "0123456789XX'", "\u3000\u00a0\u200b\ufeff")
+MAX_AGE = 120
 _DATE_PARTS = (
     r"^(?P<year>\d{4})(?:\s*[-/.年]\s*(?P<month>\d{1,2})\s*[-/.月]\s*(?P<day>\d{1,2})\s*日?"
     r"|(?P<m2>\d{2})(?P<d2>\d{2}))(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$"
@@ -48,6 +50,7 @@ class Reasons:
     def __init__(self, n: int):
         self._text: np.ndarray | None = None  # made on the first problem: most columns have none
         self.bad = np.zeros(n, dtype=bool)
+        self.warnings: np.ndarray | None = None  # notes on cells taken all the same
 
     @property
     def text(self) -> np.ndarray:
@@ -59,6 +62,13 @@ class Reasons:
         if mask.any():
             self.text[mask] = reason if isinstance(reason, str) else reason[mask]
             self.bad |= mask
+
+    def warn(self, mask: np.ndarray, words: np.ndarray) -> None:
+        """A note for the reply on cells that are accepted all the same."""
+        if mask.any():
+            if self.warnings is None:
+                self.warnings = np.full(len(self.bad), "", dtype=object)
+            self.warnings[mask] = words[mask]
 
 
 def check(column: Column, raw: pd.Series | None, text: pd.Series, as_of: dt.date,
@@ -140,7 +150,10 @@ def _other_dates(cells: pa.Array) -> pd.Series:
         "month": pc.cast(month, pa.float64()).to_numpy(zero_copy_only=False),
         "day": pc.cast(day, pa.float64()).to_numpy(zero_copy_only=False),
     })
-    value = pd.to_datetime(ymd, errors="coerce")
+    # pandas' nanosecond dates span 1678-2261; a year beyond (year 20, written 0020-05-29) is
+    # no date here, not a date of another resolution that the column cannot hold.
+    ymd.loc[~ymd["year"].between(1678, 2261), "year"] = np.nan
+    value = pd.to_datetime(ymd, errors="coerce").astype("datetime64[ns]")
     serial = numbers(cells)
     is_serial = (serial >= 20000) & (serial <= 80000) & np.isnan(ymd["year"].to_numpy())
     if is_serial.any():
@@ -180,6 +193,8 @@ def normalise_id(text: pd.Series) -> pd.Series:
         cells, changed = pc.replace_substring_regex(cells, r"\s", ""), True
     if (used == ord("x")).any():
         cells, changed = pc.utf8_upper(cells), True
+    if (used == ord("'")).any():  # Excel's mark for "keep this as text", typed or exported
+        cells, changed = pc.replace_substring_regex(cells, r"^'+", ""), True
     return _series(cells, text.index) if changed else text
 
 
@@ -196,7 +211,7 @@ def _series(cells: pa.Array, index: pd.Index) -> pd.Series:
 def _id_number(column, raw, text, cells, filled, reasons, as_of):
     value = normalise_id(text)
     normal = arrow(value)
-    wrong = idcard.problems_of(normal)
+    wrong, age = idcard.examine(normal, pd.Timestamp(as_of))
     reasons.add(filled & (wrong != ""), wrong)
     numeric = np.zeros(len(cells), dtype=bool)
     if (wrong != "").any():  # only a cell that is no ID can be one turned into a number
@@ -205,14 +220,29 @@ def _id_number(column, raw, text, cells, filled, reasons, as_of):
         # a workbook's cell that holds a number, not text
         numeric |= raw.map(lambda v: isinstance(v, int | float) and not isinstance(v, bool)).to_numpy(bool)
     reasons.add(filled & numeric, "身份证号被存成了数字，末几位可能已丢失：请把该列设为“文本”格式后重新录入")
+    # Whoever the ledger lists was born by the day it reports and is not past 120.
+    fine = filled & ~reasons.bad
+    with np.errstate(invalid="ignore"):
+        reasons.add(fine & (age < 0), "出生日期晚于报送日期，身份证号有误")
+        old = fine & (age > MAX_AGE)
+    if old.any():
+        words = np.full(len(age), "", dtype=object)
+        words[old] = [f"按身份证号计算年龄为{a:.0f}岁，超过{MAX_AGE}岁，身份证号有误" for a in age[old]]
+        reasons.add(old, words)
     if column.age is not None:
         low, high = column.age
         fine = filled & ~reasons.bad
-        age = idcard.ages_of(normal, pd.Timestamp(as_of))
         outside = fine & ~((age >= low) & (age <= high))
         words = np.full(len(age), "", dtype=object)
         words[outside] = [f"按身份证号计算年龄为{a:.0f}岁，应在{low}至{high}岁之间" for a in age[outside]]
         reasons.add(outside, words)
+    if column.warn_age is not None:
+        low, high = column.warn_age
+        outside = filled & ~reasons.bad & ~((age >= low) & (age <= high))
+        words = np.full(len(age), "", dtype=object)
+        words[outside] = [f"按身份证号计算年龄为{a:.0f}岁，不在{low}至{high}岁之间（已接收，仅作提示："
+                          "请核实是否为劳动力）" for a in age[outside]]
+        reasons.warn(outside, words)
     return value
 
 

@@ -44,15 +44,20 @@ submissions = Table(
     UniqueConstraint("unit", "sha256", name="one_record_per_content"),
 )
 
+def _key() -> list[Column]:
+    """A message's key, (duty, period, unit, kind, ref): fresh columns for each table."""
+    return [Column("duty", String(60), nullable=False),
+            Column("period", String(20), nullable=False),
+            Column("unit", String(40), nullable=False),
+            Column("kind", String(20), nullable=False),
+            Column("ref", String(40), nullable=False)]
+
+
 outbox = Table(
     "outbox",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("duty", String(60), nullable=False),
-    Column("period", String(20), nullable=False),
-    Column("unit", String(40), nullable=False),
-    Column("kind", String(20), nullable=False),
-    Column("ref", String(40), nullable=False),
+    *_key(),
     Column("recipients", Text, nullable=False),
     Column("subject", Text, nullable=False),
     Column("status", String(10), nullable=False, default="pending"),
@@ -75,6 +80,66 @@ messages = Table(
     metadata,
     Column("id", Integer, ForeignKey("outbox.id"), primary_key=True),
     Column("message", LargeBinary, nullable=False),
+)
+
+
+# The keys a message settles: its own, or, when one message speaks for several (a county's
+# reminders of one run, merged), each of theirs. Unique, so no key is ever settled twice.
+parts = Table(
+    "outbox_parts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("message_id", Integer, ForeignKey("outbox.id"), nullable=False),
+    *_key(),
+    UniqueConstraint("duty", "period", "unit", "kind", "ref", name="each_part_once"),
+)
+parts_index = Index("parts_by_message", parts.c.message_id)
+
+# 通报 drafts: written by a run, decided by a person (approved, with a note or not, or dropped
+# with a reason); an approved one goes to the outbox under the same key.
+notices = Table(
+    "notices",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    *_key(),
+    Column("recipients", Text, nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("html", Text, nullable=False),
+    Column("named", Text, nullable=False, default=""),  # the units it names, for the record
+    Column("status", String(10), nullable=False, default="waiting"),
+    Column("drafted_at", DateTime, nullable=False),  # UTC, the run's clock
+    Column("decided_at", DateTime),
+    Column("note", Text),  # added to the text on approval
+    Column("reason", Text),  # why it was dropped
+    Column("run", String(80)),  # the flow run that drafted it
+    UniqueConstraint("duty", "period", "unit", "kind", "ref", name="each_notice_once"),
+)
+
+# Every message read from the operator's mailbox, once: keyed by the SHA-256 of its bytes, and
+# by its Message-ID with the SHA-256 of its body (what follows the headers), so a message read
+# twice (a reconnect, a crash before it was flagged), or relayed with a header more, is taken in
+# once, while a mail program that gives every message the same Message-ID loses none. `outcome`: taken (its ledgers are in the unit's folder), no-ledger (it gets a
+# short reply), unknown (an address of no unit: never answered, named to the operator),
+# automatic (an auto-reply, a bounce, our own mail: nothing), unreadable.
+letters = Table(
+    "letters",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("message_id", String(250)),  # as the sender wrote it, without <>; may be missing
+    Column("sha256", String(64), nullable=False),
+    Column("body_sha256", String(64), nullable=False),
+    Column("unit", String(40)),  # the plan's unit whose address sent it, else null
+    Column("sender", String(250), nullable=False),
+    Column("subject", Text, nullable=False, default=""),
+    Column("received_at", DateTime, nullable=False),  # UTC: the date its files carry
+    Column("read_at", DateTime, nullable=False),  # UTC
+    Column("outcome", String(12), nullable=False),
+    Column("files", Text, nullable=False, default="[]"),  # the names placed in the unit's folder
+    Column("skipped", Text, nullable=False, default="[]"),  # attachments that were no ledger, why
+    Column("kept_path", Text, nullable=False),
+    UniqueConstraint("sha256", name="each_letter_once"),
+    UniqueConstraint("message_id", "body_sha256", name="each_message_id_once"),
 )
 
 
@@ -101,6 +166,18 @@ def create_tables(engine: Engine) -> None:
         except DBAPIError:
             if attempt == 2:
                 raise
+
+
+def fill_parts(engine: Engine) -> None:
+    """A store written before messages named their parts: each message settles its own key."""
+    with engine.begin() as conn:
+        if conn.exec_driver_sql("SELECT 1 FROM outbox_parts LIMIT 1").first() is not None:
+            return
+        if conn.exec_driver_sql("SELECT 1 FROM outbox LIMIT 1").first() is None:
+            return
+        conn.exec_driver_sql(
+            "INSERT INTO outbox_parts (message_id, duty, period, unit, kind, ref)"
+            " SELECT id, duty, period, unit, kind, ref FROM outbox")
 
 
 def move_messages_out(engine: Engine) -> None:

@@ -6,9 +6,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, ValidationError
+from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from sprint.drill import DrillError, live
 from sprint.plan import BUNDLED_PLAN, Plan, load_plan
 
 
@@ -20,6 +21,9 @@ def _plan_at(path: Path, mtime_ns: int) -> Plan:
 
 class SettingsError(ValueError):
     pass
+
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 class Settings(BaseSettings):
@@ -36,6 +40,42 @@ class Settings(BaseSettings):
     smtp_security: Literal["none", "starttls", "ssl"] = "none"
     smtp_timeout: float = Field(default=30.0, gt=0)
     mail_from: str | None = None
+    # The operator's mailbox, read for ledgers units send by mail (sprint/mailin). Without an
+    # IMAP host, the Maildir the main job's local SMTP server delivers the operator's mail into.
+    imap_host: str | None = None
+    imap_port: int | None = Field(default=None, gt=0, lt=65536)
+    imap_user: str | None = None
+    imap_password: SecretStr | None = None
+    imap_security: Literal["ssl", "starttls", "none"] = "ssl"
+    imap_folder: str = Field(default="INBOX", min_length=1)
+    imap_timeout: float = Field(default=60.0, gt=0)
+
+    @model_validator(mode="after")
+    def _imap_complete(self) -> Settings:
+        if self.imap_host is not None:
+            if not self.imap_host.strip():
+                raise ValueError("SPRINT_IMAP_HOST is empty: unset it to read the local mailbox")
+            if not self.imap_user or self.imap_password is None:
+                raise ValueError("SPRINT_IMAP_HOST is set: SPRINT_IMAP_USER and "
+                                 "SPRINT_IMAP_PASSWORD must be set too")
+            if self.imap_security == "none" and self.imap_host not in LOOPBACK:
+                raise ValueError("SPRINT_IMAP_SECURITY=none sends the password in clear: only "
+                                 "for a server on this machine (127.0.0.1, localhost)")
+        return self
+
+    @property
+    def imap_port_or_default(self) -> int:
+        return self.imap_port or (993 if self.imap_security == "ssl" else 143)
+
+    @property
+    def mailbox_root(self) -> Path:
+        """The local Maildir of the operator's incoming mail (no IMAP host set)."""
+        return self.home / "mailbox"
+
+    @property
+    def letters_root(self) -> Path:
+        """Every message read from the mailbox, kept whole as .eml."""
+        return self.home / "letters"
 
     @property
     def inbox_root(self) -> Path:
@@ -68,9 +108,21 @@ class Settings(BaseSettings):
         return self.mail_from or self.plan.unit(self.plan.operator).email
 
 
-def load_settings() -> Settings:
+def load_settings(follow_drill: bool = True) -> Settings:
+    """The settings; while a drill started from this state folder is live (`sprint up --drill`)
+    and SPRINT_PLAN is not set, its state folder and moved plan."""
     try:
-        return Settings()
+        s = Settings()
     except ValidationError as e:
-        lines = [f"  SPRINT_{'_'.join(map(str, err['loc'])).upper()}: {err['msg']}" for err in e.errors()]
+        lines = [f"  SPRINT_{'_'.join(map(str, err['loc'])).upper()}: {err['msg']}" if err["loc"]
+                 else f"  {err['msg'].removeprefix('Value error, ')}" for err in e.errors()]
         raise SettingsError("bad setting(s):\n" + "\n".join(lines)) from None
+    if not follow_drill or s.plan_file is not None:
+        return s
+    try:
+        drill = live(s.home)
+    except DrillError as e:
+        raise SettingsError(str(e)) from None
+    if drill is None:
+        return s
+    return s.model_copy(update={"home": drill.home, "plan_file": drill.plan_file})

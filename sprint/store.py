@@ -2,27 +2,32 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import create_engine, event, insert, select, update
+from sqlalchemy import create_engine, event, insert, select
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError
 
-from sprint.outbox_writer import OutboxWriter
+from sprint.mailin.record import Letters
+from sprint.notice_drafts import NoticeDrafts, NoticeRecord
+from sprint.outbox_records import OutboxKey, OutboxRecords
 from sprint.schema import (
     StoreError,
     aware,
     create_tables,
-    messages,
+    fill_parts,
     move_messages_out,
     outbox,
     sqlite_pragmas,
     submissions,
     utc,
 )
+
+__all__ = ["NoticeRecord", "OutboxKey", "Receipt", "Store", "StoreError"]
 
 
 def _without(text: str, secret: str | None) -> str:
@@ -52,19 +57,16 @@ class Receipt:
 
     @property
     def problems(self) -> list[dict]:
-        return json.loads(self.problems_json)
+        """What made the file refused: row, column, value, reason."""
+        return [p for p in json.loads(self.problems_json) if not p.get("note")]
+
+    @property
+    def remarks(self) -> list[dict]:
+        """Notes that did not refuse the file (an ID issued elsewhere, an age outside 16-65)."""
+        return [p for p in json.loads(self.problems_json) if p.get("note")]
 
 
-@dataclass(frozen=True)
-class OutboxKey:
-    duty: str
-    period: str
-    unit: str
-    kind: str
-    ref: str = ""
-
-
-class Store:
+class Store(OutboxRecords):
     def __init__(self, url: str):
         try:
             parsed = make_url(url)
@@ -79,6 +81,8 @@ class Store:
                 event.listen(self.engine, "connect", sqlite_pragmas)
             create_tables(self.engine)
             move_messages_out(self.engine)
+            with contextlib.suppress(IntegrityError):  # another opener filled them first
+                fill_parts(self.engine)
         except (OperationalError, DBAPIError) as e:
             raise StoreError(f"the store {shown} cannot be opened: "
                              f"{_without(str(e.orig), parsed.password)}") from None
@@ -90,6 +94,8 @@ class Store:
         self._receipts: list[Receipt] = []
         self._seen: set[int] = set()
         self._keys: set[OutboxKey] | None = None
+        self.notices = NoticeDrafts(self.engine)
+        self.letters = Letters(self.engine)
 
     def known_digests(self) -> set[tuple[str, str]]:
         """Every (unit, SHA-256) taken in so far, for a scan to skip in one query."""
@@ -138,110 +144,3 @@ class Store:
             replied = {(r.unit, r.ref) for r in conn.execute(query)}
         return [r for r in self.receipts() if not r.accepted
                 and (r.unit, r.sha256[:16]) not in replied]
-
-    def enqueue(self, key: OutboxKey, recipients: list[str], subject: str, message: bytes,
-                now: dt.datetime) -> bool:
-        """Record a message before it leaves; False when its key was recorded before."""
-        try:
-            with self.engine.begin() as conn:
-                done = conn.execute(insert(outbox).values(
-                    duty=key.duty, period=key.period, unit=key.unit, kind=key.kind, ref=key.ref,
-                    recipients=",".join(recipients), subject=subject,
-                    status="pending", attempts=0, created_at=utc(now),
-                ))
-                conn.execute(insert(messages).values(id=done.inserted_primary_key[0],
-                                                     message=message))
-            return True
-        except IntegrityError:
-            return False
-        finally:
-            if self._keys is not None:
-                self._keys.add(key)
-
-    def keys(self) -> set[OutboxKey]:
-        """Every message key in the outbox, so that what is recorded is not rendered again.
-
-        Read once per process: a key another process adds later is caught by the outbox's unique
-        key when this one tries to record it, so a stale set costs a rendering, never a message."""
-        if self._keys is None:
-            query = select(outbox.c.duty, outbox.c.period, outbox.c.unit, outbox.c.kind,
-                           outbox.c.ref)
-            with self.engine.connect() as conn:
-                self._keys = {OutboxKey(*r) for r in conn.execute(query)}
-        return self._keys
-
-    def recorded(self, key: OutboxKey) -> bool:
-        """Whether a message with this key is in the outbox (so it need not be rendered again)."""
-        query = select(outbox.c.id).where(
-            outbox.c.duty == key.duty, outbox.c.period == key.period, outbox.c.unit == key.unit,
-            outbox.c.kind == key.kind, outbox.c.ref == key.ref)
-        with self.engine.connect() as conn:
-            return conn.execute(query).first() is not None
-
-    def outbox_rows(self, status: str | None = None, with_message: bool = True,
-                    only: tuple[str, ...] | None = None) -> list[dict]:
-        """`only`: these columns of the outbox (a delivery reads no dates, and reading them
-        back from SQLite's text took it 15 µs a row)."""
-        columns = [outbox.c[n] for n in only] if only else [outbox]
-        query = select(*columns).order_by(outbox.c.id)
-        if with_message:
-            query = select(*columns, messages.c.message).join(
-                messages, messages.c.id == outbox.c.id).order_by(outbox.c.id)
-        if status is not None:
-            query = query.where(outbox.c.status == status)
-        with self.engine.connect() as conn:
-            return [dict(r) for r in conn.execute(query).mappings()]
-
-    def claim(self, message_id: int, claimer: str, now: dt.datetime) -> bool:
-        """Take a pending message for sending; False when another run took it first."""
-        with self.engine.begin() as conn:
-            done = conn.execute(
-                update(outbox)
-                .where(outbox.c.id == message_id, outbox.c.status == "pending")
-                .values(status="sending", attempts=outbox.c.attempts + 1, claimed_by=claimer,
-                        claimed_at=utc(now))
-            )
-            return done.rowcount == 1
-
-    def message(self, message_id: int) -> bytes | None:
-        with self.engine.connect() as conn:
-            return conn.execute(select(messages.c.message).where(messages.c.id == message_id)
-                                ).scalar_one_or_none()
-
-    def outbox_writer(self) -> OutboxWriter:
-        """Claims and settlings for one delivery, on a connection of their own (see OutboxWriter)."""
-        return OutboxWriter(self)
-
-    def mark_in_doubt(self, is_dead) -> list[dict]:
-        """Messages whose sending run died mid-send: they may or may not have gone.
-
-        They are never sent again by themselves (that could send them twice); they are marked
-        'doubt' and reported, and the operator re-sends them with `sprint outbox --resend`.
-        """
-        rows = [r for r in self.outbox_rows("sending", with_message=False)
-                if is_dead(r["claimed_by"], r["claimed_at"])]
-        with self.engine.begin() as conn:
-            for r in rows:
-                conn.execute(update(outbox).where(outbox.c.id == r["id"], outbox.c.status == "sending")
-                             .values(status="doubt", last_error="the run sending it stopped "
-                                     "mid-send: it may or may not have been delivered"))
-        return rows
-
-    def resend(self, ids: list[int]) -> list[int]:
-        """Put failed or doubtful messages back in the queue; returns the ids it changed."""
-        changed = []
-        with self.engine.begin() as conn:
-            for message_id in ids:
-                done = conn.execute(update(outbox).where(
-                    outbox.c.id == message_id, outbox.c.status.in_(("failed", "doubt"))
-                ).values(status="pending", attempts=0))
-                if done.rowcount:
-                    changed.append(message_id)
-        return changed
-
-    def settle(self, message_id: int, status: str, now: dt.datetime, error: str | None = None):
-        values = {"status": status, "last_error": error}
-        if status == "sent":
-            values["sent_at"] = utc(now)
-        with self.engine.begin() as conn:
-            conn.execute(update(outbox).where(outbox.c.id == message_id).values(**values))

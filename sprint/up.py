@@ -1,30 +1,36 @@
 """The main job: a Prefect server, a work pool and worker, the deployments, and a mail sink.
 
 Everything runs on loopback and stops together on Ctrl-C. Prefect is driven through its own
-command line, so this module imports no Prefect code.
+command line and REST API, so this module imports no Prefect code; what Prefect prints goes to
+log files under the state folder, and the job prints one block once everything answers.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
 
+from sprint.banner import Started, banner
+from sprint.calendar import BEIJING
+from sprint.demo.simulate import DEMO_UNTIL
+from sprint.demo.simulate import seed_demo as write_demo_inbox
+from sprint.deployments import write_deployments
+from sprint.drill import make_live, plan_drill, write_plan
 from sprint.mailsink import MailSink
+from sprint.plan import BUNDLED_PLAN
 from sprint.settings import load_settings
-from sprint.simulate import seed_demo as write_demo_inbox
+from sprint.window import finished, window
 
 PROJECT = Path(__file__).resolve().parents[1]
 POOL = "sprint"
-
-
-def _prefect(*args: str, env: dict, check: bool = True, **kw) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "prefect", *args], env=env, cwd=PROJECT,
-                          check=check, **kw)
 
 
 def wait_healthy(url: str, server: subprocess.Popen, seconds: float = 120,
@@ -45,22 +51,78 @@ def wait_healthy(url: str, server: subprocess.Popen, seconds: float = 120,
                        f"{output()}")
 
 
+def wait_worker(api: str, name: str, worker: subprocess.Popen, seconds: float = 90,
+                output=lambda: "") -> None:
+    """Until the worker called `name` is online in the pool."""
+    request = urllib.request.Request(f"{api}/work_pools/{POOL}/workers/filter", data=b"{}",
+                                     headers={"Content-Type": "application/json"})
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if worker.poll() is not None:
+            raise RuntimeError(f"the Prefect worker stopped while starting: {output()}")
+        try:
+            with urllib.request.urlopen(request, timeout=5) as answer:
+                if any(w["name"] == name and w.get("status") == "ONLINE"
+                       for w in json.load(answer)):
+                    return
+        except (OSError, ValueError, KeyError):
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"the Prefect worker was not online within {seconds:.0f} s: {output()}")
+
+
+def tail(path: Path, lines: int = 25) -> str:
+    text = path.read_text(errors="replace").splitlines()[-lines:] if path.exists() else []
+    return f"the end of {path}:\n" + "\n".join(text)
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server binds it
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
 def _interrupt(*_) -> None:
     raise KeyboardInterrupt
 
 
-def main_job(seed_demo: bool = True) -> int:
+def main_job(seed_demo: bool = True, drill_day: dt.date | None = None) -> int:
     # Handlers, not SIG_IGN (which a background start inherits), so the children stop on
     # Ctrl-C or SIGTERM too.
     signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
-    s = load_settings()
+    base = load_settings(follow_drill=False)
+    base_home = base.home.resolve()
+    source_plan = base.plan
+    drill = None
+    if drill_day is not None:
+        drill = plan_drill(base_home, (base.plan_file or BUNDLED_PLAN), source_plan, drill_day)
+        plan = write_plan(drill)
+        s = base.model_copy(update={"home": drill.home, "plan_file": drill.plan_file})
+    else:
+        plan, s = source_plan, base
     home = s.home.resolve()
-    home.mkdir(parents=True, exist_ok=True)
+    logs = home / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
     port = int(os.environ.get("SPRINT_PREFECT_PORT", "4200"))
+    if not _port_free(port):
+        print(f"sprint up: port {port} is taken (is the system already up?); set "
+              "SPRINT_PREFECT_PORT to use another", file=sys.stderr)
+        return 1
+    paused = finished(plan, dt.datetime.now(BEIJING))
+    span = window(source_plan)
+    prefect_file = write_deployments(
+        home / "prefect.yaml", delta=drill.delta if drill else dt.timedelta(0),
+        span=(span.opens.replace(tzinfo=None), span.closes.replace(tzinfo=None)),
+        paused=paused is not None)
     api = f"http://127.0.0.1:{port}/api"
     env = os.environ | {
         "SPRINT_HOME": str(home),
+        "SPRINT_PLAN": str((s.plan_file or BUNDLED_PLAN).resolve()),
         "SPRINT_PROJECT_DIR": str(PROJECT),
         "PREFECT_HOME": os.environ.get("PREFECT_HOME", str(home / "prefect")),
         "PREFECT_API_URL": api,
@@ -71,35 +133,43 @@ def main_job(seed_demo: bool = True) -> int:
     children: list[subprocess.Popen] = []
     try:
         if "SPRINT_SMTP_HOST" not in os.environ:
-            sink = MailSink("127.0.0.1", s.smtp_port, maildir=s.mail_root.resolve()).start()
+            # The operator's mail also goes into its mailbox, which `sprint watch` reads (unless
+            # a real one is read over IMAP).
+            boxes = {} if s.imap_host else {s.sender(): s.mailbox_root.resolve()}
+            sink = MailSink("127.0.0.1", s.smtp_port, maildir=s.mail_root.resolve(),
+                            mailboxes=boxes).start()
             env["SPRINT_SMTP_PORT"] = str(sink.port)
+        inbox = s.inbox_root.resolve()
         if seed_demo:
-            written = write_demo_inbox(s.plan, s.inbox_root.resolve())
-            if written:
-                print(f"demo inbox: {len(written)} file(s) written under {s.inbox_root.resolve()}")
-        server = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start",
-                                   "--host", "127.0.0.1", "--port", str(port)], env=env, cwd=PROJECT)
-        children.append(server)
-        wait_healthy(api, server)
-        exists = _prefect("work-pool", "inspect", POOL, env=env, check=False, capture_output=True)
-        if exists.returncode != 0:
-            _prefect("work-pool", "create", POOL, "--type", "process", env=env)
-        _prefect("--no-prompt", "deploy", "--all", env=env)
-        children.append(subprocess.Popen([sys.executable, "-m", "prefect", "worker", "start",
-                                          "--pool", POOL], env=env, cwd=PROJECT))
-        print(
-            "\nThe Hundred-Day Sprint system is up.\n"
-            f"  Prefect UI : http://127.0.0.1:{port}  (Deployments → labor-ledger → Run)\n"
-            f"  inbox      : {s.inbox_root.resolve()}/<unit code>/\n"
-            + (f"  mail       : {s.mail_root.resolve()}/new/  (every message the local SMTP "
-               f"server on 127.0.0.1:{sink.port} received)\n" if sink else
-               f"  mail       : sent through {s.smtp_host}:{s.smtp_port}\n")
-            + "Press Ctrl-C to stop.",
-            flush=True,
-        )
+            write_demo_inbox(plan, inbox, until=DEMO_UNTIL + (drill.delta if drill else dt.timedelta(0)))
+        children.append(_spawn(["server", "start", "--host", "127.0.0.1", "--port", str(port)],
+                               env, logs / "server.log"))
+        wait_healthy(api, children[0], output=lambda: tail(logs / "server.log"))
+        _deploy(prefect_file, env, logs / "deploy.log")
+        worker = f"sprint-{os.getpid()}"
+        # A run the intake's trigger creates is picked up within this many seconds (Prefect's
+        # default is 10): one small query to the server each time.
+        fast = env | {"PREFECT_WORKER_QUERY_SECONDS":
+                      os.environ.get("PREFECT_WORKER_QUERY_SECONDS", "2")}
+        children.append(_spawn(["worker", "start", "--pool", POOL, "--name", worker], fast,
+                               logs / "worker.log"))
+        wait_worker(api, worker, children[-1], output=lambda: tail(logs / "worker.log"))
+        children.append(_spawn_watch(env, logs / "watch.log"))
+        make_live(base_home, drill)
+        mail = (f"{s.mail_root.resolve()}/new/（本地邮件服务 127.0.0.1:{sink.port} 收到的每一封）"
+                if sink else f"经 {s.smtp_host}:{s.smtp_port} 发出")
+        first = next((d for d in plan.duties if d.cadence), None)  # what to try first
+        print(banner(Started(
+            ui=f"http://127.0.0.1:{port}", inbox=inbox, mail=mail, logs=logs,
+            files=sum(1 for p in inbox.rglob("*") if p.is_file()) if inbox.exists() else 0,
+            mail_in=_mail_in(s, sink),
+            window=window(plan), paused=paused, drill=drill,
+            first_due=first.cadence.first_due if first else None,
+            first_flow=first.flow if first else "", sprint=_sprint_command())),
+            flush=True)
         while all(c.poll() is None for c in children):
             time.sleep(1)
-        print("a component stopped; shutting down", file=sys.stderr)
+        print(f"sprint up: a component stopped; shutting down ({logs})", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 0
@@ -116,3 +186,54 @@ def main_job(seed_demo: bool = True) -> int:
                 child.kill()
         if sink is not None:
             sink.stop()
+
+
+def _spawn(args: list[str], env: dict, log: Path) -> subprocess.Popen:
+    with log.open("a") as out:
+        out.write(f"\n=== prefect {' '.join(args)} at {dt.datetime.now():%Y-%m-%d %H:%M:%S}\n")
+        out.flush()
+        return subprocess.Popen([sys.executable, "-m", "prefect", *args], env=env, cwd=PROJECT,
+                                stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+
+
+def _spawn_watch(env: dict, log: Path) -> subprocess.Popen:
+    """`sprint watch`: announces each file that lands, so the intake answers it at once."""
+    with log.open("a") as out:
+        out.write(f"\n=== sprint watch at {dt.datetime.now():%Y-%m-%d %H:%M:%S}\n")
+        out.flush()
+        return subprocess.Popen([sys.executable, "-m", "sprint.cli", "watch"], env=env,
+                                cwd=PROJECT, stdout=out, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL)
+
+
+def _mail_in(s, sink: MailSink | None) -> str:
+    if s.imap_host:
+        return f"读取 IMAP {s.imap_user}@{s.imap_host}/{s.imap_folder}，台账附件立即接收并回复"
+    where = f"经本地邮件服务 127.0.0.1:{sink.port} " if sink else ""
+    return (f"{where}发往 {s.sender()} 的台账附件立即接收并回复；"
+            "或 sprint submit 文件 --unit 单位代码 --by-mail")
+
+
+def _deploy(prefect_file: Path, env: dict, log: Path) -> None:
+    """Create the work pool when missing, then deploy every deployment of `prefect_file`."""
+    with log.open("a") as out:
+        def prefect(*args: str, check: bool = True) -> int:
+            out.write(f"\n=== prefect {' '.join(args)}\n")
+            out.flush()
+            done = subprocess.run([sys.executable, "-m", "prefect", *args], env=env, cwd=PROJECT,
+                                  stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            if check and done.returncode != 0:
+                raise RuntimeError(f"`prefect {' '.join(args)}` failed: {tail(log)}")
+            return done.returncode
+
+        if prefect("work-pool", "inspect", POOL, check=False) != 0:
+            prefect("work-pool", "create", POOL, "--type", "process")
+        prefect("--no-prompt", "deploy", "--all", "--prefect-file", str(prefect_file))
+
+
+def _sprint_command() -> str:
+    command = Path(sys.executable).parent / "sprint"
+    try:
+        return str(command.relative_to(Path.cwd()))
+    except ValueError:
+        return str(command)

@@ -1,4 +1,5 @@
-"""The census's steps: find each unit's file, check batches of units, render, (send: tasks.mail)."""
+"""The census's steps: find each unit's file, check batches of units, judge (then render and
+send: tasks.mail)."""
 
 from __future__ import annotations
 
@@ -6,13 +7,13 @@ import datetime as dt
 from pathlib import Path
 
 from prefect import task
+from prefect.cache_policies import NO_CACHE
 
 from sprint import census, census_report
-from sprint.mail.compose import Draft, environment
-from tasks.context import log, settings
+from sprint.engine import Draft
+from sprint.plan import Plan
 from tasks.fanout import local_processes
-
-DUTY = "labor-ledger"  # the census measures the same ledger as the city's biweekly duty
+from tasks.services import log
 
 
 @task(name="find files")
@@ -22,20 +23,19 @@ def find_files(inbox: str) -> list[tuple[str, Path]]:
     return files
 
 
-@task(name="check units")
-def check_units(batch: list[tuple[str, str]], as_of: dt.date) -> list[census.UnitFigures]:
-    """One batch of units: each file read, validated and reduced to its figures."""
-    figures = census.check_batch(batch, settings().plan, as_of, local_processes())
+@task(name="check units", cache_policy=NO_CACHE)
+def check_units(batch: list[tuple[str, str]], plan: Plan, as_of: dt.date) -> list[census.UnitFigures]:
+    """One batch of units: each file read, validated and reduced to its figures (on a Dask
+    worker, when there is a cluster: the plan travels with the batch)."""
+    figures = census.check_batch(batch, plan, as_of, local_processes())
     log().info("checked %d unit(s), %d row(s), %d refused", len(figures),
                sum(f.rows for f in figures), sum(not f.accepted for f in figures))
     return figures
 
 
-@task(name="render")
-def render_census(results: list[list[census.UnitFigures]], as_of: dt.date
-                  ) -> tuple[census.Census, list[Draft]]:
-    plan = settings().plan
-    duty = plan.duty(DUTY)
-    owners = [u.code for u in plan.owners(duty)]
-    whole = census.combine(plan, owners, results)
-    return whole, census_report.drafts(environment(), plan, duty, whole, as_of)
+@task(name="judge", cache_policy=NO_CACHE)
+def judge_census(plan: Plan, results: list[list[census.UnitFigures]], as_of: dt.date
+                 ) -> tuple[census.Census, list[Draft]]:
+    duty = census.census_duty(plan)
+    whole = census.combine(plan, [u.code for u in plan.owners(duty)], results)
+    return whole, census_report.drafts(plan, duty, whole, as_of)

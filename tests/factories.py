@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from sprint.calendar import BEIJING
-from sprint.demo import labor_rows, write_ledger
+from sprint.demo.ledgers import labor_rows, write_ledger
 
 DAY = dt.date(2020, 10, 9)
 
@@ -29,3 +29,10 @@ def drop(inbox: Path, unit: str, name: str, frame: pd.DataFrame, at: str,
 
 def beijing(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text).replace(tzinfo=BEIJING)
+
+
+def labor_ledger(**kw):
+    """The labor-ledger group's run, as its deployments run it."""
+    from flows.duties import duties
+
+    return duties(flow="labor-ledger", **kw)

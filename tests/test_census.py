@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from flows.labor_census import labor_census
-from sprint import mass
+from sprint.demo import mass
 from sprint.ledger import validate_file
 from sprint.plan import load_plan
 from tests.factories import beijing
@@ -71,7 +71,7 @@ def check_run(sink, units):
                                   "4 个单位通过，1 个退回，1 个未报送")
     text = text_of(summary)
     assert f"未报送：{units[5].name}" in text
-    assert text.splitlines()[text.splitlines().index("单位 | 状态 | 人数 | 外出务工 | 问题") + 1] \
+    assert text.splitlines()[text.splitlines().index("单位 | 状态 | 人数 | 外出务工贫困劳动力 | 问题") + 1] \
         .startswith(f"{units[2].name} | 退回 |")
 
 

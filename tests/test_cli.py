@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from sprint.demo import write_ledger
+from sprint.demo.ledgers import write_ledger
 from tests.factories import drop, make_ledger
 
 SPRINT = str(Path(sys.executable).parent / "sprint")
@@ -110,8 +110,15 @@ def test_plan_json_maps_every_clause_to_its_duty_flow_and_schedule(tmp_path):
         "exit-households", "exit-members", "exit-problems", "exit-process"}
     assert all("not deployed" not in r["schedule"] for r in rows)
     labor = next(r for r in rows if r["duty"] == "labor-ledger")
-    assert labor["clause"] == "6①" and labor["flow"] == "labor_ledger"
+    assert labor["clause"] == "6①" and labor["flow"] == "labor-ledger"
     assert "INTERVAL=2" in labor["schedule"] and "cron 0 9 * * *" in labor["schedule"]
+    # Every deadline gives its date's source: the plan's words, or the office's reason.
+    deadlines = {r["duty"]: r for r in rows if r["kind"] == "deadline"}
+    assert all(r["source"] for r in deadlines.values())
+    assert deadlines["inspection-cleared"]["source"] == {
+        "by": "plan", "says": "10月底前清零销号", "binding": True}
+    freeze = deadlines["houses-before-freeze"]["source"]
+    assert freeze["by"] == "office" and freeze["binding"] is False and "上冻前" in freeze["reason"]
 
 
 def test_status_shows_each_unit_state_from_the_store(tmp_path):
@@ -129,9 +136,9 @@ def test_status_shows_each_unit_state_from_the_store(tmp_path):
     for a in arrivals:
         intake.record(store, intake.judge(a, intake.keep(a, tmp_path / "kept"), load_plan()))
     run = sprint("status", "--as-of", "2020-10-12", "--json", env=env, home=tmp_path)
-    rows = {r["unit_name"]: r["state"] for r in json.loads(run.stdout)
-            if (r["duty"], r["period"]) == ("labor-ledger", "2020-10-09")}
-    assert rows["洮北区"] == "on_time" and rows["大安市"] == "late"
+    rows = {r["报送单位"]: r["状态"] for r in json.loads(run.stdout)
+            if (r["任务"], r["报送期"]) == ("贫困劳动力转移就业台账（双周报送）", "2020-10-09")}
+    assert rows["洮北区"] == "按时报送" and rows["大安市"] == "已逾期"
 
 
 def test_census_names_a_missing_inbox_instead_of_a_traceback(tmp_path):

@@ -8,8 +8,9 @@ import random
 import pandas as pd
 import pytest
 
-from flows.exit_process import exit_process
-from sprint.demo import make_id
+from flows.duties import duties
+from sprint.demo.ledgers import make_id
+from tests.approving import Run
 from tests.factories import beijing, drop
 
 pytestmark = pytest.mark.integration
@@ -58,27 +59,36 @@ def inbox(home):
 def test_each_county_learns_what_is_stalled_refused_or_not_started(prefect_server, home, inbox,
                                                                   sink):
     _, h = inbox
-    state = exit_process(as_of=beijing("2020-11-27 18:00"), return_state=True)
+    state = duties(flow="exit-process", as_of=beijing("2020-11-27 18:00"), return_state=True)
     assert state.is_completed(), state.message
     [county] = [m for r, m in sink.handler.received if r == ["taobei@example.org"]
                 and "脱贫退出进度" in m["Subject"]]
     assert county["Subject"] == "【百日冲刺】洮北区脱贫退出进度：已销号1/4户，1户停滞，2户未启动"
     text = county.get_body(("plain",)).get_content()
-    assert "未启动 2，村两委民主评议 1，村两委和驻村工作队核实 0" in text
+    assert "未启动 2，村两委民主评议 0，村两委和驻村工作队核实 0，贫困户认可 0，村内公示 1，公告退出 0，销号 1" in text
     assert "王三林" in text and "年人均纯收入3500元，未超过4000元" in text
-    assert "李二河" in text and "11-10公示仅4天，不足7天，退回“村两委和驻村工作队核实”" in text
-    assert "停在“村两委民主评议”，自 11月10日" in text
+    # A 公示 of 4 days is extended, not sent back to verification.
+    assert "李二河" in text and "11-10“公告退出”：村内公示仅4天，不足7天，请延长村内公示至满7天" in text
+    assert "停在“村内公示”，自 11月6日" in text
+    assert "（家庭人口 12 人，家庭成员台账列 11 人）" in text
     assert "赵四海" in text and "家庭成员台账列2人，与家庭人口3人不符" in text
     assert h[0]["户主身份证号"] not in text  # masked even here
 
     [summary] = [m for r, m in sink.handler.received if "fupinban@example.org" in r
                  and "脱贫退出程序周报" in m["Subject"]]
     assert summary["Subject"] == "【百日冲刺】脱贫退出程序周报（截至11月27日）：已销号2/5户，未启动2户"
-    assert "- 大安市：未报送台账" in summary.get_body(("plain",)).get_content()
+    body = summary.get_body(("plain",)).get_content()
+    assert "- 大安市：未报送台账" in body
+    # People reconciled against the plan's 1,526 and the members ledger.
+    assert "人数核对：方案所列未脱贫人口 1526 人；各县入户情况台账家庭人口合计 15 人" in body
     assert not [m for r, m in sink.handler.received if "lingdao@example.org" in r]
 
-    exit_process(as_of=beijing("2020-12-04 18:00"))
+    run = Run(flow="exit-process", as_of=beijing("2020-12-04 18:00"))
+    run.answer(decision="批准发送")
+    assert run.wait().is_completed()
     [notice] = [m for r, m in sink.handler.received if "lingdao@example.org" in r]
     body = notice.get_body(("plain",)).get_content()
-    assert "- 洮北区：2 户未启动（共 4 户，已销号 1 户）" in body
-    assert "- 大安市：未报送脱贫退出台账" in body and "镇赉县" not in body
+    named = body.split("如下：")[1].split("已完成")[0]
+    assert "- 洮北区：2 户未启动“村两委民主评议”（共 4 户，已销号 1 户）" in named
+    assert "- 大安市：未报送脱贫退出台账" in named and "镇赉县" not in named
+    assert "已完成：镇赉县" in body

@@ -14,9 +14,8 @@ from pathlib import Path
 import pytest
 from prefect.artifacts import Artifact
 
-from flows.labor_ledger import labor_ledger
 from sprint.store import Store
-from tests.factories import beijing, drop, make_ledger
+from tests.factories import beijing, drop, labor_ledger, make_ledger
 
 pytestmark = pytest.mark.integration
 AS_OF = beijing("2020-10-12 12:00")
@@ -24,8 +23,8 @@ AS_OF = beijing("2020-10-12 12:00")
 
 @pytest.fixture
 def inbox(home):
-    """Five messages are owed at AS_OF: a rejection reply, three reminders (洮南市 still owes a
-    valid ledger) and the summary."""
+    """Nine messages are owed at AS_OF: four acceptances, a rejection reply, three reminders
+    (洮南市 still owes a valid ledger) and the summary."""
     root = home / "inbox"
     drop(root, "220802", "ok.xlsx", make_ledger("220802", rows=5), "2020-10-08 10:00")
     bad = make_ledger("220881", rows=5)
@@ -44,8 +43,9 @@ def recipients(sink) -> list[str]:
     return sorted(",".join(r) for r, _ in sink.handler.received)
 
 
-EXPECTED = ["bcjk@example.org", "daan@example.org", "renshe@example.org,fupinban@example.org",
-            "taonan@example.org", "taonan@example.org"]
+EXPECTED = ["bcjk@example.org", "cght@example.org", "daan@example.org",
+            "renshe@example.org,fupinban@example.org", "taobei@example.org", "taonan@example.org",
+            "taonan@example.org", "tongyu@example.org", "zhenlai@example.org"]
 
 
 def test_a_recipient_refused_for_good_is_reported_to_the_operator_and_the_others_still_go(
@@ -72,8 +72,9 @@ def test_two_runs_at_once_send_each_message_once(prefect_server, home, inbox, si
     assert all(s.is_completed() for s in states), [s.message for s in states]
     assert recipients(sink) == EXPECTED
     kinds = sorted((r["unit"], r["kind"]) for r in store(home).outbox_rows())
-    assert kinds == [("220881", "rejection"), ("220881", "reminder"), ("220882", "reminder"),
-                     ("bcjk", "reminder"), ("sfpb", "summary")]
+    assert kinds == [("220802", "acceptance"), ("220821", "acceptance"), ("220822", "acceptance"),
+                     ("220881", "rejection"), ("220881", "reminder"), ("220882", "reminder"),
+                     ("bcjk", "reminder"), ("cght", "acceptance"), ("sfpb", "summary")]
     assert len(store(home).receipts()) == 5
 
 

@@ -11,8 +11,7 @@ import openpyxl
 import pytest
 from prefect.artifacts import Artifact
 
-from flows.labor_ledger import labor_ledger
-from tests.factories import beijing, drop, make_ledger
+from tests.factories import beijing, drop, labor_ledger, make_ledger
 
 pytestmark = pytest.mark.integration
 AS_OF = beijing("2020-10-12 12:00")

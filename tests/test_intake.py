@@ -55,7 +55,10 @@ def test_links_other_folders_lock_files_and_future_files_are_not_taken(plan, tmp
     drop(inbox, "220881", "tomorrow.xlsx", make_ledger(rows=2), "2020-10-13 10:00")
     judged, warnings = take_in(plan, tmp_path, store)
     assert judged == []
-    assert warnings == ["inbox folder 'strangers' is no unit of the plan; its files are ignored"]
+    assert warnings == [
+        "220802/link.xlsx is a link; links are not followed, it is ignored",
+        "inbox folder '220821' is a link; links are not followed, its files are ignored",
+        "inbox folder 'strangers' is no unit of the plan; its files are ignored"]
 
 
 def test_a_ledger_a_unit_does_not_owe_is_refused_with_the_reason(plan, tmp_path):
@@ -77,3 +80,11 @@ def test_a_period_column_names_the_period(plan, tmp_path):
     judged, _ = take_in(plan, tmp_path, store)
     assert [(j.period, j.accepted) for j in judged] == [("2020-10-23", True), (None, False)]
     assert judged[1].verdict.problems[0].reason == "不是本台账的任何一个报送期"
+
+
+def test_a_file_still_being_written_is_left_for_the_next_run(plan, tmp_path):
+    store = Store(f"sqlite:///{tmp_path / 's.db'}")
+    path = drop(tmp_path / "inbox", "220802", "a.xlsx", make_ledger(rows=3), "2020-10-08 10:00")
+    os.utime(path)  # written just now, by the wall clock
+    assert intake.scan(tmp_path / "inbox", plan, store, beijing("2030-01-01 00:00"), quiet=60)[0] == []
+    assert len(intake.scan(tmp_path / "inbox", plan, store, beijing("2030-01-01 00:00"))[0]) == 1

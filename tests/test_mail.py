@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from sprint.mail import outbox
-from sprint.mail.compose import Draft, environment, render, to_mime
+from sprint.mail.compose import Message, environment, render, to_mime
 from sprint.mail.mailer import MailError, YagmailMailer
 from sprint.mailsink import MailSink, free_port
 from sprint.store import OutboxKey, Store
@@ -15,7 +15,7 @@ NOW = dt.datetime(2020, 10, 12, 9, 0, tzinfo=dt.UTC)
 
 def draft(unit="220802", to=("a@example.org",), kind="reminder", ref="+1", text="正文\n第二行"):
     html = "<table><tr><td>甲</td></tr>\n<tr><td>乙</td></tr></table>"
-    return Draft(OutboxKey("labor-ledger", "2020-10-09", unit, kind, ref), list(to),
+    return Message(OutboxKey("labor-ledger", "2020-10-09", unit, kind, ref), list(to),
                  "【百日冲刺】提醒", text, html)
 
 
@@ -36,11 +36,11 @@ def test_a_name_with_a_line_break_cannot_add_a_header(plan):
     from sprint.calendar import periods
     context = {"plan": plan, "operator": plan.unit("sfpb"), "unit": evil,
                "duty": plan.duty("labor-ledger"), "template": plan.templates["labor"],
-               "period": periods(plan.duty("labor-ledger"))[0], "file_name": "<b>x</b>.xlsx",
+               "period": periods(plan, plan.duty("labor-ledger"))[0], "file_name": "<b>x</b>.xlsx",
                "received_text": "", "problems": [], "shown": [], "due_text": "", "sha256": "",
                "template_names": ""}
     subject, text, html = render(env, "rejection", context)
-    message = to_mime(Draft(OutboxKey("d", "p", "u", "rejection"), ["a@example.org"], subject,
+    message = to_mime(Message(OutboxKey("d", "p", "u", "rejection"), ["a@example.org"], subject,
                             text, html), "fupinban@example.org", "市扶贫办")
     assert message["Bcc"] is None
     assert "\n" not in message["Subject"]

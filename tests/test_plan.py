@@ -53,3 +53,49 @@ def test_reminder_offsets_out_of_order_are_refused(tmp_path):
 def test_a_missing_plan_file_is_a_clear_error(tmp_path):
     with pytest.raises(PlanError, match="cannot be read"):
         load_plan(tmp_path / "none.yaml")
+
+
+def test_every_deadline_says_where_its_date_comes_from_and_only_the_plans_dates_bind(plan):
+    for duty in plan.duties:
+        if duty.kind in ("deadline", "event"):
+            assert duty.source is not None, duty.id
+            assert duty.source.says if duty.source.by == "plan" else duty.source.reason, duty.id
+    binding = sorted(d.id for d in plan.duties if d.kind == "deadline" and d.binds)
+    assert binding == ["inspection-cleared", "standards-met", "two-summaries"]
+    assert not plan.duty("houses-before-freeze").binds  # "上冻前": a date the office set
+    assert "上冻前" in plan.duty("houses-before-freeze").source.reason
+
+
+def _plain(text: str) -> str:
+    """Text compared without spaces and with one width of punctuation: the source writes some
+    commas and brackets half-width."""
+    return text.translate(str.maketrans("，；：（）", ",;:()")).replace(" ", "").replace("\u3000", "")
+
+
+def test_every_quote_of_the_plan_file_stands_in_the_plans_own_text(plan):
+    """Each duty's, target's and date's quoted words are the document's words (白脱贫发〔2020〕13号,
+    kept beside the plan file); "……" joins two passages."""
+    source = _plain(BUNDLED_PLAN.with_name("baicheng-2020.source.txt").read_text(encoding="utf-8"))
+    quotes = [(d.id, d.says) for d in plan.duties]
+    quotes += [(t.id, t.says) for d in plan.duties for t in d.targets]
+    quotes += [(d.id, d.source.says) for d in plan.duties if d.source and d.source.says]
+    quotes.append(("notices", plan.notices.says))
+    for where, says in quotes:
+        assert says, where
+        for part in says.split("……"):
+            assert _plain(part) in source, (where, part)
+
+
+def test_a_rule_naming_a_column_its_ledger_lacks_is_named_with_its_key(tmp_path):
+    path = _broken(tmp_path, lambda d: d["duties"][0]["targets"][0]["where"].update({"务工地区": ["省外"]}))
+    with pytest.raises(PlanError) as e:
+        load_plan(path)
+    assert "duties.0 (labor-ledger).targets.0 (migrant-workers): the ledger has no column 务工地区" in str(e.value)
+
+
+def test_a_date_the_office_sets_must_give_its_reason(tmp_path):
+    def change(d):
+        d["duties"][[x["id"] for x in d["duties"]].index("asset-register")]["source"] = {"by": "office"}
+
+    with pytest.raises(PlanError, match="gives its 'reason'"):
+        load_plan(_broken(tmp_path, change))

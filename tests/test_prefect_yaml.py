@@ -9,22 +9,18 @@ import pytest
 from sprint.calendar import periods
 from sprint.deployments import load_deployments
 
-BUILT = {"labor_ledger", "target_ledgers", "deadlines", "weekly_dispatch", "household_visits",
-         "exit_process"}  # the flows of the plan that exist so far
 
-
-def test_every_built_flow_of_the_plan_has_a_deployment_whose_entrypoint_exists(plan):
+def test_every_group_of_the_plan_is_deployed_and_every_entrypoint_exists(plan):
     deployments = load_deployments()
-    for duty in plan.duties:
-        if duty.flow not in BUILT:
-            continue
-        mine = [d for d in deployments if d.flow == duty.flow]
-        assert mine, f"no deployment runs the flow {duty.flow} of duty {duty.id}"
-        module = importlib.import_module(f"flows.{duty.flow}")
-        assert getattr(module, duty.flow).name == duty.flow.replace("_", "-")
+    assert {d.flow for d in deployments} == set(plan.flows)
     for d in deployments:
+        assert d.flow in plan.flows, f"deployment {d.name} runs {d.flow!r}, no group of the plan"
         [schedule] = d.schedules
         assert schedule["timezone"] == "Asia/Shanghai"
+    for entrypoint in {d.entrypoint for d in deployments}:
+        path, _, function = entrypoint.partition(":")
+        module = importlib.import_module(path.removesuffix(".py").replace("/", "."))
+        assert callable(getattr(module, function))
 
 
 @pytest.mark.parametrize("name, duty_id", [("labor-ledger", "labor-ledger"),
@@ -46,14 +42,14 @@ def test_a_weekly_rhythm_starts_at_the_first_due_date_and_repeats_with_the_caden
 
 
 def test_every_flow_with_reminders_runs_daily_at_or_after_the_reminder_time(plan):
-    for flow in BUILT:
+    for flow in plan.flows:
         times = {d.reminders.time for d in plan.duties if d.flow == flow and d.reminders.offsets}
         daily = [d for d in load_deployments() if d.flow == flow and "cron" in d.schedules[0]]
         assert daily, f"{flow} has no daily run for its reminders"
         minute, hour, day, months, weekday = daily[0].schedules[0]["cron"].split()
         assert (day, weekday) == ("*", "*")
         assert all(dt.time(int(hour), int(minute)) >= t for t in times)
-        due_months = {p.due.month for d in plan.duties if d.flow == flow for p in periods(d)
+        due_months = {p.due.month for d in plan.duties if d.flow == flow for p in periods(plan, d)
                       if p.due.year == plan.year}
         assert months == "*" or due_months <= {int(m) for m in months.split(",")}
 
@@ -65,3 +61,34 @@ def test_the_daily_run_fires_at_the_reminder_time(plan):
     minute, hour, *rest = schedule["cron"].split()
     assert (int(hour), int(minute)) == (duty.reminders.time.hour, duty.reminders.time.minute)
     assert rest == ["*", "*", "*"] and schedule["timezone"] == "Asia/Shanghai"
+
+
+def test_the_intake_runs_on_the_events_the_watcher_emits_and_on_no_schedule():
+    from sprint.watch import LANDED, MAIL_READ
+
+    [intake] = [d for d in load_deployments(triggered=True) if d.name == "intake"]
+    assert intake.schedules == () and intake.name not in {d.name for d in load_deployments()}
+    [trigger] = intake.triggers
+    assert set(trigger["expect"]) == {LANDED, MAIL_READ} and trigger["posture"] == "Reactive"
+    assert trigger["match"] == {"prefect.resource.id": "sprint.unit.*"}
+    path, _, function = intake.entrypoint.partition(":")
+    module = importlib.import_module(path.removesuffix(".py").replace("/", "."))
+    assert callable(getattr(module, function))
+
+
+def test_every_description_says_its_schedule_in_words():
+    import yaml
+
+    from sprint.deployments import PREFECT_YAML, described, in_words
+
+    raw = yaml.safe_load(PREFECT_YAML.read_text(encoding="utf-8"))["deployments"]
+    for d in raw:
+        assert d["description"] == described(d["description"], d.get("schedules") or [],
+                                             bool(d.get("triggers"))), d["name"]
+    words = {d["name"]: in_words(d["schedules"][0]) for d in raw if d.get("schedules")}
+    assert [d["description"].partition("｜")[0] for d in raw if not d.get("schedules")] == [
+        "台账落入收件箱即运行"]
+    assert words["labor-ledger"] == "每隔一周周五17:30（北京时间），自2020年10月9日起"
+    assert words["weekly-dispatch"] == "每周五17:30（北京时间），自2020年10月9日起"
+    assert words["labor-ledger-reminders"] == "每天9:00（北京时间）"
+    assert words["exit-process"] == "10月、11月、12月每天10:00（北京时间）"

@@ -6,11 +6,11 @@ import datetime as dt
 
 import pytest
 
-from flows.replay import replay, schedule
 from sprint.calendar import BEIJING
+from sprint.demo.simulate import DEMO_UNTIL, seed_demo, submissions, write
 from sprint.deployments import load_deployments
 from sprint.ledger import validate_file
-from sprint.simulate import DEMO_UNTIL, seed_demo, submissions, write
+from tools.replay import replay, schedule
 
 D = dt.date
 
@@ -39,27 +39,33 @@ def test_generated_files_are_deterministic_and_a_wrong_file_is_followed_by_its_c
 
 def test_the_schedule_follows_prefect_yaml():
     runs = schedule(load_deployments(), D(2020, 10, 8), D(2020, 10, 9))
-    labor = [t.strftime("%m-%d %H:%M") for t, flow in runs if flow == "labor_ledger"]
+    labor = [t.strftime("%m-%d %H:%M") for t, flow in runs if flow == "labor-ledger"]
     assert labor == ["10-08 09:00", "10-09 09:00", "10-09 17:30"]
-    assert ("weekly_dispatch" in {f for _, f in runs}) and ("exit_process" not in {f for _, f in runs})
+    assert {f for _, f in runs} == {"labor-ledger", "weekly-dispatch", "target-ledgers", "deadlines",
+                                    "household-visits", "exit-process"}
+    assert not [t for t, f in schedule(load_deployments(), D(2020, 9, 22), D(2020, 9, 30))
+                if f == "exit-process"]  # its ledgers are due from the end of October
 
 
 @pytest.mark.integration
 def test_a_short_replay_sends_every_kind_once_and_again_nothing(home, sink, monkeypatch):
+    from sprint.settings import Settings
+
     state = home / "replay"
-    monkeypatch.setenv("SPRINT_HOME", str(state))
-    monkeypatch.setenv("SPRINT_INBOX", str(state / "inbox"))
+    settings = Settings(home=state, inbox=state / "inbox")
     lines = []
-    result = replay(D(2020, 10, 5), D(2020, 10, 17), 11, state, lines.append)
+    result = replay(D(2020, 10, 5), D(2020, 10, 17), 11, settings, lines.append)
     assert result["undelivered"] == []
-    assert {"reminder", "summary", "dispatch", "event", "rejection"} <= set(result["mails_by_kind"])
+    assert {"reminder", "summary", "dispatch", "event", "rejection", "acceptance"} <= set(
+        result["mails_by_kind"])
     assert len(sink.handler.received) == result["mails"]
     ids = [m["Message-ID"] for _, m in sink.handler.received]
     assert len(ids) == len(set(ids))  # each recorded message went once
     assert lines[0].startswith("2020-10-05 · run 1/")
-    assert result["runs"]["labor_ledger"] == 13 + 1  # daily, and the biweekly run on 10-09
+    assert result["runs"]["labor-ledger"] == 13 + 1  # daily, and the biweekly run on 10-09
+    assert set(result["notices"]) == {"drafted", "approved", "dropped", "expired", "waiting"}
 
-    again = replay(D(2020, 10, 5), D(2020, 10, 17), 11, state)
+    again = replay(D(2020, 10, 5), D(2020, 10, 17), 11, settings)
     assert len(sink.handler.received) == result["mails"] == again["mails"]
 
 

@@ -17,7 +17,7 @@ def receipt(at, accepted=True, unit="220802", period="2020-10-09"):
 
 @pytest.fixture
 def first(plan):
-    return periods(plan.duty("labor-ledger"))[0]
+    return periods(plan, plan.duty("labor-ledger"))[0]
 
 
 @pytest.mark.parametrize("now, expected", [
@@ -46,7 +46,7 @@ def test_a_file_that_arrives_after_now_is_not_seen_yet(first):
 
 
 def test_completeness_and_timeliness_never_exceed_one_hundred_percent(plan):
-    ps = periods(plan.duty("labor-ledger"))[:2]
+    ps = periods(plan, plan.duty("labor-ledger"))[:2]
     units = ["220802", "220821"]
     many = [receipt("2020-10-08 10:00"), receipt("2020-10-09 10:00"), receipt("2020-10-09 11:00"),
             receipt("2020-10-12 10:00", unit="220821")]

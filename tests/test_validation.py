@@ -5,7 +5,7 @@ import datetime as dt
 import openpyxl
 import pytest
 
-from sprint.demo import write_ledger
+from sprint.demo.ledgers import write_ledger
 from sprint.idcard import check_digit
 from sprint.ledger import validate_file
 from tests.factories import DAY, make_ledger
@@ -66,7 +66,7 @@ def test_every_field_rule_names_row_column_and_reason(plan, tmp_path):
     f.loc[14, "务工地点"] = None
     f = f.astype({"务工开始日期": object})
     f.loc[15, "务工开始日期"] = "2020年13月1日"
-    _, problems = check(plan, tmp_path, f, "rules.csv")
+    verdict, problems = check(plan, tmp_path, f, "rules.csv")
     assert problems == [
         (2, "乡镇", "必填项为空"),
         (3, "姓名", "长度不能少于2个字"),
@@ -81,10 +81,21 @@ def test_every_field_rule_names_row_column_and_reason(plan, tmp_path):
         (12, "月收入(元)", "不能小于0"),
         (13, "月收入(元)", "不能大于100000"),
         (14, "联系电话", "应为11位手机号码"),
-        (15, "身份证号", "按身份证号计算年龄为10岁，应在16至65岁之间"),
         (16, "务工地点", "必填项为空"),
         (17, "务工开始日期", "不是有效日期（应为 YYYY-MM-DD 或 YYYY/M/D）"),
     ]
+    # The plan sets no age for this ledger: a worker aged 10 is a note for the unit to check,
+    # not a refusal of the whole file.
+    assert [(n.row, n.column, n.reason) for n in verdict.notes] == [
+        (15, "身份证号", "按身份证号计算年龄为10岁，不在16至65岁之间（已接收，仅作提示：请核实是否为劳动力）")]
+
+
+def test_an_age_outside_working_age_alone_does_not_refuse_a_labor_ledger(plan, tmp_path):
+    f = make_ledger(rows=3)
+    f.loc[1, "身份证号"] = "22080219400101123" + check_digit("22080219400101123")  # aged 80
+    verdict, problems = check(plan, tmp_path, f, "old.xlsx")
+    assert problems == [] and verdict.accepted
+    assert [n.row for n in verdict.notes] == [3]
 
 
 def test_a_missing_required_column_is_named(plan, tmp_path):

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from flows.weekly_dispatch import weekly_dispatch
+from flows.duties import duties
+from tests.approving import Run
 from tests.factories import beijing, drop
 from tests.test_deadlines import rectification
 
 pytestmark = pytest.mark.integration
+
+
+def weekly_dispatch(**kw):
+    return duties(flow="weekly-dispatch", **kw)
 
 
 @pytest.fixture
@@ -27,11 +32,21 @@ def inbox(home):
     return root
 
 
-def test_the_dispatch_names_overdue_items_and_silent_units_and_the_notice_names_them(
+def test_the_dispatch_names_overdue_items_and_silent_units_and_the_notice_names_those_told(
         prefect_server, home, inbox, sink):
-    state = weekly_dispatch(as_of=beijing("2020-10-23 17:30"), return_state=True)
+    # The week before: units that sent nothing are reminded; nobody is named yet, for nobody
+    # was told before.
+    state = weekly_dispatch(as_of=beijing("2020-10-16 17:30"), return_state=True)
     assert state.is_completed(), state.message
-    [report] = [m for r, m in sink.handler.received if r == ["fupinban@example.org"]]
+    assert not [m for r, m in sink.handler.received if "lingdao@example.org" in r]
+    assert [m for r, m in sink.handler.received if r == ["daan@example.org"]]
+    count = len(sink.handler.received)
+
+    run = Run(flow="weekly-dispatch", as_of=beijing("2020-10-23 17:30"))
+    run.answer(decision="批准发送")
+    assert run.wait().is_completed()
+    week = sink.handler.received[count:]
+    [report] = [m for r, m in week if r == ["fupinban@example.org"] and "周调度" in m["Subject"]]
     assert report["Subject"] == "【百日冲刺】周调度（2020-10-17至2020-10-23）：超期未整改1项，未报送11个单位"
     text = report.get_body(("plain",)).get_content()
     lines = text.splitlines()
@@ -39,18 +54,23 @@ def test_the_dispatch_names_overdue_items_and_silent_units_and_the_notice_names_
     assert lines[first + 1] == "- 洮北区：未完成 2 项，超期 1 项（TB-001），本周完成 1 项"
     assert "- 镇赉县：未完成 0 项，超期 0 项，本周完成 1 项" in text
     assert "- 大安市：已逾期" in text
-    assert "连续两周未报送：" in text and "大安市" in text.split("连续两周未报送：")[1].split("\n")[0]
-    assert "镇赉县" not in text.split("连续两周未报送：")[1].split("\n")[0]
+    twice = text.split("连续两周未报送：")[1].split("\n")[0]
+    assert "大安市" in twice and "镇赉县" not in twice and "须经审批" in twice
     assert "- 贫困劳动力转移就业台账（双周报送）：0%（0/14）" in text
     assert "外出务工贫困劳动力总数不低于去年（第6①条）：尚无数据；7 个单位未报送" in text
     html = report.get_body(("html",)).get_content()
     assert 'src="cid:completeness-2020-10-23"' in html
     assert [p for p in report.walk() if p.get_content_type() == "image/png"]
+    # 洮北区 hears of its overdue item by number.
+    [items] = [m for r, m in week if r == ["taobei@example.org"] and "超过整改时限" in m["Subject"]]
+    assert "- TB-001" in items.get_body(("plain",)).get_content()
 
-    [notice] = [m for r, m in sink.handler.received if "lingdao@example.org" in r]
+    # The 通报, approved: the units silent two weeks running, told a week ago. 洮北区's item is
+    # overdue, but it hears of it only now: not named yet.
+    [notice] = [m for r, m in week if "lingdao@example.org" in r]
     body = notice.get_body(("plain",)).get_content()
-    assert "- 洮北区：1 项问题超过整改时限未完成（TB-001）" in body
-    assert "- 大安市：连续两周未报送问题整改台账" in body
+    assert "- 大安市：连续2期未报送《问题整改台账》" in body
+    assert "- 洮北区" not in body and "另有洮北区收到提醒未满一个工作日，本次暂不通报" in body
     assert "镇赉县" not in body
 
     count = len(sink.handler.received)

@@ -21,7 +21,7 @@ POOL = "share"
 RUNS = 10
 
 
-def start_worker(server, name: str, root: Path) -> subprocess.Popen:
+def start_worker(server, name: str, root: Path, pool: str = POOL) -> subprocess.Popen:
     env = server.env | {
         "PREFECT_HOME": str(root / name),
         "PREFECT_WORKER_QUERY_SECONDS": "1",  # poll often, so the test waits little
@@ -30,7 +30,7 @@ def start_worker(server, name: str, root: Path) -> subprocess.Popen:
     with (root / f"{name}.log").open("wb") as out:
         # At most half the runs at a time each: a worker at its limit leaves the rest to the other.
         return subprocess.Popen([sys.executable, "-m", "prefect", "worker", "start",
-                                 "--pool", POOL, "--name", name, "--limit", str(RUNS // 2)],
+                                 "--pool", pool, "--name", name, "--limit", str(RUNS // 2)],
                                 env=env, stdout=out, stderr=subprocess.STDOUT, cwd=root)
 
 

@@ -1,4 +1,5 @@
-"""Drafts: three templates per kind (subject, text body, HTML body) built into one MIME message."""
+"""Messages: three templates per kind (subject, text body, HTML body) built into one MIME
+message, exactly as it goes on the wire."""
 
 from __future__ import annotations
 
@@ -34,7 +35,7 @@ class Attachment:
 
 
 @dataclass
-class Draft:
+class Message:
     key: OutboxKey
     to: list[str]
     subject: str
@@ -42,6 +43,7 @@ class Draft:
     html: str
     attachments: list[Attachment] = field(default_factory=list)
     images: dict[str, bytes] = field(default_factory=dict)  # Content-ID -> PNG
+    covers: tuple[OutboxKey, ...] = ()  # the keys it settles, when not only its own
 
 
 @lru_cache(maxsize=4)
@@ -64,7 +66,7 @@ def render(env: Environment, kind: str, context: dict) -> tuple[str, str, str]:
     return subject, text, html
 
 
-def to_bytes(draft: Draft, sender: str, sender_name: str) -> bytes:
+def to_bytes(draft: Message, sender: str, sender_name: str) -> bytes:
     """The message as it goes on the wire, CRLF line endings.
 
     Built with the email package's classic classes: its newer API parses and refolds every
@@ -102,6 +104,9 @@ def to_bytes(draft: Draft, sender: str, sender_name: str) -> bytes:
     domain = sender.rpartition("@")[2] or "localhost"
     # One unique id per message, so clients never thread two reminders as one mail.
     msg["Message-ID"] = f"<{draft.key.duty}.{draft.key.kind}.{uuid.uuid4().hex}@{domain}>"
+    # Sent by a program (RFC 3834): a mail program sends no out-of-office reply to it, and our
+    # own mailbox reader takes none of our messages for a unit's submission.
+    msg["Auto-Submitted"] = "auto-generated"
     return msg.as_bytes(policy=_WIRE)
 
 
@@ -109,6 +114,6 @@ def _line(text: str) -> str:
     return text if text.endswith("\n") else text + "\n"
 
 
-def to_mime(draft: Draft, sender: str, sender_name: str) -> EmailMessage:
+def to_mime(draft: Message, sender: str, sender_name: str) -> EmailMessage:
     """The message as a reader sees it: the bytes of `to_bytes`, parsed."""
     return message_from_bytes(to_bytes(draft, sender, sender_name), policy=policy.default)

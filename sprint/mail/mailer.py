@@ -20,12 +20,26 @@ import yagmail
 
 class MailError(Exception):
     """`transient`: worth trying again; `in_doubt`: the whole message went out and no answer came
-    back, so it may have arrived, and trying again could deliver it twice."""
+    back, so it may have arrived, and trying again could deliver it twice; `timed_out`: the
+    server said nothing for the whole time-out (a server that never answers costs one per try)."""
 
-    def __init__(self, message: str, transient: bool, in_doubt: bool = False):
+    def __init__(self, message: str, transient: bool, in_doubt: bool = False,
+                 timed_out: bool = False):
         super().__init__(message)
         self.transient = transient
         self.in_doubt = in_doubt
+        self.timed_out = timed_out
+
+
+def _timed_out(error: BaseException | None) -> bool:
+    """Whether a time-out lies behind an error (smtplib reports one while reading an answer as
+    SMTPServerDisconnected, with the time-out as its context)."""
+    seen = 0
+    while error is not None and seen < 5:
+        if isinstance(error, TimeoutError):
+            return True
+        error, seen = error.__cause__ or error.__context__, seen + 1
+    return False
 
 
 # The bytes to send, or what gives them when the server is ready for the message (None: send
@@ -66,7 +80,8 @@ def _classify(error: Exception) -> MailError:
     code = getattr(error, "smtp_code", None)
     if isinstance(code, int):
         return _answered(code, getattr(error, "smtp_error", b""))
-    return MailError(f"{type(error).__name__}: {error}", transient=True)
+    return MailError(f"{type(error).__name__}: {error}", transient=True,
+                     timed_out=_timed_out(error))
 
 
 class YagmailMailer:
@@ -159,7 +174,7 @@ class YagmailMailer:
             self._drop()
             raise MailError(f"the connection broke after the whole message was sent, before the "
                             f"server answered ({type(e).__name__}): it may have arrived",
-                            transient=False, in_doubt=True) from e
+                            transient=False, in_doubt=True, timed_out=_timed_out(e)) from e
         if code != 250:
             raise self._abandon(code, _answered(code, reply))
         return {a: f"{c} {_text(m)}" for a, (c, m) in refused.items()}

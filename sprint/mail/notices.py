@@ -5,25 +5,20 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 
-from jinja2 import Environment
-
-from sprint.mail.compose import Draft, render
+from sprint.engine.draft import Draft, common
 from sprint.mail.outbox import NOTICE_KIND, Delivery
 from sprint.plan import Plan
 from sprint.store import OutboxKey
 
 
-def delivery_report(env: Environment, plan: Plan, duty_id: str, delivery: Delivery,
-                    now: dt.datetime) -> Draft | None:
+def delivery_report(plan: Plan, flow: str, delivery: Delivery, now: dt.datetime) -> Draft | None:
     """One notice to the operator per distinct set of undelivered messages, or None."""
     problems = delivery.for_the_operator
     if not problems:
         return None
-    operator = plan.unit(plan.operator)
-    context = {"plan": plan, "operator": operator, "problems": problems,
-               "failed": delivery.failed, "refused": delivery.refused,
-               "in_doubt": delivery.in_doubt, "duty": plan.duty(duty_id)}
-    subject, text, html = render(env, NOTICE_KIND, context)
+    context = common(plan) | {"problems": problems, "failed": delivery.failed,
+                              "refused": delivery.refused, "in_doubt": delivery.in_doubt,
+                              "flow": plan.flows.get(flow, flow)}
     ref = hashlib.sha256("\n".join(sorted(problems)).encode()).hexdigest()[:16]
-    key = OutboxKey(duty_id, now.date().isoformat(), operator.code, NOTICE_KIND, ref)
-    return Draft(key, [operator.email], subject, text, html)
+    key = OutboxKey(flow, now.date().isoformat(), plan.operator, NOTICE_KIND, ref)
+    return Draft(NOTICE_KIND, key, (plan.operator,), context)

@@ -9,7 +9,7 @@ import socket
 import time
 from dataclasses import dataclass, field
 
-from sprint.mail.compose import Draft, to_bytes
+from sprint.mail.compose import Message, to_bytes
 from sprint.mail.mailer import Mailer, MailError
 from sprint.outbox_writer import OutboxWriter
 from sprint.store import Store, StoreError
@@ -22,10 +22,12 @@ class Delivery:
     failed: list[str] = field(default_factory=list)  # permanent failure: the operator must act
     refused: list[str] = field(default_factory=list)  # some recipients refused, others got it
     in_doubt: list[str] = field(default_factory=list)  # a run died while sending them
+    stopped: str = ""  # why the delivery stopped before the end (the rest wait, pending)
 
     @property
     def problems(self) -> list[str]:
-        return self.deferred + self.failed + self.refused + self.in_doubt
+        return ([self.stopped] if self.stopped else []) + (
+            self.deferred + self.failed + self.refused + self.in_doubt)
 
     @property
     def for_the_operator(self) -> list[str]:
@@ -37,12 +39,22 @@ class Delivery:
 NOTICE_KIND = "delivery-report"
 DELIVERY_READS = ("id", "duty", "period", "unit", "kind", "recipients", "attempts")
 CLAIMER = f"{socket.gethostname()}:{os.getpid()}"
-STALE = dt.timedelta(hours=1)
+STALE = dt.timedelta(hours=1)  # the plan's limits.sending_stale_minutes, unless told
+TIMEOUTS_BEFORE_STOP = 3
 
 
 def claimer_is_dead(claimer: str | None, claimed_at: dt.datetime | None,
-                    now: dt.datetime | None = None) -> bool:
-    """A claim is dead when its process on this host is gone, or it is over an hour old."""
+                    now: dt.datetime | None = None, stale: dt.timedelta = STALE) -> bool:
+    """A claim is dead when it is older than `stale` (wall-clock time, as claims are stamped),
+    or when its process on this host is gone.
+
+    A live process with the claimer's pid proves nothing once the claim is stale: pids are
+    reused, and no send takes an hour."""
+    now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    if claimed_at is not None and claimed_at.tzinfo is not None:
+        claimed_at = claimed_at.astimezone(dt.UTC).replace(tzinfo=None)
+    if claimed_at is None or now - claimed_at > stale:
+        return True
     host, _, pid = (claimer or "").rpartition(":")
     if host == socket.gethostname() and pid.isdigit():
         if int(pid) == os.getpid():
@@ -54,48 +66,61 @@ def claimer_is_dead(claimer: str | None, claimed_at: dt.datetime | None,
             return True
         except PermissionError:
             return False
-    now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    return claimed_at is None or now - claimed_at > STALE
+    return False  # another host's claim, still young: its run may be sending it now
 
 
 def _label(row: dict) -> str:
     return f"{row['kind']} {row['duty']} {row['period']} → {row['recipients']} (#{row['id']})"
 
 
-def enqueue(store: Store, drafts: list[Draft], sender: str, sender_name: str,
+def enqueue(store: Store, messages: list[Message], sender: str, sender_name: str,
             now: dt.datetime) -> int:
-    """Record every draft whose key is new; returns how many were new."""
+    """Record every message none of whose keys is recorded yet; returns how many were new."""
     new = 0
     known = store.keys()
-    for d in drafts:
-        if d.key in known:
+    for m in messages:
+        covers = m.covers or (m.key,)
+        if any(k in known for k in covers):
             continue
         # CRLF line endings, as SMTP wants them: the bytes go out exactly as recorded.
-        message = to_bytes(d, sender, sender_name)
-        new += store.enqueue(d.key, d.to, d.subject, message, now)
+        new += store.enqueue(m.key, m.to, m.subject, to_bytes(m, sender, sender_name), now, covers)
     return new
 
 
 def deliver(store: Store, mailer: Mailer, now: dt.datetime, max_attempts: int = 10,
-            pauses: tuple[float, ...] = (1.0, 3.0), sleep=time.sleep) -> Delivery:
+            pauses: tuple[float, ...] = (1.0, 3.0), sleep=time.sleep,
+            stale: dt.timedelta = STALE, timeouts_before_stop: int = TIMEOUTS_BEFORE_STOP
+            ) -> Delivery:
     """Send every pending message once.
 
     A message is claimed (pending -> sending) before the server can take it, so a concurrent
     run or a retry cannot send it again: the claim is written while the server reads the MAIL
     command, and the message's DATA waits for it (Mailer.send_raw). A transient failure (4xx, a lost connection) is tried again after each
     pause; if it still fails the message goes back to pending for the next run, and the rest of
-    this run tries each message once, since the server is likely down.
+    this run tries each message once, since the server is likely down. A server that accepts
+    and never answers costs a whole time-out per try: after `timeouts_before_stop` in a row
+    the delivery stops, and every message not yet tried stays pending for the next run.
+    A message left 'sending' for longer than `stale` by a run that died is in doubt.
     """
     report = Delivery()
-    for row in store.mark_in_doubt(claimer_is_dead):
+    for row in store.mark_in_doubt(lambda claimer, at: claimer_is_dead(claimer, at, stale=stale)):
         report.in_doubt.append(f"{_label(row)}: the run sending it stopped "
                                "mid-send; check, then `sprint outbox --resend ID`")
     rows = store.outbox_rows("pending", with_message=False, only=DELIVERY_READS)
     writer = store.outbox_writer()
     settle = None  # how the message just sent went: written with the next claim, one commit
     claim = None
+    silent = 0  # time-outs in a row
     try:
-        for row in rows:
+        for position, row in enumerate(rows):
+            if silent >= timeouts_before_stop:
+                left = rows[position:]
+                report.stopped = (f"the mail server did not answer {silent} times in a row: "
+                                  f"delivery stopped, {len(left)} message(s) not tried wait, "
+                                  "pending, for the next run")
+                report.deferred += [f"{_label(r)}: not tried, the server did not answer"
+                                    for r in left]
+                break
             claim = _Claim(writer, row["id"], now, settle)
             settle = None
             label = _label(row)
@@ -104,11 +129,13 @@ def deliver(store: Store, mailer: Mailer, now: dt.datetime, max_attempts: int = 
             for pause in (*pauses, None):
                 try:
                     refused = mailer.send_raw(row["recipients"].split(","), claim)
-                    error = None
+                    error, silent = None, 0
                     break
                 except MailError as e:
                     error = e.with_traceback(None)  # kept: no cycle through this frame
-                    if not e.transient or pause is None or claim.taken_elsewhere:
+                    silent = silent + 1 if e.timed_out else 0
+                    if (not e.transient or pause is None or claim.taken_elsewhere
+                            or silent >= timeouts_before_stop):
                         break
                     sleep(pause)
             # A server that failed before asking for the message leaves it unclaimed: claim it
@@ -174,5 +201,7 @@ class _Claim:
 
 
 def merge(first: Delivery, second: Delivery) -> Delivery:
-    return Delivery(*(getattr(first, f) + getattr(second, f)
-                      for f in ("sent", "deferred", "failed", "refused", "in_doubt")))
+    merged = Delivery(*(getattr(first, f) + getattr(second, f)
+                        for f in ("sent", "deferred", "failed", "refused", "in_doubt")))
+    merged.stopped = first.stopped or second.stopped
+    return merged

@@ -20,7 +20,7 @@ import openpyxl
 import pandas as pd
 import yaml
 
-from sprint.demo import labor_rows, write_ledger
+from sprint.demo.ledgers import labor_rows, write_ledger
 from sprint.idcard import check_digit
 
 HERE = Path(__file__).parent
@@ -76,6 +76,10 @@ def build() -> None:
     column_cases()
     empty_and_sheet_cases()
     bad_file_cases()
+    line_ending_cases()
+    several_sheet_cases()
+    id_and_age_cases()
+    size_and_encoding_cases()
     (HERE / "verdicts.yaml").write_text(
         "# Written by tests/corpus/build.py: each file and the verdict it must get.\n"
         + yaml.safe_dump(CASES, allow_unicode=True, sort_keys=False, width=120),
@@ -317,6 +321,143 @@ def _zip_bomb(path: Path) -> None:
         with z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
             for _ in range(320 * 1024 * 1024 // len(row) + 1):
                 sheet.write(row)
+
+
+def _csv_text(frame: pd.DataFrame, end: str = "\n", sep: str = ",") -> str:
+    """A ledger as CSV text, every cell quoted where it holds a quote, a separator or a line
+    break of any kind (pandas leaves a bare CR unquoted)."""
+    def cell(v) -> str:
+        v = "" if pd.isna(v) else str(v)
+        return '"' + v.replace('"', '""') + '"' if any(c in v for c in f'"{sep}\r\n') else v
+    return "".join(sep.join(cell(v) for v in row) + end
+                   for row in [list(frame.columns), *frame.itertuples(index=False)])
+
+
+def line_ending_cases() -> None:
+    f = base()
+    lines = _csv_text(f).split("\n")
+    case("line-endings-cr.csv", True, "old Mac line endings (CR only)", rows=6).write_text(
+        _csv_text(f, "\r"), encoding="utf-8", newline="")
+    mixed = "\r\n".join(lines[:3]) + "\r\n" + "\r".join(lines[3:5]) + "\r" + "\n".join(lines[5:])
+    case("line-endings-mixed.csv", True, "CRLF, CR and LF line endings in one file",
+         rows=6).write_text(mixed, encoding="utf-8", newline="")
+    broken = f.copy()
+    broken.loc[1, "就业单位"] = "某公司\n二车间"
+    broken.loc[2, "务工地点"] = "长春市\r朝阳区"
+    broken.loc[3, "就业单位"] = "某厂\r\n一班"
+    case("quoted-line-breaks.csv", True, "quoted cells holding LF, CRLF and a bare CR, in a CRLF "
+         "file", rows=6).write_text(_csv_text(broken, "\r\n"), encoding="utf-8", newline="")
+    case("quoted-bare-cr-old-mac.csv", True, "CR line endings and a quoted cell holding a bare "
+         "CR", rows=6).write_text(_csv_text(broken, "\r"), encoding="gbk", newline="")
+    case("title-then-semicolons.csv", True, "a title row above a semicolon-separated table",
+         rows=6).write_text("洮北区贫困劳动力转移就业台账\n" + _csv_text(f, sep=";"),
+                            encoding="utf-8", newline="")
+    case("title-wide-tab.txt", True, "a title row as wide as the sheet (30 tabs) above a "
+         "tab-separated table", rows=6).write_text(
+        "洮北区台账" + "\t" * 30 + "\n" + _csv_text(f, sep="\t"), encoding="utf-16")
+
+    def notes_above(book):
+        book.active.insert_rows(1, amount=14)
+        for i in range(1, 15):
+            book.active[f"A{i}"] = f"填表说明第{i}条"
+
+    edit(xlsx(f, case("header-at-row-15.xlsx", True, "fourteen rows of notes above the header",
+                      rows=6)), notes_above)
+
+
+def _split(book, second: str = "二组", at: int = 4, header: list | None = None):
+    """Rows from `at` on moved to a second visible sheet under the same (or another) header."""
+    first = book.active
+    first.title = "一组"
+    other = book.create_sheet(second)
+    other.append(header or [c.value for c in first[1]])
+    for row in first.iter_rows(min_row=at, values_only=True):
+        other.append(row)
+    first.delete_rows(at, first.max_row)
+
+
+def several_sheet_cases() -> None:
+    f = base()
+    edit(xlsx(f, case("two-sheets-one-ledger.xlsx", True, "one ledger over two visible sheets "
+                      "with the same header", rows=6)), _split)
+    bad = f.copy()
+    bad.loc[4, "人员类别"] = "贫困户"  # the second sheet's second row
+    edit(xlsx(bad, case("two-sheets-a-problem-on-the-second.xlsx", False, "a wrong value on "
+                        "the second sheet: named with its sheet",
+                        problems=[(4, "人员类别", "（工作表“二组”）")])), _split)
+    dup = f.copy()
+    dup.loc[5, "身份证号"] = dup.loc[0, "身份证号"]
+    edit(xlsx(dup, case("two-sheets-same-person-twice.xlsx", False, "the same ID on both "
+                        "sheets", problems=[(2, "身份证号", "工作表“一组”第2行、工作表“二组”第5行"),
+                                            (5, "身份证号", "（工作表“二组”）")])), _split)
+    roster = ["乡镇", "村", "户主姓名", "户主身份证号", "监测类别", "家庭人口", "纳入监测日期",
+              "帮扶责任人"]
+
+    def other_ledger(book):
+        book.create_sheet("花名册").append(roster)
+        book["花名册"].append(["到保镇", "红星村", "王大", f.loc[0, "身份证号"], "边缘户", 3,
+                               "2020-03-01", "李四"])
+
+    edit(xlsx(f, case("second-sheet-another-ledger.xlsx", False, "another ledger on a second "
+                      "visible sheet: named, not dropped silently",
+                      message="工作表“花名册”的表头与工作表“台账”的台账不同")), other_ledger)
+
+
+def id_and_age_cases() -> None:
+    f = base()
+    same = f.copy()
+    one, two = same.loc[0, "身份证号"], id_ending_in_x()
+    same.loc[0, "身份证号"] = two.lower()
+    same.loc[2, "身份证号"] = two[:6] + " " + two[6:]
+    same.loc[3, "身份证号"] = "'" + one
+    same.loc[5, "身份证号"] = one.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    same.to_csv(case("id-same-person-written-differently.csv", False, "the same IDs written "
+                     "with x and X, a space, a leading apostrophe, full-width digits",
+                     problems=[(2, "身份证号", "第2、4行"), (4, "身份证号", "第2、4行"),
+                               (5, "身份证号", "第5、7行"), (7, "身份证号", "第5、7行")]),
+                index=False)
+    quoted = f.copy()
+    quoted["身份证号"] = "'" + quoted["身份证号"]
+    quoted.to_csv(case("id-leading-apostrophe.csv", True, "every ID with Excel's leading "
+                       "apostrophe, as some systems export", rows=6), index=False)
+    ages = f.copy()
+    ages.loc[1, "身份证号"] = _id_born("20310405")
+    xlsx(ages, case("born-in-2031.xlsx", False, "a worker born in 2031 (an age over 120 cannot "
+                    "be written before 2021: the year must be 1900 or later)",
+                    problems=[(3, "身份证号", "出生日期晚于报送日期")]))
+
+
+def _id_born(birth: str, division: str = "220802") -> str:
+    body = f"{division}{birth}123"
+    return body + check_digit(body)
+
+
+def size_and_encoding_cases() -> None:
+    from tests.poison import far_cell_xls, far_cell_xlsx
+
+    far_cell_xlsx(case("far-cell.xlsx", False, "a 5 KB workbook with one cell at XFD1048576 "
+                       "(its reader would ask for 550 GB and abort)",
+                       message="1,048,576 行，超过上限"))
+    far_cell_xls(case("far-cell.xls", False, "a legacy sheet with a cell at IV65536",
+                      message="65,536 行 × 256 列，超过上限"))
+
+    def far_cell(book):
+        book.active["XFD1048576"] = "x"
+
+    path = edit(xlsx(base(), case("far-cell-dimension-lies.xlsx", False, "a far cell under a "
+                                  "dimension that claims A1:M7", message="超过上限")), far_cell)
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    sheet = next(n for n in parts if n.startswith("xl/worksheets/sheet"))
+    parts[sheet] = re.sub(rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1:M7"/>', parts[sheet])
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    text = _csv_text(base()).replace("身份证号", "身份證號").replace("姓名", "姓名")
+    case("big5.csv", False, "Big5, as Taiwan's and Hong Kong's Windows save text",
+         message="编码无法识别").write_bytes(text.encode("big5", errors="replace"))
+    case("shift-jis.csv", False, "Shift-JIS, as Japanese Windows saves text",
+         message="编码无法识别").write_bytes(text.encode("shift_jis", errors="replace"))
 
 
 if __name__ == "__main__":

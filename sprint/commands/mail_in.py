@@ -1,0 +1,97 @@
+"""`sprint watch`: the watcher of the inbox and the operator's mailbox (sprint/watch.py), which
+`sprint up` starts; and `sprint submit FILE --unit CODE [--by-mail]`: a unit's submission, put
+into its folder or sent as the unit's mail to the operator's address."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import mimetypes
+import shutil
+import smtplib
+import ssl
+import sys
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+
+from sprint.mailin.boxes import Imap, Maildir
+from sprint.settings import Settings, load_settings
+from sprint.store import Store
+
+
+def mailbox_of(s: Settings) -> Imap | Maildir:
+    if s.imap_host:
+        return Imap(s.imap_host, s.imap_port_or_default, s.imap_user or "",
+                    s.imap_password.get_secret_value() if s.imap_password else "",
+                    s.imap_security, s.imap_folder, s.imap_timeout)
+    return Maildir(s.mailbox_root.resolve())
+
+
+def cmd_watch(args) -> int:
+    from sprint.watch import Watcher, run
+    from tasks.events import emit, flush
+
+    logging.basicConfig(level=logging.INFO, stream=sys.stdout,
+                        format="%(asctime)s %(levelname)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # not a line per event sent
+    s = load_settings()
+    mailbox = mailbox_of(s)
+    watcher = Watcher(s.plan, Store(s.db_url), s.inbox_root.resolve(), s.letters_root.resolve(),
+                      emit, mailbox)
+    print(f"sprint watch: inbox {s.inbox_root.resolve()}, mailbox {mailbox.describe()}, "
+          f"every {args.interval:g} s", flush=True)
+    try:
+        if args.once:
+            watcher.step()
+        else:
+            run(watcher, args.interval)
+    finally:
+        mailbox.close()
+        flush()
+    return 0
+
+
+def cmd_submit(args) -> int:
+    s = load_settings()
+    path: Path = args.file
+    if not path.is_file():
+        print(f"no such file: {path}", file=sys.stderr)
+        return 1
+    unit = s.plan.unit(args.unit)
+    if not args.by_mail:
+        folder = s.inbox_root / unit.code
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = folder / f".{path.name}.part"
+        shutil.copyfile(path, tmp)
+        tmp.replace(folder / path.name)
+        print(f"{path.name} → {folder}/")
+        return 0
+    to = s.sender()
+    msg = EmailMessage()
+    msg["From"], msg["To"] = unit.email, to
+    msg["Subject"] = args.subject or f"{unit.name}报送：{path.name}"
+    msg["Date"] = formatdate(localtime=True)
+    msg["Message-ID"] = make_msgid(domain=unit.email.rpartition("@")[2] or None)
+    msg.set_content(f"{unit.name}报送台账，见附件。")
+    kind = (mimetypes.guess_type(path.name)[0] or "application/octet-stream").split("/")
+    msg.add_attachment(path.read_bytes(), maintype=kind[0], subtype=kind[1], filename=path.name)
+    try:
+        _smtp_send(s, msg)
+    except (OSError, smtplib.SMTPException) as e:
+        print(f"sprint submit: the mail server {s.smtp_host}:{s.smtp_port} did not take it: {e}",
+              file=sys.stderr)
+        return 1
+    print(f"{path.name}: sent as {unit.email} to {to} ({msg['Message-ID']}) at "
+          f"{dt.datetime.now():%H:%M:%S}")
+    return 0
+
+
+def _smtp_send(s: Settings, msg: EmailMessage) -> None:
+    cls = smtplib.SMTP_SSL if s.smtp_security == "ssl" else smtplib.SMTP
+    with cls(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout) as smtp:
+        if s.smtp_security == "starttls":
+            smtp.starttls(context=ssl.create_default_context())
+        if s.smtp_user and s.smtp_password:
+            smtp.login(s.smtp_user, s.smtp_password.get_secret_value())
+        smtp.send_message(msg)

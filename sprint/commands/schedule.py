@@ -1,0 +1,93 @@
+"""`sprint calendar` and `sprint plan`: the plan's periods and which deployments cover it, each
+led by which plan file and which drill are live."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from sprint.calendar import periods
+from sprint.commands.live import plan_line, weekends_note
+from sprint.deployments import PREFECT_YAML, load_deployments
+from sprint.settings import load_settings
+
+
+def _say(lines: list[str | None], as_json: bool) -> None:
+    """Header lines: on stdout before a table, on stderr when stdout is JSON."""
+    for line in filter(None, lines):
+        print(line, file=sys.stderr if as_json else sys.stdout)
+
+
+def cmd_calendar(args) -> int:
+    s = load_settings()
+    plan = s.plan
+    start = args.from_ or plan.sprint.start
+    end = args.to or plan.sprint.end
+    rows = []
+    days = []
+    for duty in plan.duties:
+        owners = [u.code for u in plan.owners(duty)]
+        for p in periods(plan, duty):
+            if p.end < start or p.start > end:
+                continue
+            days += [p.due.date(), *(r.at.date() for r in p.reminders)]
+            rows.append({
+                "duty": duty.id, "period": p.id, "start": p.start.isoformat(),
+                "end": p.end.isoformat(), "due": p.due.isoformat(),
+                "reminders": [{"offset": r.offset, "at": r.at.isoformat()} for r in p.reminders],
+                "units": owners,
+            })
+    _say([plan_line(s), weekends_note(min(days), max(days)) if days else None], args.json)
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    for r in rows:
+        reminders = ", ".join(f"{x['offset']:+d} {x['at'][5:16].replace('T', ' ')}" for x in r["reminders"])
+        print(f"{r['duty']}  {r['start']}..{r['end']}  截止 {r['due'][:16].replace('T', ' ')}"
+              f"  提醒 {reminders}  单位 {len(r['units'])}")
+    return 0
+
+
+def cmd_plan(args) -> int:
+    s = load_settings()
+    plan = s.plan
+    live = s.home / "prefect.yaml"  # what `sprint up` deployed from this state folder
+    deployments = load_deployments(live if live.is_file() else PREFECT_YAML)
+    rows = []
+    for duty in plan.duties:
+        mine = [d for d in deployments if d.flow == duty.flow]
+        for clause in duty.clauses:
+            rows.append({"clause": clause, "duty": duty.id, "kind": duty.kind, "title": duty.title,
+                         "says": duty.says, "flow": duty.flow,
+                         "deployments": [d.name for d in mine],
+                         "schedule": "; ".join(d.describe() for d in mine) or "not deployed yet",
+                         "due": duty.due.isoformat() if duty.due else None,
+                         "source": _source(duty)})
+    rows.sort(key=lambda r: _clause_order(r["clause"]))
+    _say([plan_line(s), f"部署：{live if live.is_file() else PREFECT_YAML}"], args.json)
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    for r in rows:
+        print(f"第{r['clause']}条  {r['duty']}（{r['title']}）\n    flow {r['flow']}  {r['schedule']}")
+        if r["source"]:
+            source = r["source"]
+            words = f"方案：“{source['says']}”" if source["by"] == "plan" else f"市扶贫办：{source['reason']}"
+            print(f"    日期依据：{words}" + ("" if source["binding"] else "（提醒日，不作通报依据）"))
+    return 0
+
+
+def _source(duty) -> dict | None:
+    """Where a duty's date comes from: the plan's words, or the office's choice and reason."""
+    if duty.source is not None:
+        return duty.source.model_dump(exclude_none=True) | {"binding": duty.binds}
+    if duty.cadence is not None and duty.cadence.office:
+        return {"by": "office", "reason": duty.cadence.office, "binding": duty.binds}
+    return None
+
+
+def _clause_order(clause: str) -> tuple[int, str]:
+    digits = "".join(c for c in clause if c in "0123456789")
+    return (int(digits) if digits else 99, clause)
+
+

@@ -1,0 +1,32 @@
+"""`sprint status`: who owes what: each unit's state in each period of a ledger, each owner's
+progress on a deadline, and each event as the date it is."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from sprint.commands.live import as_of_moment
+from sprint.settings import load_settings
+
+
+def cmd_status(args) -> int:
+    from sprint.engine.owed import standing_rows
+    from tasks.mail import book_of
+    from tasks.services import connect
+
+    s = load_settings()
+    now, note = as_of_moment(s, args.as_of)
+    if note:
+        print(f"提示：{note}", file=sys.stderr if args.json else sys.stdout)
+    services = connect(s)
+    rows = standing_rows(services.plan, book_of(services), now)
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    if not rows:
+        print(f"nothing is due yet at {now:%Y-%m-%d %H:%M}")
+    for r in rows:
+        task, period, unit, _, state, progress = list(r.values())[:6]
+        print(f"{task}  {period}  {unit:<12}\t{state}" + (f"（{progress}）" if progress else ""))
+    return 0

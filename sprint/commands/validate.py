@@ -1,0 +1,45 @@
+"""`sprint validate FILE`: check one submission without taking it in, judged exactly as a run's
+intake judges it: the problems a rejection reply would list, the period it would count for."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from sprint import clock, intake
+from sprint.commands.live import as_of_moment
+from sprint.idcard import mask
+from sprint.one_verdict import validate_fenced
+from sprint.settings import load_settings
+
+
+def cmd_validate(args) -> int:
+    s = load_settings()
+    path: Path = args.file
+    if not path.is_file():
+        print(f"no such file: {path}", file=sys.stderr)
+        return 1
+    unit = args.unit or (path.parent.name if path.parent.name in {u.code for u in s.plan.units} else None)
+    if unit is not None:
+        s.plan.unit(unit)
+    when, note = as_of_moment(s, clock.moment(args.as_of) if args.as_of else None)
+    if note:
+        print(f"提示：{note}")
+    arrival = intake.Arrival(unit or "", path, intake.sha256_of(path), when)
+    j = intake.judge(arrival, path, s.plan) if unit else None
+    verdict = j.verdict if j else validate_fenced(path, s.plan, None, when.date())
+    ids = {c.name for t in s.plan.templates.values() for c in t.columns if c.type == "id_number"}
+    name = f"《{verdict.template.name}》（工作表 {verdict.sheet}）" if verdict.template else "无法识别"
+    print(f"文件：{path}\n台账：{name}\n数据行：{len(verdict.ledger)}")
+    if j and j.duty and j.period:
+        print(f"计入：{j.duty.title}，报送期 {j.period}（按 {when:%Y-%m-%d %H:%M} 收到计算）")
+    for p in verdict.problems:
+        value = mask(p.value) if p.column in ids else p.value
+        print(f"  第{p.row or '-'}行 | {p.column or '-'} | {value} | {p.reason}")
+    for p in verdict.notes[:20]:
+        print(f"  提示：第{p.row or '-'}行 | {p.column or '-'} | {p.reason}")
+    if len(verdict.notes) > 20:
+        print(f"  提示：另有 {len(verdict.notes) - 20} 条")
+    accepted = j.accepted if j else verdict.accepted
+    print("结果：通过" if accepted else f"结果：未通过，共 {len(verdict.problems)} 处问题")
+    return 0 if accepted else 1

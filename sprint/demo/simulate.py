@@ -1,0 +1,108 @@
+"""Generated submissions for the whole sprint: every ledger of the plan, from every owner, with
+arrival times as offices behave (on time, late, silent, a wrong file then its correction) and
+the defects real files have. Deterministic from a seed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import random
+from dataclasses import dataclass
+
+import pandas as pd
+
+from sprint.calendar import BEIJING, add_workdays, is_workday, periods
+from sprint.demo.ledgers import write_ledger
+from sprint.demo.world import World
+from sprint.plan import Plan
+
+
+@dataclass(frozen=True)
+class Submission:
+    at: dt.datetime
+    unit: str
+    name: str  # file name, its suffix the format
+    frame: pd.DataFrame
+    title: str | None = None
+
+
+def _at(day: dt.date, rng: random.Random) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(rng.randint(8, 16), rng.randint(0, 59)), tzinfo=BEIJING)
+
+
+def _break(frame: pd.DataFrame, rng: random.Random) -> tuple[pd.DataFrame, str]:
+    """A defect county offices make: ID numbers Excel turned into numbers, a wrong value in a
+    list, or a required column left out."""
+    broken = frame.copy()
+    ids = [c for c in broken.columns if "身份证号" in c and broken[c].notna().all()]
+    choice_columns = [c for c in broken.columns if broken[c].astype(str).isin(["是", "否"]).all()]
+    roll = rng.random()
+    if ids and roll < 0.35:
+        # 18 digits do not survive as a number; one ending in X stays text, as in Excel.
+        broken[ids[0]] = broken[ids[0]].map(lambda v: v if v.endswith("X") else float(v)).astype(object)
+        return broken, "ids-as-numbers"
+    if choice_columns and roll < 0.7:
+        broken.loc[broken.index[0], choice_columns[0]] = "有"
+        return broken, "wrong-value"
+    return broken.drop(columns=[broken.columns[1]]), "missing-column"
+
+
+def submissions(plan: Plan, seed: int, start: dt.date, end: dt.date) -> list[Submission]:
+    """Every file every owner sends for every period due between start and end, in time order."""
+    world = World(plan, seed)
+    rng = random.Random(f"arrivals-{seed}")
+    out: list[Submission] = []
+    for duty in plan.duties:
+        if duty.template is None or duty.kind == "event":
+            continue
+        for period in periods(plan, duty):
+            due = period.due.date()
+            if not (start <= due <= end + dt.timedelta(days=7)):
+                continue
+            for unit in plan.owners(duty):
+                behaviour = rng.choices(["on-time", "late", "silent", "corrected"], [72, 12, 8, 8])[0]
+                if behaviour == "silent":
+                    continue
+                send = add_workdays(due, -rng.randint(0, 2)) if behaviour != "late" else \
+                    add_workdays(due, rng.randint(1, 3))
+                if not is_workday(send):
+                    send = add_workdays(send, 1)
+                frame = world.frame(duty.template, unit.code, send, duty)
+                if frame is None or not len(frame):
+                    continue
+                suffix = rng.choices([".csv", ".xlsx", ".xls"], [6, 3, 1])[0]
+                name = f"{plan.templates[duty.template].name}_{period.id}"
+                if plan.templates[duty.template].duty_column:  # one template, many deadlines
+                    name += f"_{duty.id}"
+                if behaviour == "corrected":
+                    broken, defect = _break(frame, rng)
+                    out.append(Submission(_at(send, rng), unit.code, f"{name}{suffix}", broken))
+                    send = add_workdays(send, 1)
+                    name += "（修改）"
+                title = f"{unit.name}{name}" if suffix != ".csv" and rng.random() < 0.3 else None
+                out.append(Submission(_at(send, rng), unit.code, f"{name}{suffix}", frame, title))
+    return sorted(out, key=lambda s: s.at)
+
+
+def write(sub: Submission, inbox) -> None:
+    """Put a submission into its unit's folder, dated as when it arrived."""
+    path = inbox / sub.unit / sub.name
+    if path.exists():  # a second replay over the same state finds the very same files
+        return
+    write_ledger(sub.frame, path, title=sub.title)
+    os.utime(path, (sub.at.timestamp(), sub.at.timestamp()))
+
+
+DEMO_UNTIL = dt.date(2020, 10, 31)
+
+
+def seed_demo(plan: Plan, inbox, seed: int = 2020, until: dt.date = DEMO_UNTIL) -> list:
+    """The main job's demo inbox: every file the generator's units send from the sprint's start
+    to `until`, each dated as it arrived (a run sees a file only once its time has passed, so a
+    run `as_of` any day in between finds the inbox as it stood). Files already there are kept."""
+    written = []
+    for sub in submissions(plan, seed, plan.sprint.start, until):
+        if sub.at.date() <= until and not (inbox / sub.unit / sub.name).exists():
+            write(sub, inbox)
+            written.append(inbox / sub.unit / sub.name)
+    return written

@@ -1,0 +1,98 @@
+"""`sprint up` as a new user sees it: one short block, Prefect's output in log files, the
+schedules of a finished plan deployed paused, and a drill's deployed moved and running."""
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+
+import pytest
+
+from tests.test_cli import SPRINT, sprint
+
+pytestmark = pytest.mark.integration
+END = "按 Ctrl-C 停止。"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def started(tmp_path, *args):
+    """The main job, up: yields what it printed and its API's address; stops it on leaving."""
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SPRINT_", "PREFECT_"))}
+    env |= {"SPRINT_HOME": str(tmp_path / "var"), "SPRINT_PREFECT_PORT": str(port),
+            "SPRINT_SMTP_PORT": str(_free_port()), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    out = tmp_path / f"up-{port}.out"
+    with out.open("w") as printed:
+        job = subprocess.Popen([SPRINT, "up", *args], env=env, stdout=printed,
+                               stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 180
+        while END not in out.read_text() and job.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert END in out.read_text(), out.read_text()
+        yield out.read_text(), f"http://127.0.0.1:{port}/api"
+    finally:
+        job.send_signal(signal.SIGINT)
+        assert job.wait(timeout=60) == 0
+
+
+def _schedules(api: str) -> dict[str, list[dict]]:
+    request = urllib.request.Request(f"{api}/deployments/filter", data=b"{}",
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        return {d["name"]: d["schedules"] for d in json.load(answer)}
+
+
+def test_a_finished_plan_starts_paused_and_a_drill_starts_moved_and_live(tmp_path):
+    with started(tmp_path, "--no-demo") as (printed, api):
+        lines = printed.splitlines()
+        assert lines[0] == "百日冲刺调度系统已启动。" and lines[-1] == END and len(lines) <= 15
+        assert ("  定时运行  方案已于2021-01-05结束（百日冲刺为2020-09-22至2020-12-30），"
+                "定时运行已暂停；仍可手动运行任一日期。") in lines
+        assert f"  邮件      {tmp_path / 'var' / 'mail'}/new/" in printed
+        assert "as_of 填 2020-10-12 12:00" in printed
+        assert "started!" not in printed and "successfully created" not in printed  # Prefect's
+        schedules = _schedules(api)
+        assert "labor-ledger" in schedules
+        assert all(not s["active"] for each in schedules.values() for s in each)
+    logs = tmp_path / "var" / "logs"
+    assert "successfully created" in (logs / "deploy.log").read_text()
+    assert (logs / "worker.log").read_text() and (logs / "server.log").read_text()
+
+    with started(tmp_path, "--no-demo", "--drill", "2026-12-07") as (printed, api):
+        home = tmp_path / "var" / "drill-2026-12-08"
+        assert f"  平移演练：由 baicheng-2020.yaml 整体平移324周（2020-09-22 → 2026-12-08），状态目录 {home}" in printed
+        assert "  定时运行  按各部署的日程运行（北京时间）" in printed
+        assert "再次启动本次演练：bin/start --drill 2026-12-07" in printed
+        [labor] = _schedules(api)["labor-ledger"]
+        assert labor["active"]
+        assert labor["schedule"]["rrule"].startswith("DTSTART:20261225T173000\n")
+        run = sprint("calendar", "--from", "2026-12-07", "--to", "2026-12-13", home=tmp_path / "var")
+        assert run.stdout.splitlines()[0] == f"计划文件：{home / 'plan.yaml'}（平移演练：由 baicheng-2020.yaml 整体平移324周（2020-09-22 → 2026-12-08），状态目录 {home}）"
+
+    with started(tmp_path, "--no-demo"):  # a plain start ends the drill
+        run = sprint("plan", home=tmp_path / "var")
+        assert "（原日程，未平移）" in run.stdout.splitlines()[0]
+
+
+def test_a_taken_port_or_a_bad_drill_date_is_named_not_a_traceback(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        run = sprint("up", "--no-demo", home=tmp_path, env={"SPRINT_PREFECT_PORT": str(port)})
+    assert run.returncode == 1 and "Traceback" not in run.stderr
+    assert run.stderr.strip() == (f"sprint up: port {port} is taken (is the system already up?); "
+                                  "set SPRINT_PREFECT_PORT to use another")
+    bad = sprint("up", "--drill", "12/07", home=tmp_path)
+    assert bad.returncode == 2 and "not a date (YYYY-MM-DD): '12/07'" in bad.stderr

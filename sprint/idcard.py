@@ -32,18 +32,14 @@ def problems(ids: pd.Series) -> pd.Series:
     cells = pa.array(ids.fillna("").astype(str), type=pa.string(), from_pandas=True)
     if isinstance(cells, pa.ChunkedArray):
         cells = cells.combine_chunks()
-    return pd.Series(problems_of(cells), index=ids.index, dtype=object)
+    return pd.Series(examine(cells)[0], index=ids.index, dtype=object)
 
 
-def problems_of(cells: pa.Array, day: pd.Timestamp | None = None) -> np.ndarray:
-    """`problems` over an Arrow text array, as an array of reasons: the IDs' bytes as a matrix
-    (see bytegrid), so every test is arithmetic over whole columns."""
-    return examine(cells, day)[0]
-
-
-def examine(cells: pa.Array, day: pd.Timestamp | None) -> tuple[np.ndarray, np.ndarray]:
-    """The reasons of `problems_of`, and each ID's whole years of age on `day` (NaN where the
-    ID is not well formed, or no day is given): one pass over the IDs' bytes for both."""
+def examine(cells: pa.Array, day: pd.Timestamp | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """`problems` over an Arrow text array, as an array of reasons, and each ID's whole years
+    of age on `day` (NaN where the ID is not well formed, or no day is given): the IDs' bytes
+    as a matrix (see bytegrid), so every test is arithmetic over whole columns, one pass for
+    both."""
     reason = np.full(len(cells), "", dtype=object)
     age = np.full(len(cells), np.nan)
     fits, ids = bytegrid.grid(cells, 18)

@@ -10,7 +10,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from sprint.engine import Book, Draft, Owed, owed
-from sprint.engine.answers import letter_answers, replies_for
+from sprint.engine.answers import ANSWERED, letter_answers, replies_for
 from sprint.engine.notices import TOLD_BY
 from sprint.mail import outbox
 from sprint.mail.compose import Message, to_bytes
@@ -38,9 +38,12 @@ def judge(services: Services, flow: str, now, rows: bool = True) -> Owed:
 def answer(services: Services, units: set[str], now) -> Owed:
     """What the intake owes at once: the replies to these units' files, and the answers to the
     mail read from the operator's mailbox."""
-    book = book_of(services)
+    store = services.store
+    # The replies need only the files taken in and the messages recorded, not what the
+    # scheduled runs also read (who was told when, the 通报 drafts).
+    book = Book(services.plan, store.receipts(), store.keys(), services.shelf)
     drafts = replies_for(services.plan, book, units, now)
-    drafts += letter_answers(services.plan, services.store.letters.all(), book.recorded, now)
+    drafts += letter_answers(services.plan, store.letters.all(ANSWERED), book.recorded, now)
     log().info("%d answer(s) owed for %s", len(drafts), ", ".join(sorted(units)) or "no unit")
     return Owed(drafts=drafts)
 

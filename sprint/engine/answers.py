@@ -14,13 +14,12 @@ from sprint.calendar import periods
 from sprint.engine.book import Book
 from sprint.engine.draft import Draft, common, when
 from sprint.engine.replies import replies
-from sprint.mailin.record import NO_LEDGER, UNKNOWN, Letter
+from sprint.mailin.record import NO_LEDGER, NO_LEDGER_REPLY, UNKNOWN, UNKNOWN_SENDERS, Letter
 from sprint.plan import Plan
 from sprint.store import OutboxKey
 
 MAIL = "mail"  # the outbox's duty for answers about mail, not about a duty's ledger
-NO_LEDGER_REPLY, UNKNOWN_SENDERS = "no-ledger", "unknown-sender"
-
+ANSWERED = (NO_LEDGER, UNKNOWN)  # the outcomes of a message that are answered
 
 def replies_for(plan: Plan, book: Book, units: set[str], now: dt.datetime) -> list[Draft]:
     """The replies owed now for every file these units sent: acceptances and rejections."""
@@ -43,18 +42,21 @@ def letter_answers(plan: Plan, letters: list[Letter], recorded: set, now: dt.dat
     one notice to the operator for every mail from an unknown address not yet named."""
     drafts = []
     for letter in letters:
+        if letter.outcome != NO_LEDGER or not letter.unit:
+            continue
         key = letter_key(letter, plan.operator)
-        if letter.outcome != NO_LEDGER or not letter.unit or key in recorded:
+        if key in recorded:
             continue
         context = common(plan) | {"unit": plan.unit(letter.unit), "subject": letter.subject,
                                   "received_text": when(letter.received_at),
                                   "skipped": letter.skipped}
         drafts.append(Draft(NO_LEDGER_REPLY, key, (letter.unit,), context,
                             heading=f"no-ledger reply {letter.unit}: mail {letter.sha256[:12]}"))
-    unknown = [x for x in letters if x.outcome == UNKNOWN
-               and letter_key(x, plan.operator) not in recorded]
-    if unknown:
-        keys = tuple(letter_key(x, plan.operator) for x in unknown)
+    named = [(x, key) for x in letters if x.outcome == UNKNOWN
+             and (key := letter_key(x, plan.operator)) not in recorded]
+    if named:
+        unknown = [x for x, _ in named]
+        keys = tuple(key for _, key in named)
         ref = hashlib.sha256("".join(k.ref for k in keys).encode()).hexdigest()[:16]
         key = OutboxKey(MAIL, now.date().isoformat(), plan.operator, UNKNOWN_SENDERS, ref)
         context = common(plan) | {"letters": [

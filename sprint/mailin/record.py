@@ -15,6 +15,9 @@ from sprint.schema import aware, letters, parts, utc
 
 TAKEN, NO_LEDGER, UNKNOWN, AUTOMATIC, UNREADABLE = (  # what became of a message
     "taken", "no-ledger", "unknown", "automatic", "unreadable")
+# The outbox's kinds of answer to a message: a reply to a unit's mail without a ledger, and a
+# notice naming mail from addresses of no unit to the operator.
+NO_LEDGER_REPLY, UNKNOWN_SENDERS = "no-ledger", "unknown-sender"
 
 
 @dataclass(frozen=True)
@@ -62,10 +65,11 @@ class Letters:
         except IntegrityError:
             return False
 
-    def all(self, since: dt.datetime | None = None) -> list[Letter]:
+    def all(self, outcomes: tuple[str, ...] | None = None) -> list[Letter]:
+        """Every message recorded, or those that came to one of these outcomes."""
         query = select(letters).order_by(letters.c.id)
-        if since is not None:
-            query = query.where(letters.c.read_at >= utc(since))
+        if outcomes is not None:
+            query = query.where(letters.c.outcome.in_(outcomes))
         with self.engine.connect() as conn:
             rows = [dict(r) for r in conn.execute(query).mappings()]
         for r in rows:
@@ -79,6 +83,6 @@ class Letters:
         if not refs:
             return set()
         query = select(parts.c.ref).where(parts.c.ref.in_(sorted(refs)),
-                                          parts.c.kind.in_(("no-ledger", "unknown-sender")))
+                                          parts.c.kind.in_((NO_LEDGER_REPLY, UNKNOWN_SENDERS)))
         with self.engine.connect() as conn:
             return {r for (r,) in conn.execute(query)}

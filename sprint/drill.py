@@ -45,10 +45,6 @@ class Drill:
     def plan_file(self) -> Path:
         return self.home / "plan.yaml"
 
-    @property
-    def prefect_file(self) -> Path:
-        return self.home / "prefect.yaml"
-
     def describe(self) -> str:
         return (f"平移演练：由 {self.source.name} 整体平移{self.weeks}周"
                 f"（{self.source_start:%Y-%m-%d} → {self.first_day:%Y-%m-%d}），"

@@ -33,14 +33,6 @@ def weekends_note(first: dt.date, last: dt.date) -> str | None:
             "国务院公布放假安排、chinese-calendar 更新后，请升级（bin/setup）。")
 
 
-def as_of_day(s: Settings, given: dt.date | None) -> tuple[dt.date, str | None]:
-    """The day a command acts on: the one given, else today, or the plan's last day when today
-    is past the plan (with the sentence that says so)."""
-    if given is not None:
-        return given, None
-    return default_day(s.plan, dt.datetime.now(BEIJING).date())
-
-
 def as_of_moment(s: Settings, given: dt.datetime | None) -> tuple[dt.datetime, str | None]:
     """The moment a command acts at: the one given, else now, or the end of the plan's last
     day when now is past the plan."""

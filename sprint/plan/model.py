@@ -137,10 +137,6 @@ class Plan(Strict):
             raise PlanError(f"duty {duty.id!r} has no ledger template")
         return self.templates[duty.template]
 
-    def flows(self) -> list[str]:
-        """The deployment groups of the plan, in the order their first duty appears."""
-        return list(dict.fromkeys(d.flow for d in self.duties))
-
     def in_flow(self, flow: str) -> list[Duty]:
         return [d for d in self.duties if d.flow == flow]
 

@@ -228,7 +228,7 @@ def _check_rows(verdict: Verdict, group: list[Header], plan: Plan, unit_code: st
         cleaned[column.name] = value
         if reasons.warnings is not None:
             warned = (reasons.warnings != "") & ~bad
-            verdict.notes.extend(Problem(int(r), column.name, "", words) for r, words
+            verdict.notes.extend(verdict.problem(int(r), column.name, "", words) for r, words
                                  in zip(cells.index[warned], reasons.warnings[warned], strict=True))
         if column.type == "id_number" and unit_code and unit_code.isdigit():
             elsewhere = ~rules.flags(pc.starts_with(rules.arrow(value.fillna(unit_code)),

@@ -72,3 +72,17 @@ def test_the_same_person_written_two_ways_is_one_person(plan, tmp_path):
     [first, second] = validate_file(tmp_path / "a.csv", plan, "220802", DAY).problems
     assert (first.row, second.row) == (2, 4)
     assert first.reason == second.reason == "在本文件中重复出现（第2、4行）"
+
+
+def test_a_note_on_a_ledger_over_two_sheets_names_the_sheet_and_its_row(plan, tmp_path):
+    first, second = make_ledger(rows=3, seed=1), make_ledger(rows=3, seed=2)
+    second.loc[1, "身份证号"] = born("19400101", serial="071")  # 80 on the day: a note
+    path = tmp_path / "two.xlsx"
+    with pd.ExcelWriter(path) as book:
+        first.to_excel(book, sheet_name="一组", index=False)
+        second.to_excel(book, sheet_name="二组", index=False)
+    verdict = validate_file(path, plan, "220802", DAY)
+    assert verdict.accepted and verdict.sheet == "一组、二组"
+    assert [(n.row, n.column, n.reason) for n in verdict.notes] == [
+        (3, "身份证号", "按身份证号计算年龄为80岁，不在16至65岁之间（已接收，仅作提示："
+                    "请核实是否为劳动力）（工作表“二组”）")]

@@ -58,7 +58,7 @@ def dispatch_owed(plan: Plan, book: Book, m: Measured, now: dt.datetime
         "duty": duty, "period": period, "due_text": when(period.due), "units": units,
         "silent": [u["name"] for u in units if not u["submitted"]],
         "twice": sorted(plan.unit(c).name for c in silent),
-        "rollup": _rollup(plan, [m, *others], now), "targets": _targets(plan, book, now),
+        "rollup": _rollup([m, *others]), "targets": _targets(plan, book, now),
         "completeness": _by_unit(plan, [m, *others], now),
         "notices": _notices(plan, book, _before(m, period), now),
         "totals": {k: sum(len(u[k]) if k == "overdue" else u[k] for u in units)
@@ -87,7 +87,7 @@ def _lists(plan: Plan, duty: Duty, period, u: dict) -> Draft:
                  context, heading=f"items-list {u['name']}: {len(u['overdue'])} overdue")
 
 
-def _rollup(plan: Plan, measured: list[Measured], now: dt.datetime) -> list[dict]:
+def _rollup(measured: list[Measured]) -> list[dict]:
     out = [{"title": x.duty.title, "rates": x.rates} for x in measured if x.rates.expected]
     return sorted(out, key=lambda r: r["rates"].completeness)
 

@@ -4,7 +4,7 @@ about and what it says; rendering it into a message is another step's work."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -47,7 +47,6 @@ class Draft:
     tables: tuple[Table, ...] = ()
     chart: Chart | None = None
     heading: str = ""  # a line for the run's artifact
-    notes: list[str] = field(default_factory=list)
 
     @property
     def covers(self) -> tuple[OutboxKey, ...]:

@@ -18,6 +18,8 @@ from sprint.store import OutboxKey
 NOTE_TEXT, NOTE_HTML = "⟨附言⟩", "<!--附言-->"
 APPROVE, APPROVE_WITH_NOTE, DROP = "批准发送", "附言后批准发送", "不发送"
 REQUEST = "approval-request"
+# What a person may decide of a draft: the form in the UI offers exactly these.
+Choice = Literal["批准发送", "附言后批准发送", "不发送"]
 
 
 @dataclass(frozen=True)
@@ -25,7 +27,7 @@ class Decision:
     """A person's decision; a drop without a reason is recorded as such, an approval "with a
     note" without one goes as it is."""
 
-    choice: Literal["批准发送", "附言后批准发送", "不发送"]
+    choice: Choice
     note: str = ""
     reason: str = ""
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from prefect.input import RunInput
 from pydantic import Field
 
+from sprint.approval import Choice
+
 
 class NoticeDecision(RunInput):
-    decision: Literal["批准发送", "附言后批准发送", "不发送"] = Field(
+    decision: Choice = Field(
         title="审批意见", description="批准后通报发给市脱贫攻坚领导小组；不发送则只留记录")
     note: str = Field("", title="附言", description="选择“附言后批准发送”时填写，附在通报正文中")
     reason: str = Field("", title="不发送的理由", description="选择“不发送”时填写，留作记录")

@@ -11,7 +11,7 @@ from prefect.cache_policies import NO_CACHE
 
 from sprint.engine import Book, Draft, Owed, owed
 from sprint.engine.answers import ANSWERED, letter_answers, replies_for
-from sprint.engine.notices import TOLD_BY
+from sprint.engine.owed import TOLD_BY
 from sprint.mail import outbox
 from sprint.mail.compose import Message, to_bytes
 from sprint.mail.notices import delivery_report

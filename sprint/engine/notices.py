@@ -77,6 +77,3 @@ def expires_at(plan: Plan, record: NoticeRecord) -> dt.datetime:
 def expired(plan: Plan, record: NoticeRecord, now: dt.datetime) -> bool:
     """A draft nobody decided within the plan's working days: it can no longer be approved."""
     return record.status == EXPIRED or (record.status == WAITING and now > expires_at(plan, record))
-
-# What counts as telling a unit about a duty, for the rule that names only those told in time.
-TOLD_BY = ("reminder", "items-list", "visits-list", "exit-list")

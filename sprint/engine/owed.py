@@ -13,17 +13,20 @@ from dataclasses import dataclass, field
 
 from sprint.calendar import Period, periods
 from sprint.engine.book import Book
-from sprint.engine.coverage import coverage_owed
+from sprint.engine.coverage import VISITS_LIST, coverage_owed
 from sprint.engine.deadline import deadline_owed, deadline_rows, event_rows, headway
-from sprint.engine.dispatch import dispatch_owed
+from sprint.engine.dispatch import ITEMS_LIST, dispatch_owed
 from sprint.engine.draft import Draft
-from sprint.engine.procedure import procedure_owed
+from sprint.engine.procedure import EXIT_LIST, procedure_owed
 from sprint.engine.recurring import measure, reminders, state_rows
-from sprint.engine.reminders import merged
+from sprint.engine.reminders import REMINDER, merged
 from sprint.engine.replies import replies
 from sprint.engine.summary import summary_draft, summary_key
 from sprint.plan import Plan
 from sprint.status import Rates
+
+# What counts as telling a unit about a duty, for the rule that names only those told in time.
+TOLD_BY = (REMINDER, ITEMS_LIST, VISITS_LIST, EXIT_LIST)
 
 
 @dataclass

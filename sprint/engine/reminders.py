@@ -13,10 +13,11 @@ import hashlib
 from sprint.calendar import BEIJING, Period, Reminder, workdays_after
 from sprint.engine.book import Book
 from sprint.engine.draft import Draft, common, when
+from sprint.engine.replies import ACCEPTANCE
 from sprint.plan import Duty, Plan
 from sprint.store import OutboxKey
 
-REMINDER, EVENT, ACCEPTANCE = "reminder", "event", "acceptance"
+REMINDER, EVENT = "reminder", "event"
 MERGED = (REMINDER, EVENT, ACCEPTANCE)  # one mail per unit and run, a section each
 
 

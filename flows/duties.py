@@ -72,7 +72,6 @@ def duties(flow: str, as_of: AsOf = None, dry_run: bool = False):
         decision = ask(services, record, now)
         delivery = merge(delivery, send(services, apply(services, record, decision, now), flow,
                                         now, dry_run))
-    text = publish(services, flow, owed, delivery, judged, now, dry_run,
-                   [d.heading for d in owed.notices])
+    text = publish(services, flow, owed, delivery, judged, now, dry_run)
     print(text)
     return finish(delivery, len(kept))

@@ -43,5 +43,5 @@ def intake(unit: str | None = None, as_of: AsOf = None):
     owed = answer(services, units, now)
     messages = render(services, owed.drafts)
     delivery = send(services, messages, GROUP, now, False)
-    print(publish(services, GROUP, owed, delivery, judged, now, False, []))
+    print(publish(services, GROUP, owed, delivery, judged, now, False))
     return finish(delivery, len(kept))

@@ -18,7 +18,7 @@ def _pct(x: float) -> str:
 
 
 def markdown(plan: Plan, flow: str, owed_now: Owed, delivery: Delivery, new_files: int,
-             now: dt.datetime, dry_run: bool, notices: list[str]) -> str:
+             now: dt.datetime, dry_run: bool) -> str:
     duties = plan.in_flow(flow)
     clauses = "、".join(dict.fromkeys(c for d in duties for c in d.clauses))
     lines = [
@@ -34,8 +34,8 @@ def markdown(plan: Plan, flow: str, owed_now: Owed, delivery: Delivery, new_file
     lines.append(f"- 邮件：本次应发 {len(owed_now.drafts)}；发出 {len(delivery.sent)}，待重发 "
                  f"{len(delivery.deferred)}，失败 {len(delivery.failed)}，存疑 {len(delivery.in_doubt)}")
     lines += [f"  - ⚠ {problem}" for problem in delivery.problems]
-    if notices:
-        lines += ["", "## 通报草稿（须经审批）", ""] + [f"- {n}" for n in notices]
+    if owed_now.notices:
+        lines += ["", "## 通报草稿（须经审批）", ""] + [f"- {d.heading}" for d in owed_now.notices]
     if owed_now.drafts:
         lines += ["", "## 本次邮件", ""] + [f"- {d.heading}" for d in owed_now.drafts if d.heading]
     for d in owed_now.drafts:

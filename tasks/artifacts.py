@@ -17,8 +17,8 @@ from tasks.services import Services
 
 
 def publish(services: Services, flow: str, owed_now: Owed, delivery: Delivery,
-            judged: list[Judgement], now: dt.datetime, dry_run: bool, notices: list[str]) -> str:
-    text = markdown(services.plan, flow, owed_now, delivery, len(judged), now, dry_run, notices)
+            judged: list[Judgement], now: dt.datetime, dry_run: bool) -> str:
+    text = markdown(services.plan, flow, owed_now, delivery, len(judged), now, dry_run)
     create_markdown_artifact(text, key=f"{flow}-summary", description="本次运行摘要")
     if judged:
         create_markdown_artifact(intake_table(judged), key="intake",

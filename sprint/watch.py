@@ -37,7 +37,7 @@ from sprint.mailin.record import NO_LEDGER, TAKEN, UNKNOWN
 from sprint.one_verdict import masked
 from sprint.plan import Plan
 from sprint.store import Store
-from sprint.window import outside
+from sprint.window import Window, window
 
 LANDED, MAIL_READ = "sprint.ledger.landed", "sprint.mail.read"
 HOLD, AGAIN_FIRST, AGAIN_MOST = 5.0, 20.0, 600.0
@@ -71,12 +71,18 @@ class Watcher:
     mailbox_failures: int = 0
     _mail_after: float = 0.0
     _last: float = float("-inf")
+    _window: Window = field(init=False)
+
+    def __post_init__(self) -> None:
+        # The plan does not change while the watcher runs: its window is found once, not at
+        # every poll (it walks every period of every duty).
+        self._window = window(self.plan)
 
     def step(self) -> int:
         """One poll: the mailbox, then the folders, then the events due. Returns how many
         events it emitted."""
         now = self.clock()
-        live = outside(self.plan, now) is None
+        live = now in self._window
         self._read_mail(now)
         ready = []
         if live:

@@ -65,9 +65,10 @@ class KeepingHandler:
         data = envelope.original_content or envelope.content
         if self.maildir is not None:
             self.maildir.add(data)
-        for box in {id(b): b for a, b in self.mailboxes.items()
-                    if a in {r.lower() for r in envelope.rcpt_tos}}.values():
-            box.add(data)  # written in tmp/, then moved into new/: a reader sees it whole
+        to = {r.lower() for r in envelope.rcpt_tos}
+        for address, box in self.mailboxes.items():
+            if address in to:
+                box.add(data)  # written in tmp/, then moved into new/: a reader sees it whole
         message = message_from_bytes(data, policy=policy.default)
         self.received.append((list(envelope.rcpt_tos), message))
         if self.vanish_after_next > 0:  # taken, but the sender never hears so

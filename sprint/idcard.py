@@ -59,9 +59,13 @@ def examine(cells: pa.Array, day: pd.Timestamp | None = None) -> tuple[np.ndarra
         reason[where[province_ok & ~birth_ok]] = "出生日期不是真实的日期"
         reason[where[province_ok & birth_ok & ~check_ok]] = "校验码错误（可能有数字录错）"
         if day is not None:
-            had_birthday = month_day <= day.month * 100 + day.day
-            age[where] = day.year - year - (~had_birthday)
+            age[where] = _age(year, month_day, day)
     return reason, age
+
+
+def _age(year: np.ndarray, month_day: np.ndarray, day: pd.Timestamp) -> np.ndarray:
+    """Whole years from a birth year and MMDD to `day`."""
+    return day.year - year - (month_day > day.month * 100 + day.day)
 
 
 def birth_dates(ids: pd.Series) -> pd.Series:
@@ -81,9 +85,8 @@ def ages_of(cells: pa.Array, day: pd.Timestamp) -> np.ndarray:
     fits, ids = bytegrid.grid(cells, 18)
     born = bytegrid.digits(ids[:, 6:14]).all(axis=1)
     ids = ids[born]
-    year, month_day = bytegrid.number(ids, 6, 10), bytegrid.number(ids, 10, 14)
-    had_birthday = month_day <= day.month * 100 + day.day
-    age[np.flatnonzero(fits)[born]] = day.year - year - (~had_birthday)
+    age[np.flatnonzero(fits)[born]] = _age(bytegrid.number(ids, 6, 10),
+                                           bytegrid.number(ids, 10, 14), day)
     return age
 
 

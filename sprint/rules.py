@@ -225,25 +225,26 @@ def _id_number(column, raw, text, cells, filled, reasons, as_of):
     with np.errstate(invalid="ignore"):
         reasons.add(fine & (age < 0), "出生日期晚于报送日期，身份证号有误")
         old = fine & (age > MAX_AGE)
-    if old.any():
-        words = np.full(len(age), "", dtype=object)
-        words[old] = [f"按身份证号计算年龄为{a:.0f}岁，超过{MAX_AGE}岁，身份证号有误" for a in age[old]]
-        reasons.add(old, words)
+    reasons.add(old, _ages_said(age, old, f"超过{MAX_AGE}岁，身份证号有误"))
     if column.age is not None:
         low, high = column.age
-        fine = filled & ~reasons.bad
-        outside = fine & ~((age >= low) & (age <= high))
-        words = np.full(len(age), "", dtype=object)
-        words[outside] = [f"按身份证号计算年龄为{a:.0f}岁，应在{low}至{high}岁之间" for a in age[outside]]
-        reasons.add(outside, words)
+        outside = filled & ~reasons.bad & ~((age >= low) & (age <= high))
+        reasons.add(outside, _ages_said(age, outside, f"应在{low}至{high}岁之间"))
     if column.warn_age is not None:
         low, high = column.warn_age
         outside = filled & ~reasons.bad & ~((age >= low) & (age <= high))
-        words = np.full(len(age), "", dtype=object)
-        words[outside] = [f"按身份证号计算年龄为{a:.0f}岁，不在{low}至{high}岁之间（已接收，仅作提示："
-                          "请核实是否为劳动力）" for a in age[outside]]
-        reasons.warn(outside, words)
+        reasons.warn(outside, _ages_said(
+            age, outside, f"不在{low}至{high}岁之间（已接收，仅作提示：请核实是否为劳动力）"))
     return value
+
+
+def _ages_said(age: np.ndarray, where: np.ndarray, then: str) -> np.ndarray | str:
+    """"按身份证号计算年龄为N岁，" and `then`, for the cells `where` is true; "" elsewhere."""
+    if not where.any():  # as in most columns: no array of words to make
+        return ""
+    words = np.full(len(age), "", dtype=object)
+    words[where] = [f"按身份证号计算年龄为{a:.0f}岁，{then}" for a in age[where]]
+    return words
 
 
 def _mobile(column, raw, text, cells, filled, reasons, as_of):

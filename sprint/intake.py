@@ -184,8 +184,10 @@ def _judge(arrival: Arrival, kept: Path, plan: Plan, verdict: Verdict,
                                                "不是本台账的任何一个报送期"))
             return Judgement(arrival, kept, verdict, duty, None)
     else:
-        period = (named_period(all_periods, verdict.title) if len(all_periods) > 1 else None) or \
-            (named_period(all_periods, arrival.path.name) if len(all_periods) > 1 else None)
+        period = None
+        if len(all_periods) > 1:  # a name can only choose between periods
+            period = (named_period(all_periods, verdict.title)
+                      or named_period(all_periods, arrival.path.name))
         if period is None:
             done = (fulfilled or {}).get((arrival.unit, duty.id), set())
             period = period_for_receipt(all_periods, arrival.received_at, done)

@@ -11,6 +11,7 @@ with everything the parent has loaded, the plan among it. A run's files go throu
 
 from __future__ import annotations
 
+import contextlib
 import traceback
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -47,23 +48,9 @@ def calls(fn: Callable[..., Any], argses: Iterable[tuple], limits: Limits) -> It
     if not limits.fence:
         yield from (_here(fn, args) for args in argses)
         return
-    queue = deque(range(len(argses)))
-    while queue:
-        child = Child(fn, argses, limits)
-        try:
-            _feed(child, queue)
-            while child.pending:
-                child.expect()
-                _, answer = child.next_answer()
-                yield answer
-                if isinstance(answer, Broken):
-                    queue.extendleft(reversed(child.take_back()))
-                    break
-                _feed(child, queue)
-            else:
-                child.close()
-        finally:
-            child.kill()
+    with contextlib.closing(_answers(fn, argses, limits, 1)) as answers:
+        for _, answer in answers:  # one child answers in the order it was given
+            yield answer
 
 
 def map_calls(fn: Callable[..., Any], argses: Iterable[tuple], limits: Limits,
@@ -75,6 +62,16 @@ def map_calls(fn: Callable[..., Any], argses: Iterable[tuple], limits: Limits,
     if not limits.fence or processes <= 1 or len(argses) < 2:
         return list(calls(fn, argses, limits))
     results: list[Any] = [None] * len(argses)
+    for index, answer in _answers(fn, argses, limits, processes):
+        results[index] = answer
+    return results
+
+
+def _answers(fn: Callable[..., Any], argses: list[tuple], limits: Limits,
+             processes: int) -> Iterator[tuple[int, Any]]:
+    """(index, answer) for every call, as the answers come, from up to `processes` children.
+    A child is given its next call only once its caller comes back for more, so the time the
+    caller spends on an answer is not counted against the next call's wall time."""
     queue = deque(range(len(argses)))
     children: list[Child] = []
     try:
@@ -85,8 +82,8 @@ def map_calls(fn: Callable[..., Any], argses: Iterable[tuple], limits: Limits,
             Child.wait_any(children)
             for child in [c for c in children if c.ready]:
                 index, answer = child.next_answer()
-                results[index] = answer
-                if isinstance(answer, Broken):
+                yield index, answer
+                if isinstance(answer, Broken):  # that child is over: its other calls go on
                     queue.extendleft(reversed(child.take_back()))
                     children.remove(child)
                     continue
@@ -99,7 +96,6 @@ def map_calls(fn: Callable[..., Any], argses: Iterable[tuple], limits: Limits,
     finally:
         for child in children:
             child.kill()
-    return results
 
 
 def _feed(child: Child, queue: deque[int]) -> None:

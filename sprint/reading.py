@@ -52,7 +52,7 @@ class Sheet:
             text = arrow_table(self.data, self.delimiter, skip, start, width)
             if text is not None:
                 return None, text
-            rows = read_rows(self.data)  # ragged rows, a stray quote: the patient reader
+            rows = read_rows(self.data, self.delimiter)  # ragged rows, a stray quote: the patient reader
         else:
             rows = self.rows
         raw = _cells(rows[start:], width)

@@ -59,22 +59,26 @@ class _Dialect(csv.excel):
     """Excel's CSV (double quotes, "" inside them), with the delimiter the file uses."""
 
 
-def _dialect(text: str) -> type[csv.Dialect]:
+def _delimiter(text: str) -> str:
     """The delimiter that splits some line of the first ones most: the header has a dozen, and a
     title row above it (which foils csv.Sniffer) has none, or only the sheet's width of them."""
     lines = re.split(r"\r\n|\r|\n", text[:HEAD_BYTES], maxsplit=HEADER_LINES)[:HEADER_LINES]
     counts = {d: max((line.count(d) for line in lines), default=0) for d in DELIMITERS}
-    best = max(DELIMITERS, key=lambda d: counts[d])  # on a tie, the first: a comma
-    return type("_Sniffed", (_Dialect,), {"delimiter": best})
+    return max(DELIMITERS, key=lambda d: counts[d])  # on a tie, the first: a comma
 
 
-def read_rows(data: bytes) -> list[list[object]]:
-    """Every row of a text file (already turned into UTF-8 by read_head)."""
+def _dialect(delimiter: str) -> type[csv.Dialect]:
+    return type("_Sniffed", (_Dialect,), {"delimiter": delimiter})
+
+
+def read_rows(data: bytes, delimiter: str) -> list[list[object]]:
+    """Every row of a text file (already turned into UTF-8 by read_head), split by the
+    delimiter read_head found."""
     text = _utf8(data)
     if "\x00" in text:
         raise UnreadableFile(f"文件内容不是文本表格（含二进制数据），{SAVE_AS}")
     # newline="": a line ends at CR, LF or CRLF, and a quoted cell keeps its line breaks
-    return [list(row) for row in csv.reader(io.StringIO(text, newline=""), _dialect(text))]
+    return [list(row) for row in csv.reader(io.StringIO(text, newline=""), _dialect(delimiter))]
 
 
 @dataclass(frozen=True)
@@ -99,7 +103,7 @@ def read_head(data: bytes) -> TextHead:
     head = data[:HEAD_BYTES].decode("utf-8", errors="ignore")
     if "\x00" in head:
         raise UnreadableFile(f"文件内容不是文本表格（含二进制数据），{SAVE_AS}")
-    dialect = _dialect(head)
+    dialect = _dialect(_delimiter(head))
     if len(data) > HEAD_BYTES:
         head = head[: max(head.rfind("\n"), head.rfind("\r")) + 1]  # whole lines only
     reader = csv.reader(io.StringIO(head, newline=""), dialect)

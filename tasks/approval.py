@@ -32,11 +32,15 @@ def draft_notices(services: Services, owed_now: Owed, now: dt.datetime, run: str
 
 def waiting(services: Services, run: str | None, now: dt.datetime) -> list[NoticeRecord]:
     """This run's drafts still to decide; any draft past its time is marked expired first."""
-    store = services.store
+    store, mine = services.store, []
     for r in store.notices.all():
-        if r.status == WAITING and expired(services.plan, r, now):
+        if r.status != WAITING:
+            continue
+        if expired(services.plan, r, now):
             store.notices.decide(r.id, EXPIRED, now)
-    return [r for r in store.notices.all() if r.status == WAITING and r.run == run]
+        elif r.run == run:
+            mine.append(r)  # one decided meanwhile by another run is found so by apply
+    return mine
 
 
 @task(name="apply decision", cache_policy=NO_CACHE)

@@ -43,13 +43,15 @@ def county_households(plan: Plan, book: Book, duty: Duty, unit: str,
         return _readiness(rules, frames)
 
     first_seen: dict[tuple, dt.datetime] = {}
-    for v in stage_versions:
-        for key in _step_keys(rules, book.ledgers.ledger(v)):
+    latest, latest_keys = pd.DataFrame(), []
+    for v in stage_versions:  # oldest first: the last is the latest
+        latest = book.ledgers.ledger(v)
+        latest_keys = _step_keys(rules, latest)
+        for key in latest_keys:
             first_seen.setdefault(key, v.received_at)
-    latest = book.ledgers.ledger(stage_versions[-1]) if stage_versions else pd.DataFrame()
     steps: dict[str, list[Step]] = {}
     names: dict[str, tuple[str, str]] = {}
-    for row, key in zip(latest.to_dict("records"), _step_keys(rules, latest), strict=True):
+    for row, key in zip(latest.to_dict("records"), latest_keys, strict=True):
         hid = row[rules.key]
         ready = standing_at(first_seen[key]).get(hid, readiness(rules, None, {}, 0))
         steps.setdefault(hid, []).append(Step(key[1], key[2], key[3], ready))

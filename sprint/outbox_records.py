@@ -89,9 +89,9 @@ class OutboxRecords:
         with self.engine.connect() as conn:
             return [dict(r) for r in conn.execute(query).mappings()]
 
-    def claim(self, message_id: int, claimer: str, now: dt.datetime) -> bool:
+    def claim(self, message_id: int, claimer: str) -> bool:
         """Take a pending message for sending; False when another run took it first. The
-        claim is stamped with the wall clock, whatever the run's `now` (see OutboxWriter)."""
+        claim is stamped with the wall clock, not the run's time (see OutboxWriter)."""
         with self.engine.begin() as conn:
             done = conn.execute(
                 update(outbox)

@@ -49,15 +49,16 @@ class OutboxWriter:
     def _when(self, now: dt.datetime):
         if now not in self._stamps:
             # SQLite keeps dates as SQLAlchemy writes them: text with microseconds.
-            value = utc(now)
-            self._stamps[now] = (value.strftime("%Y-%m-%d %H:%M:%S.%f")
-                                 if self._backend == "sqlite" else value)
+            self._stamps[now] = self._format(utc(now))
         return self._stamps[now]
 
     def _wall(self):
         """The claim's stamp: the wall clock, not the run's (which may be a day replayed), since
         it says how long a process has held the message (see outbox.claimer_is_dead)."""
-        value = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        return self._format(utc(dt.datetime.now(dt.UTC)))
+
+    def _format(self, value: dt.datetime):
+        # SQLite keeps dates as SQLAlchemy writes them: text with microseconds.
         return value.strftime("%Y-%m-%d %H:%M:%S.%f") if self._backend == "sqlite" else value
 
     def _execute(self, sql: str, params: tuple) -> list:
@@ -76,7 +77,7 @@ class OutboxWriter:
             message = self._store.message(message_id)  # first: no bytes, no claim
             if message is None:
                 raise _lost(message_id)
-            return message if self._store.claim(message_id, claimer, now) else None
+            return message if self._store.claim(message_id, claimer) else None
         try:
             if settle is not None:
                 self._execute(*self._settling(*settle, now))

@@ -203,7 +203,7 @@ def test_a_message_another_run_claims_while_the_server_reads_mail_is_not_sent(tm
     outbox.enqueue(store, drafts, "f@example.org", "市扶贫办", NOW)
     second = [r["id"] for r in store.outbox_rows()][1]
     # Another run takes the second message while the first one's MAIL command is being read.
-    sink.handler.on_mail = lambda: (store.claim(second, "elsewhere:1", NOW),
+    sink.handler.on_mail = lambda: (store.claim(second, "elsewhere:1"),
                                     setattr(sink.handler, "on_mail", None))
     delivered = outbox.deliver(store, mailer(), NOW)
     assert [rcpt for rcpt, _ in sink.handler.received] == [["220802@example.org"],

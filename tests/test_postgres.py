@@ -111,7 +111,7 @@ def test_two_claimers_at_once_never_both_get_a_message(pg_url):
         won = []
         for message_id in ids:
             barrier.wait()  # both ask for the same message at the same moment
-            if store.claim(message_id, claimer, NOW):
+            if store.claim(message_id, claimer):
                 won.append(message_id)
         return won
 
@@ -130,8 +130,8 @@ def test_sent_failed_and_in_doubt_messages_settle_and_only_the_last_two_can_be_r
                       [f"{unit}@example.org"], "提醒", MESSAGE, NOW)
     sent, failed, dead, alive = [r["id"] for r in store.outbox_rows()]
     for message_id, claimer in ((sent, "h:1"), (failed, "h:1"), (dead, "gone:9"), (alive, "h:1")):
-        assert store.claim(message_id, claimer, NOW)
-    assert not store.claim(sent, "h:2", NOW)  # claimed already
+        assert store.claim(message_id, claimer)
+    assert not store.claim(sent, "h:2")  # claimed already
     store.settle(sent, "sent", NOW + dt.timedelta(seconds=5))
     store.settle(failed, "failed", NOW, "550 5.1.1 mailbox unavailable")
 

@@ -8,15 +8,14 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from sprint.calendar import add_workdays, at, periods
+from sprint.calendar import periods
 from sprint.engine.book import Book
 from sprint.engine.draft import Draft, when
-from sprint.engine.notices import candidates, notice
-from sprint.engine.reminders import EVENT, REMINDER, latest_passed, remind
+from sprint.engine.notices import candidates, escalation_begun, notice
+from sprint.engine.reminders import EVENT, REMINDER, latest_passed, remind, reminder_key
 from sprint.engine.states import row
 from sprint.engine.targets import matching
 from sprint.plan import Duty, Plan
-from sprint.store import OutboxKey
 
 
 @dataclass(frozen=True)
@@ -99,11 +98,9 @@ def deadline_owed(plan: Plan, book: Book, duty: Duty, now: dt.datetime, rows: bo
         return remind(plan, book, duty, period, owing, now, EVENT), [], event_rows(plan, duty, now)
     latest = latest_passed(period, now)
     reminding = latest is not None and any(
-        OutboxKey(duty.id, period.id, u.code, REMINDER, f"{latest.offset:+d}") not in book.recorded
+        reminder_key(duty, period, u.code, REMINDER, latest) not in book.recorded
         for u in plan.owners(duty))
-    escalate_at = [at(add_workdays(period.due.date(), off), duty.reminders.time)
-                   for off in duty.escalate]
-    escalating = duty.binds and bool(escalate_at) and now >= escalate_at[0] and bool(
+    escalating = escalation_begun(duty, period.due.date(), now) and bool(
         candidates(plan, book, duty, period, [u.code for u in plan.owners(duty)], now))
     if not (reminding or escalating or rows):
         return [], [], []

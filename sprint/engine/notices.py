@@ -33,6 +33,13 @@ def already_named(book: Book, duty_id: str, period_id: str) -> set[str]:
             and n.status not in ("dropped", EXPIRED) for code in n.named.split(",") if code}
 
 
+def escalation_begun(duty: Duty, day: dt.date, now: dt.datetime) -> bool:
+    """Whether a binding duty's first 通报 day, its first `escalate` working days after `day`,
+    has come."""
+    return bool(duty.binds and duty.escalate) and now >= at(
+        add_workdays(day, duty.escalate[0]), duty.reminders.time)
+
+
 def candidates(plan: Plan, book: Book, duty: Duty, period: Period, units: list[str],
                now: dt.datetime) -> list[str]:
     """The units a draft could name now, if they are behind: told in time, not named before."""

@@ -9,11 +9,10 @@ from functools import cache
 
 import pandas as pd
 
-from sprint.calendar import add_workdays, at
 from sprint.engine.book import Book
 from sprint.engine.draft import Draft, common
 from sprint.engine.households import Household, Readiness, Step, readiness, replay
-from sprint.engine.notices import candidates, notice
+from sprint.engine.notices import candidates, escalation_begun, notice
 from sprint.engine.recurring import Measured
 from sprint.engine.summary import summary_key
 from sprint.engine.targets import matching
@@ -151,8 +150,7 @@ def procedure_owed(plan: Plan, book: Book, m: Measured, now: dt.datetime
         drafts.append(Draft(PROCEDURE, summary_key(plan, duty.id, period.id, PROCEDURE),
                             tuple(duty.recipients), context,
                             heading=f"procedure {period.id}: {totals[rules.stages[-1]]} out"))
-    escalate_at = [at(add_workdays(rules.start_by, off), duty.reminders.time) for off in duty.escalate]
-    if not (duty.binds and escalate_at and now >= escalate_at[0]):
+    if not escalation_begun(duty, rules.start_by, now):
         return drafts, []
     start = [p for p in m.periods if p.start <= rules.start_by <= p.end] or m.periods[-1:]
     if not candidates(plan, book, duty, start[0], [u.code for u in plan.owners(duty)], now):

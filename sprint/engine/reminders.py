@@ -21,6 +21,11 @@ REMINDER, EVENT = "reminder", "event"
 MERGED = (REMINDER, EVENT, ACCEPTANCE)  # one mail per unit and run, a section each
 
 
+def reminder_key(duty: Duty, period: Period, code: str, kind: str, reminder: Reminder) -> OutboxKey:
+    """The key of a unit's reminder at one of the period's offsets: sent once per offset."""
+    return OutboxKey(duty.id, period.id, code, kind, f"{reminder.offset:+d}")
+
+
 def latest_passed(period: Period, now: dt.datetime) -> Reminder | None:
     passed = [r for r in period.reminders if r.at <= now]
     return passed[-1] if passed else None
@@ -55,7 +60,7 @@ def remind(plan: Plan, book: Book, duty: Duty, period: Period, owing: dict[str, 
     template = plan.templates.get(duty.template or "")
     drafts = []
     for code, extra in owing.items():
-        key = OutboxKey(duty.id, period.id, code, kind, f"{latest.offset:+d}")
+        key = reminder_key(duty, period, code, kind, latest)
         if key in book.recorded:
             continue
         unit = plan.unit(code)

@@ -142,7 +142,7 @@ def main_job(seed_demo: bool = True, drill_day: dt.date | None = None) -> int:
         inbox = s.inbox_root.resolve()
         if seed_demo:
             write_demo_inbox(plan, inbox, until=DEMO_UNTIL + (drill.delta if drill else dt.timedelta(0)))
-        children.append(_spawn(["server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        children.append(_spawn("prefect", ["server", "start", "--host", "127.0.0.1", "--port", str(port)],
                                env, logs / "server.log"))
         wait_healthy(api, children[0], output=lambda: tail(logs / "server.log"))
         _deploy(prefect_file, env, logs / "deploy.log")
@@ -151,10 +151,11 @@ def main_job(seed_demo: bool = True, drill_day: dt.date | None = None) -> int:
         # default is 10): one small query to the server each time.
         fast = env | {"PREFECT_WORKER_QUERY_SECONDS":
                       os.environ.get("PREFECT_WORKER_QUERY_SECONDS", "2")}
-        children.append(_spawn(["worker", "start", "--pool", POOL, "--name", worker], fast,
+        children.append(_spawn("prefect", ["worker", "start", "--pool", POOL, "--name", worker], fast,
                                logs / "worker.log"))
         wait_worker(api, worker, children[-1], output=lambda: tail(logs / "worker.log"))
-        children.append(_spawn_watch(env, logs / "watch.log"))
+        # `sprint watch`: announces each file that lands, so the intake answers it at once.
+        children.append(_spawn("sprint.cli", ["watch"], env, logs / "watch.log"))
         make_live(base_home, drill)
         mail = (f"{s.mail_root.resolve()}/new/（本地邮件服务 127.0.0.1:{sink.port} 收到的每一封）"
                 if sink else f"经 {s.smtp_host}:{s.smtp_port} 发出")
@@ -188,22 +189,15 @@ def main_job(seed_demo: bool = True, drill_day: dt.date | None = None) -> int:
             sink.stop()
 
 
-def _spawn(args: list[str], env: dict, log: Path) -> subprocess.Popen:
+def _spawn(module: str, args: list[str], env: dict, log: Path) -> subprocess.Popen:
+    """`python -m module args` in the background, its output appended to `log` under a line
+    saying what started when ("=== prefect server start ...", "=== sprint watch ...")."""
+    name = module.split(".")[0]
     with log.open("a") as out:
-        out.write(f"\n=== prefect {' '.join(args)} at {dt.datetime.now():%Y-%m-%d %H:%M:%S}\n")
+        out.write(f"\n=== {name} {' '.join(args)} at {dt.datetime.now():%Y-%m-%d %H:%M:%S}\n")
         out.flush()
-        return subprocess.Popen([sys.executable, "-m", "prefect", *args], env=env, cwd=PROJECT,
+        return subprocess.Popen([sys.executable, "-m", module, *args], env=env, cwd=PROJECT,
                                 stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-
-
-def _spawn_watch(env: dict, log: Path) -> subprocess.Popen:
-    """`sprint watch`: announces each file that lands, so the intake answers it at once."""
-    with log.open("a") as out:
-        out.write(f"\n=== sprint watch at {dt.datetime.now():%Y-%m-%d %H:%M:%S}\n")
-        out.flush()
-        return subprocess.Popen([sys.executable, "-m", "sprint.cli", "watch"], env=env,
-                                cwd=PROJECT, stdout=out, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL)
 
 
 def _mail_in(s, sink: MailSink | None) -> str:

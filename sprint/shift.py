@@ -54,7 +54,7 @@ def shifted_schedule(schedule: dict, delta: dt.timedelta, start: dt.datetime,
         minute, hour, day, month, weekday = _fields(out["cron"])
         if day == "*" and month == "*":
             return out
-        times = _cron_times(out.pop("cron"), start, end)
+        times = cron_times(out.pop("cron"), start, end)
         out.pop("day_or", None)
     elif "rrule" in out:
         if not _NOT_WEEKLY.search(out["rrule"]):
@@ -110,7 +110,7 @@ def _values(field: str, low: int, high: int, cron: str) -> set[int]:
     return out
 
 
-def _cron_times(cron: str, start: dt.datetime, end: dt.datetime) -> list[dt.datetime]:
+def cron_times(cron: str, start: dt.datetime, end: dt.datetime) -> list[dt.datetime]:
     """The times a cron fires from `start` to `end` (Vixie cron: when both the day of the month
     and the weekday are limited, a day matching either fires)."""
     minute, hour, day, month, weekday = _fields(cron)

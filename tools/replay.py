@@ -22,6 +22,7 @@ from sprint.deployments import Deployment, load_deployments
 from sprint.mail.outbox import Delivery, merge
 from sprint.notice_drafts import NoticeRecord
 from sprint.settings import Settings
+from sprint.shift import cron_times
 from sprint.status import rates, standings
 from tasks.approval import apply, draft_notices, waiting
 from tasks.intake import collect, validate
@@ -43,14 +44,9 @@ def schedule(deployments: list[Deployment], start: dt.date, end: dt.date) -> lis
                                                       last.replace(tzinfo=None), inc=True):
                     runs.add((t.replace(tzinfo=BEIJING), d.flow))
             elif "cron" in s:
-                minute, hour, _, months, _ = s["cron"].split()
-                allowed = None if months == "*" else {int(m) for m in months.split(",")}
-                day = start
-                while day <= end:
-                    if allowed is None or day.month in allowed:
-                        runs.add((dt.datetime.combine(day, dt.time(int(hour), int(minute)),
-                                                      tzinfo=BEIJING), d.flow))
-                    day += dt.timedelta(days=1)
+                for t in cron_times(s["cron"], first.replace(tzinfo=None),
+                                    last.replace(tzinfo=None)):
+                    runs.add((t.replace(tzinfo=BEIJING), d.flow))
     return sorted(runs)
 
 

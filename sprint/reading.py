@@ -83,7 +83,13 @@ def read_sheets(path: Path, limits: Limits | None = None) -> list[Sheet]:
         return [Sheet(path.name, head.rows, data=head.data, delimiter=head.delimiter,
                       lines=head.lines, encoding_doubt=head.encoding_doubt)]
     _sniff_workbook(path, suffix, head, limits)
-    return _read_workbook(path)
+    sheets = _read_workbook(path)
+    # A damaged sheet can hold cells past its own declared size (a legacy sheet's cell at
+    # column 65,283 under a DIMENSIONS record of 13): its extent as read is held to the limits
+    # too, before any table is built from it.
+    _check_extents([Extent(s.name, len(s.rows), max(map(len, s.rows), default=0))
+                    for s in sheets], limits)
+    return sheets
 
 
 def _sniff_workbook(path: Path, suffix: str, head: bytes, limits: Limits) -> None:

@@ -6,6 +6,7 @@ import datetime as dt
 import logging
 import os
 import time
+from pathlib import Path
 
 import pytest
 
@@ -205,3 +206,13 @@ def test_a_child_that_dies_hands_back_the_call_it_held_to_a_new_child():
     answers = fence.map_calls(_pid_or_die, [(3,), (1,), (1,), (1,)], Limits(), processes=2)
     assert isinstance(answers[0], fence.Broken) and answers[0].how == "killed by SIGABRT"
     assert all(isinstance(a, int) for a in answers[1:])  # the call given behind it still answered
+
+
+def test_a_legacy_sheet_with_cells_past_its_declared_size_is_refused_by_its_real_size(plan):
+    # Found by the property test: a damaged .xls whose DIMENSIONS record is small, but one of
+    # whose rows runs to column 65,283; building its table took minutes, past the CPU limit.
+    path = Path(__file__).parent / "found" / "cells-past-dimensions.xls"
+    verdict = validate_fenced(path, plan, "220802", DAY)
+    [problem] = verdict.problems
+    assert "65,283 列，超过上限 1,000 列" in problem.reason
+    assert verdict.failure is None  # refused for its size, not for a reader that was stopped

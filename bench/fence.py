@@ -1,4 +1,4 @@
-"""Benchmark: what the fence costs (sprint/fence.py), with and without it, taking turns.
+"""Benchmark: what the fence costs (sprint/reading/fence.py), with and without it, taking turns.
 
     .venv/bin/python bench/fence.py [--rounds N] [--json]
 
@@ -35,7 +35,7 @@ def say(text: str) -> None:
 
 
 def plans(root: Path) -> dict[str, Path]:
-    from sprint.plan import BUNDLED_PLAN
+    from sprint.domain.plan import BUNDLED_PLAN
 
     text = BUNDLED_PLAN.read_text(encoding="utf-8")
     assert "  fence: true" in text
@@ -78,7 +78,7 @@ def main() -> None:
 
     from sprint.demo.inbox import seed
     from sprint.demo.ledgers import labor_rows, write_ledger
-    from sprint.plan import load_plan
+    from sprint.domain.plan import load_plan
 
     plan_files = plans(root)
     loaded = {way: load_plan(path) for way, path in plan_files.items()}
@@ -101,7 +101,7 @@ def main() -> None:
     figures["validate_cli"] = summary(times)
 
     say("[3/4] the same validation in process")
-    from sprint.one_verdict import validate_fenced
+    from sprint.reading.one_verdict import validate_fenced
 
     validate_fenced(big, loaded["bare"], "220802", dt.date(2020, 10, 9))  # warm-up
     times = {"fenced": [], "bare": []}
@@ -116,8 +116,8 @@ def main() -> None:
         "start-up not timed)")
     from prefect.testing.utilities import prefect_test_harness
 
-    from sprint.calendar import BEIJING
-    from sprint.mailsink import MailSink
+    from sprint.domain.calendar import BEIJING
+    from sprint.job.mailsink import MailSink
 
     times = {"fenced": [], "bare": []}
     recorded = {"fenced": [], "bare": []}  # Running to Completed, as Prefect records it

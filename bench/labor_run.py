@@ -31,12 +31,12 @@ def main() -> None:
 
     from prefect.testing.utilities import prefect_test_harness
 
-    from sprint.calendar import BEIJING
     from sprint.demo.inbox import STORIES, seed
     from sprint.demo.ledgers import labor_rows, write_ledger
-    from sprint.ledger import validate_file
-    from sprint.mailsink import MailSink
-    from sprint.plan import load_plan
+    from sprint.domain.calendar import BEIJING
+    from sprint.domain.plan import load_plan
+    from sprint.job.mailsink import MailSink
+    from sprint.reading.ledger import validate_file
 
     figures: dict[str, float | int] = {}
     print(f"[1/4] writing the demo inbox and a {args.rows}-row .xlsx under {root}", file=sys.stderr)

@@ -118,7 +118,7 @@ def main() -> int:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
-    from sprint.plan import load_plan
+    from sprint.domain.plan import load_plan
 
     plan = load_plan()
     root = args.home or Path(tempfile.mkdtemp(prefix="sprint-latency-"))

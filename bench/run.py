@@ -87,7 +87,7 @@ def flow_run(inbox: Path) -> dict:
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
     from flows.labor_census import labor_census
-    from sprint.calendar import BEIJING
+    from sprint.domain.calendar import BEIJING
 
     as_of = dt.datetime.combine(AS_OF, dt.time(18, 0), tzinfo=BEIJING)
     # A first run on an empty folder, not timed: this process's one-time set-up (Prefect's client,

@@ -17,7 +17,7 @@ def counting_sink() -> tuple[subprocess.Popen, int]:
     code = (
         "import sys, time\n"
         "from aiosmtpd.controller import Controller\n"
-        "from sprint.mailsink import free_port\n"
+        "from sprint.job.mailsink import free_port\n"
         "class Count:\n"
         "    n = 0\n"
         "    async def handle_DATA(self, server, session, envelope):\n"
@@ -46,9 +46,10 @@ def sending(port: int, db_url: str, rounds: int = 6, chunk: int = 500) -> dict:
     in the next, over ten times the difference being measured. So the three are measured in
     turn, `chunk` messages at a time (under half a second), `rounds` times, who goes first
     taking turns, and compared over their sums: all see the same weather."""
-    from sprint.mail import outbox
-    from sprint.mail.mailer import YagmailMailer
-    from sprint.store import OutboxKey, Store
+    from sprint.domain.records import OutboxKey
+    from sprint.mailout import outbox
+    from sprint.mailout.mailer import YagmailMailer
+    from sprint.store.store import Store
 
     recorded = Store(db_url).outbox_rows()
     copies = [recorded[i % len(recorded)] for i in range(chunk)]

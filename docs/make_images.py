@@ -38,8 +38,8 @@ FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
 
 def mail_images(out: Path) -> list[Path]:
     """One picture per kind of mail, from a replay of the plan's first weeks."""
-    from sprint.mailsink import MailSink
-    from sprint.settings import Settings
+    from sprint.config.settings import Settings
+    from sprint.job.mailsink import MailSink
     from tools.replay import replay
 
     with tempfile.TemporaryDirectory() as tmp, \
@@ -119,7 +119,7 @@ def trim(path: Path) -> Path:
 
 def ui_images(out: Path) -> list[Path]:
     """The UI's pages, from the main job as a new user starts it."""
-    from sprint.mailsink import free_port
+    from sprint.job.mailsink import free_port
 
     with tempfile.TemporaryDirectory() as tmp:
         port = free_port("127.0.0.1")

@@ -12,18 +12,18 @@ from prefect.utilities.annotations import quote
 from pydantic import BeforeValidator, Field, WithJsonSchema
 
 from flows.ending import finish
-from sprint.calendar import open_and_closing, periods
-from sprint.clock import AS_OF_HELP, moment, parse
-from sprint.mail.outbox import merge
-from sprint.settings import load_settings
-from sprint.window import outside
+from sprint.config.settings import load_settings
+from sprint.domain.calendar import open_and_closing, periods
+from sprint.domain.clock import AS_OF_HELP, moment, parse
+from sprint.domain.window import outside
+from sprint.mailout.outbox import merge
 from tasks.approval import apply, ask, draft_notices, waiting
 from tasks.artifacts import idle, publish
 from tasks.intake import collect, validate
 from tasks.mail import judge, render, send
 from tasks.services import connect
 
-# A date or a date and time, read by sprint.clock. The form shows it as one text field with
+# A date or a date and time, read by sprint.domain.clock. The form shows it as one text field with
 # examples: as an anyOf of date-time, date and null, Prefect's form offered three tabs and,
 # left empty, "Property is type None".
 AsOf = Annotated[dt.datetime | dt.date | None,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from prefect.states import Completed, Failed, State
 
-from sprint.mail.outbox import Delivery
+from sprint.mailout.outbox import Delivery
 
 
 def finish(delivery: Delivery, new_files: int, data=None) -> State:

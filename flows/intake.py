@@ -10,8 +10,8 @@ from prefect.runtime import flow_run
 
 from flows.duties import AsOf
 from flows.ending import finish
-from sprint.clock import moment
-from sprint.window import outside
+from sprint.domain.clock import moment
+from sprint.domain.window import outside
 from tasks.artifacts import idle, publish
 from tasks.intake import collect, validate
 from tasks.mail import answer, render, send

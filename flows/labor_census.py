@@ -9,8 +9,8 @@ from prefect.utilities.annotations import quote
 
 from flows.duties import AsOf
 from flows.ending import finish
-from sprint import census
-from sprint.clock import moment
+from sprint.domain.clock import moment
+from sprint.services import census
 from tasks.census import check_units, find_files, judge_census
 from tasks.fanout import parallel, runner
 from tasks.mail import render, send

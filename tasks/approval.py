@@ -7,12 +7,12 @@ import datetime as dt
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from sprint import approval
-from sprint.engine import Owed
-from sprint.engine.notices import expired
-from sprint.mail.compose import Message
-from sprint.mail.render import message_of
-from sprint.notice_drafts import APPROVED, DROPPED, EXPIRED, WAITING, NoticeRecord
+from sprint.domain.engine import Owed
+from sprint.domain.engine.notices import expired
+from sprint.domain.records import APPROVED, DROPPED, EXPIRED, WAITING, NoticeRecord
+from sprint.mailout.compose import Message
+from sprint.mailout.render import message_of
+from sprint.services import approval
 from tasks.services import Services, log
 
 
@@ -65,7 +65,7 @@ def ask(services: Services, record: NoticeRecord, now: dt.datetime) -> approval.
     from prefect.exceptions import FlowPauseTimeout
     from prefect.runtime import deployment
 
-    from sprint.engine.notices import expires_at
+    from sprint.domain.engine.notices import expires_at
     from tasks.decision import NoticeDecision
 
     seconds = max(60, int((expires_at(services.plan, record) - record.drafted_at).total_seconds()))

@@ -7,11 +7,11 @@ import datetime as dt
 
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
-from sprint.artifact import markdown, states
-from sprint.engine import Owed
-from sprint.engine.states import row
-from sprint.intake import Judgement
-from sprint.mail.outbox import Delivery
+from sprint.domain.engine import Owed
+from sprint.domain.engine.states import row
+from sprint.mailout.outbox import Delivery
+from sprint.services.artifact import markdown, states
+from sprint.services.intake import Judgement
 from tasks.intake import intake_table
 from tasks.services import Services
 

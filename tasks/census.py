@@ -9,9 +9,9 @@ from pathlib import Path
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from sprint import census, census_report
-from sprint.engine import Draft
-from sprint.plan import Plan
+from sprint.domain.engine import Draft
+from sprint.domain.plan import Plan
+from sprint.services import census, census_report
 from tasks.fanout import local_processes
 from tasks.services import log
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from prefect.input import RunInput
 from pydantic import Field
 
-from sprint.approval import Choice
+from sprint.services.approval import Choice
 
 
 class NoticeDecision(RunInput):

@@ -7,8 +7,8 @@ from pathlib import Path
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from sprint import intake
-from sprint.store import StoreError
+from sprint.services import intake
+from sprint.store.store import StoreError
 from tasks.services import Services, log
 
 

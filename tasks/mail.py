@@ -9,13 +9,13 @@ from pathlib import Path
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from sprint.engine import Book, Draft, Owed, owed
-from sprint.engine.answers import ANSWERED, letter_answers, replies_for
-from sprint.engine.owed import TOLD_BY
-from sprint.mail import outbox
-from sprint.mail.compose import Message, to_bytes
-from sprint.mail.notices import delivery_report
-from sprint.mail.render import message_of
+from sprint.domain.engine import Book, Draft, Owed, owed
+from sprint.domain.engine.answers import ANSWERED, letter_answers, replies_for
+from sprint.domain.engine.owed import TOLD_BY
+from sprint.mailout import outbox
+from sprint.mailout.compose import Message, to_bytes
+from sprint.mailout.notices import delivery_report
+from sprint.mailout.render import message_of
 from tasks.services import Services, log
 
 

@@ -9,12 +9,12 @@ from jinja2 import Environment
 from prefect import get_run_logger
 from prefect.exceptions import MissingContextError
 
-from sprint.mail.compose import environment
-from sprint.mail.mailer import YagmailMailer
-from sprint.plan import Plan
-from sprint.settings import Settings, load_settings
-from sprint.shelf import Shelf
-from sprint.store import Store
+from sprint.config.settings import Settings, load_settings
+from sprint.domain.plan import Plan
+from sprint.mailout.compose import environment
+from sprint.mailout.mailer import YagmailMailer
+from sprint.store.shelf import Shelf
+from sprint.store.store import Store
 
 
 class Services:

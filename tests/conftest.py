@@ -7,8 +7,8 @@ import pytest
 os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
-from sprint.mailsink import MailSink  # noqa: E402
-from sprint.plan import load_plan  # noqa: E402
+from sprint.domain.plan import load_plan  # noqa: E402
+from sprint.job.mailsink import MailSink  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -26,7 +26,7 @@ def sink():
 def mailer(sink):
     """Mailers to the test's loopback server (or to another sink given), closed when the test
     ends: not left to the garbage collector, which would say QUIT from whatever thread it runs on."""
-    from sprint.mail.mailer import YagmailMailer
+    from sprint.mailout.mailer import YagmailMailer
 
     made = []
 

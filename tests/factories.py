@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from sprint.calendar import BEIJING
 from sprint.demo.ledgers import labor_rows, write_ledger
+from sprint.domain.calendar import BEIJING
 
 DAY = dt.date(2020, 10, 9)
 

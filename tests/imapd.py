@@ -20,7 +20,7 @@ import threading
 import time
 from pathlib import Path
 
-from sprint.mailsink import free_port
+from sprint.job.mailsink import free_port
 
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
 USER, PASSWORD = "fupinban", "test-secret-1"

@@ -27,8 +27,8 @@ from pathlib import Path
 
 import pytest
 
-from sprint.mailsink import free_port
-from sprint.up import wait_healthy
+from sprint.job.mailsink import free_port
+from sprint.job.up import wait_healthy
 
 SUPERUSER = "postgres"
 

@@ -5,7 +5,7 @@ import datetime as dt
 import numpy as np
 import pyarrow as pa
 
-from sprint.bytegrid import datetimes, grid, real_date
+from sprint.domain.bytegrid import datetimes, grid, real_date
 
 
 def test_a_date_is_real_exactly_when_the_calendar_has_it():

@@ -1,6 +1,6 @@
 import datetime as dt
 
-from sprint.calendar import (
+from sprint.domain.calendar import (
     add_workdays,
     named_period,
     next_workday,
@@ -104,7 +104,7 @@ def test_a_run_looks_at_the_period_just_closed_and_the_next_one(plan):
 def test_a_run_without_as_of_acts_at_the_current_beijing_time_and_a_date_means_its_end():
     import time_machine
 
-    from sprint.clock import moment
+    from sprint.domain.clock import moment
 
     with time_machine.travel(dt.datetime(2020, 10, 12, 1, 0, tzinfo=dt.UTC), tick=False):
         assert moment(None) == beijing("2020-10-12 09:00")

@@ -10,8 +10,8 @@ import pytest
 
 from flows.labor_census import labor_census
 from sprint.demo import mass
-from sprint.ledger import validate_file
-from sprint.plan import load_plan
+from sprint.domain.plan import load_plan
+from sprint.reading.ledger import validate_file
 from tests.factories import beijing
 
 pytestmark = pytest.mark.integration

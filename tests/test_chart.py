@@ -1,6 +1,6 @@
 import warnings
 
-from sprint.chart import bars_against_target
+from sprint.mailout.chart import bars_against_target
 
 
 def test_the_chart_renders_chinese_labels_without_a_missing_glyph():

@@ -126,9 +126,9 @@ def test_status_shows_each_unit_state_from_the_store(tmp_path):
     drop(inbox, "220802", "a.xlsx", make_ledger(rows=3), "2020-10-08 10:00")
     env = {"SPRINT_INBOX": str(inbox)}
     # Take the file in without mail: the intake step of the flow, from Python.
-    from sprint import intake
-    from sprint.plan import load_plan
-    from sprint.store import Store
+    from sprint.domain.plan import load_plan
+    from sprint.services import intake
+    from sprint.store.store import Store
     from tests.factories import beijing
 
     store = Store(f"sqlite:///{tmp_path / 'sprint.db'}")

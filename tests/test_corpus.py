@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sprint import intake
-from sprint.ledger import validate_file
-from sprint.store import Store
+from sprint.reading.ledger import validate_file
+from sprint.services import intake
+from sprint.store.store import Store
 from tests.factories import beijing
 
 CORPUS = Path(__file__).parent / "corpus"

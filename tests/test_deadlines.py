@@ -84,8 +84,8 @@ def test_owners_not_done_are_reminded_then_a_notice_waits_for_approval_and_goes_
     assert "已完成：镇赉县" in body and "附言：请各单位11月6日前整改到位。" in body
     assert "⟨附言⟩" not in body
 
-    from sprint.settings import load_settings
-    from sprint.store import Store
+    from sprint.config.settings import load_settings
+    from sprint.store.store import Store
 
     decided = [(n.duty, n.status, n.note, n.reason)
                for n in Store(load_settings().db_url).notices.all()]
@@ -137,7 +137,7 @@ def test_events_remind_every_owner_before_the_day_and_status_shows_them_as_event
     assert credit and "还有3个工作日截止" in credit[0]["Subject"]
     assert "（市扶贫办确定的报告日：" in text(credit[0])
 
-    from sprint.cli import main
+    from sprint.commands.cli import main
 
     assert main(["status", "--as-of", "2020-10-20", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)

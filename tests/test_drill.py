@@ -7,12 +7,12 @@ import re
 
 import yaml
 
-from sprint.calendar import is_workday, periods
-from sprint.deployments import load_deployments, write_deployments
-from sprint.drill import make_live, next_monday, plan_drill, write_plan
-from sprint.plan import BUNDLED_PLAN
-from sprint.shift import shifted, shifted_schedule, weeks_between
-from sprint.window import window
+from sprint.config.deployments import load_deployments, write_deployments
+from sprint.config.drill import make_live, next_monday, plan_drill, write_plan
+from sprint.domain.calendar import is_workday, periods
+from sprint.domain.plan import BUNDLED_PLAN
+from sprint.domain.shift import shifted, shifted_schedule, weeks_between
+from sprint.domain.window import window
 from tests.test_cli import sprint
 
 MONDAY = dt.date(2026, 12, 7)

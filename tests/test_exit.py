@@ -8,11 +8,11 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from sprint.calendar import BEIJING
-from sprint.engine.book import Book
-from sprint.engine.households import Readiness, Step, readiness, replay
-from sprint.engine.procedure import county_households
-from sprint.store import Receipt
+from sprint.domain.calendar import BEIJING
+from sprint.domain.engine.book import Book
+from sprint.domain.engine.households import Readiness, Step, readiness, replay
+from sprint.domain.engine.procedure import county_households
+from sprint.domain.records import Receipt
 
 D = dt.date
 READY = Readiness(True, ())

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from prefect.artifacts import Artifact
 
-from sprint.store import Store
+from sprint.store.store import Store
 from tests.factories import beijing, drop, labor_ledger, make_ledger
 
 pytestmark = pytest.mark.integration

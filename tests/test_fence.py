@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from sprint import fence, ledger
-from sprint.one_verdict import BROKEN, validate_fenced
-from sprint.plan import Limits
+from sprint.domain.plan import Limits
+from sprint.reading import fence, ledger
+from sprint.reading.one_verdict import BROKEN, validate_fenced
 from tests.factories import make_ledger
 from tests.poison import far_cell_xls, far_cell_xlsx
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from sprint.status import State
+from sprint.domain.status import State
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,6 +1,6 @@
 import pandas as pd
 
-from sprint.idcard import ages_on, check_digit, mask, problems
+from sprint.domain.idcard import ages_on, check_digit, mask, problems
 
 
 def test_check_digits_follow_gb_11643():

@@ -10,12 +10,12 @@ import os
 import imapclient
 import pytest
 
-from sprint.calendar import BEIJING
+from sprint.config.settings import Settings, SettingsError, load_settings
+from sprint.domain.calendar import BEIJING
+from sprint.domain.records import TAKEN
 from sprint.mailin.boxes import FLAG, Imap, MailboxError
 from sprint.mailin.letter import DUPLICATE, take
-from sprint.mailin.record import TAKEN
-from sprint.settings import Settings, SettingsError, load_settings
-from sprint.store import Store
+from sprint.store.store import Store
 from tests import imapd
 from tests.letters import ledger_bytes, mail
 

@@ -3,8 +3,8 @@
 import hashlib
 import os
 
-from sprint import intake
-from sprint.store import Store
+from sprint.services import intake
+from sprint.store.store import Store
 from tests.factories import beijing, drop, make_ledger
 
 NOW = beijing("2020-10-12 12:00")

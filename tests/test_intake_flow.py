@@ -11,12 +11,12 @@ from prefect.artifacts import Artifact
 
 from flows.duties import duties
 from flows.intake import intake
+from sprint.config.settings import load_settings
 from sprint.demo.ledgers import write_ledger
+from sprint.job.mailsink import MailSink
+from sprint.job.watch import LANDED, MAIL_READ, Watcher
 from sprint.mailin.boxes import Maildir
-from sprint.mailsink import MailSink
-from sprint.settings import load_settings
-from sprint.store import Store
-from sprint.watch import LANDED, MAIL_READ, Watcher
+from sprint.store.store import Store
 from tests.factories import beijing, make_ledger
 from tests.letters import ledger_bytes, mail
 

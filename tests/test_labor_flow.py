@@ -173,7 +173,7 @@ def test_a_dry_run_renders_every_mail_and_sends_none(prefect_server, home, inbox
 
 def test_mail_that_cannot_go_waits_and_the_run_says_so(prefect_server, home, inbox, sink,
                                                         monkeypatch):
-    from sprint.mailsink import free_port
+    from sprint.job.mailsink import free_port
 
     monkeypatch.setenv("SPRINT_SMTP_PORT", str(free_port("127.0.0.1")))
     state = labor_ledger(as_of=beijing("2020-10-12 12:00"), return_state=True)

@@ -4,11 +4,12 @@ import datetime as dt
 
 import pytest
 
-from sprint.mail import outbox
-from sprint.mail.compose import Message, environment, render, to_mime
-from sprint.mail.mailer import MailError, YagmailMailer
-from sprint.mailsink import MailSink, free_port
-from sprint.store import OutboxKey, Store
+from sprint.domain.records import OutboxKey
+from sprint.job.mailsink import MailSink, free_port
+from sprint.mailout import outbox
+from sprint.mailout.compose import Message, environment, render, to_mime
+from sprint.mailout.mailer import MailError, YagmailMailer
+from sprint.store.store import Store
 
 NOW = dt.datetime(2020, 10, 12, 9, 0, tzinfo=dt.UTC)
 
@@ -33,7 +34,7 @@ def test_a_message_has_a_real_text_part_an_html_part_and_a_unique_id():
 def test_a_name_with_a_line_break_cannot_add_a_header(plan):
     env = environment()
     evil = plan.unit("220802").model_copy(update={"name": "洮北区\r\nBcc: spy@evil.test"})
-    from sprint.calendar import periods
+    from sprint.domain.calendar import periods
     context = {"plan": plan, "operator": plan.unit("sfpb"), "unit": evil,
                "duty": plan.duty("labor-ledger"), "template": plan.templates["labor"],
                "period": periods(plan, plan.duty("labor-ledger"))[0], "file_name": "<b>x</b>.xlsx",
@@ -260,7 +261,7 @@ def old_store(url):
     one pending."""
     from sqlalchemy import Column, LargeBinary, MetaData, create_engine, insert
 
-    from sprint import schema
+    from sprint.store import schema
 
     earlier = schema.outbox.to_metadata(MetaData())
     earlier.append_column(Column("message", LargeBinary, nullable=False))

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, inspect
 
-from sprint import intake
+from sprint.domain.records import AUTOMATIC, NO_LEDGER, TAKEN, UNKNOWN
 from sprint.mailin.boxes import Maildir
 from sprint.mailin.letter import DUPLICATE, take
 from sprint.mailin.names import placed_name
-from sprint.mailin.record import AUTOMATIC, NO_LEDGER, TAKEN, UNKNOWN
-from sprint.store import Store
+from sprint.services import intake
+from sprint.store.store import Store
 from tests.factories import beijing
 from tests.letters import ledger_bytes, mail, zipped
 

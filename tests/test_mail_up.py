@@ -19,7 +19,7 @@ from email.utils import make_msgid
 import pytest
 
 from sprint.demo.ledgers import write_ledger
-from sprint.store import Store
+from sprint.store.store import Store
 from tests.factories import make_ledger
 from tests.test_cli import sprint
 from tests.test_up import started

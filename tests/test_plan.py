@@ -1,7 +1,7 @@
 import pytest
 import yaml
 
-from sprint.plan import BUNDLED_PLAN, PlanError, load_plan
+from sprint.domain.plan import BUNDLED_PLAN, PlanError, load_plan
 
 
 def test_the_bundled_plan_names_the_seven_county_level_units_and_the_labor_duty(plan):

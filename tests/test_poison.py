@@ -10,9 +10,9 @@ import openpyxl
 import pytest
 from prefect.artifacts import Artifact
 
-from sprint import ledger
-from sprint.plan import BUNDLED_PLAN
-from sprint.store import Store
+from sprint.domain.plan import BUNDLED_PLAN
+from sprint.reading import ledger
+from sprint.store.store import Store
 from tests.factories import beijing, drop, labor_ledger, make_ledger
 from tests.poison import far_cell_xlsx
 

@@ -15,7 +15,8 @@ import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
-from sprint.store import OutboxKey, Store, StoreError
+from sprint.domain.records import OutboxKey
+from sprint.store.store import Store, StoreError
 from tests.factories import beijing
 from tests.test_faults import AS_OF, EXPECTED, inbox  # noqa: F401  the same nine owed messages
 
@@ -71,7 +72,7 @@ def test_a_file_is_recorded_once_per_content_of_a_unit(pg_url):
 def test_a_file_recorded_by_a_transaction_that_commits_late_is_still_seen(pg_url):
     from sqlalchemy import insert
 
-    from sprint.schema import submissions, utc
+    from sprint.store.schema import submissions, utc
 
     reader, writer = Store(pg_url), Store(pg_url)
     slow = writer.engine.connect()
@@ -157,7 +158,7 @@ def test_an_earlier_store_opened_by_eight_workers_at_once_moves_its_messages_onc
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
 
-    from sprint.mail import outbox
+    from sprint.mailout import outbox
     from tests.test_mail import old_store
 
     old_store(pg_url)
@@ -271,8 +272,8 @@ def test_a_labor_ledger_run_keeps_its_store_and_its_run_on_postgresql(prefect_pg
 
 
 def test_a_mail_read_twice_at_once_is_taken_once_on_postgresql(pg_url, plan, tmp_path):
+    from sprint.domain.records import TAKEN
     from sprint.mailin.letter import DUPLICATE, take
-    from sprint.mailin.record import TAKEN
     from tests.letters import mail
 
     store = Store(pg_url)

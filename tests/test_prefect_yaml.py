@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from sprint.calendar import periods
-from sprint.deployments import load_deployments
+from sprint.config.deployments import load_deployments
+from sprint.domain.calendar import periods
 
 
 def test_every_group_of_the_plan_is_deployed_and_every_entrypoint_exists(plan):
@@ -64,7 +64,7 @@ def test_the_daily_run_fires_at_the_reminder_time(plan):
 
 
 def test_the_intake_runs_on_the_events_the_watcher_emits_and_on_no_schedule():
-    from sprint.watch import LANDED, MAIL_READ
+    from sprint.job.watch import LANDED, MAIL_READ
 
     [intake] = [d for d in load_deployments(triggered=True) if d.name == "intake"]
     assert intake.schedules == () and intake.name not in {d.name for d in load_deployments()}
@@ -79,7 +79,7 @@ def test_the_intake_runs_on_the_events_the_watcher_emits_and_on_no_schedule():
 def test_every_description_says_its_schedule_in_words():
     import yaml
 
-    from sprint.deployments import PREFECT_YAML, described, in_words
+    from sprint.config.deployments import PREFECT_YAML, described, in_words
 
     raw = yaml.safe_load(PREFECT_YAML.read_text(encoding="utf-8"))["deployments"]
     for d in raw:

@@ -16,7 +16,7 @@ import pytest
 
 from sprint.demo.inbox import seed
 from sprint.demo.target_rows import roster_rows, visit_rows
-from sprint.workbook import masked, to_xlsx
+from sprint.mailout.workbook import masked, to_xlsx
 from tests.factories import beijing, drop, make_ledger
 
 TOOLS = ("libreoffice", "pdftotext", "pdfinfo")

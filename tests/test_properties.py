@@ -26,11 +26,11 @@ import pandas as pd
 from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
 
-from sprint import fence
 from sprint.demo.ledgers import labor_rows, write_ledger
-from sprint.dimensions import column_letters
-from sprint.ledger import validate_file
-from sprint.plan import load_plan
+from sprint.domain.plan import load_plan
+from sprint.reading import fence
+from sprint.reading.dimensions import column_letters
+from sprint.reading.ledger import validate_file
 
 # No explain phase: it reruns a failure hundreds of times to annotate it, a minute here.
 QUICK = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow],

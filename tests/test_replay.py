@@ -6,10 +6,10 @@ import datetime as dt
 
 import pytest
 
-from sprint.calendar import BEIJING
+from sprint.config.deployments import load_deployments
 from sprint.demo.simulate import DEMO_UNTIL, seed_demo, submissions, write
-from sprint.deployments import load_deployments
-from sprint.ledger import validate_file
+from sprint.domain.calendar import BEIJING
+from sprint.reading.ledger import validate_file
 from tools.replay import replay, schedule
 
 D = dt.date
@@ -49,7 +49,7 @@ def test_the_schedule_follows_prefect_yaml():
 
 @pytest.mark.integration
 def test_a_short_replay_sends_every_kind_once_and_again_nothing(home, sink, monkeypatch):
-    from sprint.settings import Settings
+    from sprint.config.settings import Settings
 
     state = home / "replay"
     settings = Settings(home=state, inbox=state / "inbox")

@@ -11,7 +11,7 @@ import pytest
 
 from flows.duties import duties
 from sprint.demo.ledgers import make_id
-from sprint.plan import load_plan
+from sprint.domain.plan import load_plan
 from tests.approving import Run
 from tests.factories import beijing, drop
 

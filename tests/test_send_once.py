@@ -12,10 +12,10 @@ import threading
 import pytest
 from sqlalchemy import update
 
-from sprint.mail import outbox
-from sprint.mail.mailer import YagmailMailer
-from sprint.schema import outbox as outbox_table
-from sprint.store import Store
+from sprint.mailout import outbox
+from sprint.mailout.mailer import YagmailMailer
+from sprint.store.schema import outbox as outbox_table
+from sprint.store.store import Store
 from tests.test_mail import NOW, draft
 
 

@@ -7,8 +7,8 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from sprint.idcard import check_digit
-from sprint.ledger import validate_file
+from sprint.domain.idcard import check_digit
+from sprint.reading.ledger import validate_file
 from tests.factories import make_ledger
 
 CORPUS = __import__("pathlib").Path(__file__).parent / "corpus" / "files"

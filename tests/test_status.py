@@ -2,9 +2,9 @@
 
 import pytest
 
-from sprint.calendar import periods
-from sprint.status import State, rates, standings, state_of
-from sprint.store import Receipt
+from sprint.domain.calendar import periods
+from sprint.domain.records import Receipt
+from sprint.domain.status import State, rates, standings, state_of
 from tests.factories import beijing
 
 

@@ -6,8 +6,8 @@ import openpyxl
 import pytest
 
 from sprint.demo.ledgers import write_ledger
-from sprint.idcard import check_digit
-from sprint.ledger import validate_file
+from sprint.domain.idcard import check_digit
+from sprint.reading.ledger import validate_file
 from tests.factories import DAY, make_ledger
 
 

@@ -4,8 +4,8 @@ import datetime as dt
 
 import pytest
 
-from sprint.calendar import is_workday, uncovered_years
-from sprint.window import default_day, finished, outside, window
+from sprint.domain.calendar import is_workday, uncovered_years
+from sprint.domain.window import default_day, finished, outside, window
 from tests.factories import beijing
 
 

@@ -16,14 +16,14 @@ from pathlib import Path
 
 from dateutil.rrule import rrulestr
 
-from sprint.approval import APPROVE, DROP, Decision
-from sprint.calendar import BEIJING, periods
-from sprint.deployments import Deployment, load_deployments
-from sprint.mail.outbox import Delivery, merge
-from sprint.notice_drafts import NoticeRecord
-from sprint.settings import Settings
-from sprint.shift import cron_times
-from sprint.status import rates, standings
+from sprint.config.deployments import Deployment, load_deployments
+from sprint.config.settings import Settings
+from sprint.domain.calendar import BEIJING, periods
+from sprint.domain.records import NoticeRecord
+from sprint.domain.shift import cron_times
+from sprint.domain.status import rates, standings
+from sprint.mailout.outbox import Delivery, merge
+from sprint.services.approval import APPROVE, DROP, Decision
 from tasks.approval import apply, draft_notices, waiting
 from tasks.intake import collect, validate
 from tasks.mail import judge, render, send
@@ -100,7 +100,7 @@ def replay(start: dt.date, end: dt.date, seed: int, settings: Settings, progress
 
 
 def summary(services: Services, per_flow, failures, files: int, seconds: float, end: dt.date) -> dict:
-    from sprint.engine.procedure import county_households
+    from sprint.domain.engine.procedure import county_households
 
     plan, st = services.plan, services.store
     now = dt.datetime.combine(end, dt.time(23, 59), tzinfo=BEIJING)
@@ -147,7 +147,7 @@ def main(start: dt.date, end: dt.date, seed: int, home: Path, as_json: bool,
          base: Settings) -> int:
     import json
 
-    from sprint.mailsink import MailSink
+    from sprint.job.mailsink import MailSink
 
     sink = None
     overrides: dict = {"home": home, "inbox": home / "inbox"}

@@ -6,11 +6,11 @@ from __future__ import annotations
 import datetime as dt
 import importlib.metadata
 
-from sprint.calendar import BEIJING, at, uncovered_years
-from sprint.drill import itself
-from sprint.plan import BUNDLED_PLAN
-from sprint.settings import Settings
-from sprint.window import default_day
+from sprint.config.drill import itself
+from sprint.config.settings import Settings
+from sprint.domain.calendar import BEIJING, at, uncovered_years
+from sprint.domain.plan import BUNDLED_PLAN
+from sprint.domain.window import default_day
 
 
 def plan_line(s: Settings) -> str:

@@ -1,4 +1,4 @@
-"""`sprint watch`: the watcher of the inbox and the operator's mailbox (sprint/watch.py), which
+"""`sprint watch`: the watcher of the inbox and the operator's mailbox (sprint/job/watch.py), which
 `sprint up` starts; and `sprint submit FILE --unit CODE [--by-mail]`: a unit's submission, put
 into its folder or sent as the unit's mail to the operator's address."""
 
@@ -15,9 +15,9 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 
+from sprint.config.settings import Settings, load_settings
 from sprint.mailin.boxes import Imap, Maildir
-from sprint.settings import Settings, load_settings
-from sprint.store import Store
+from sprint.store.store import Store
 
 
 def mailbox_of(s: Settings) -> Imap | Maildir:
@@ -29,8 +29,8 @@ def mailbox_of(s: Settings) -> Imap | Maildir:
 
 
 def cmd_watch(args) -> int:
-    from sprint.watch import Watcher, run
-    from tasks.events import emit, flush
+    from sprint.job.events import emit, flush
+    from sprint.job.watch import Watcher, run
 
     logging.basicConfig(level=logging.INFO, stream=sys.stdout,
                         format="%(asctime)s %(levelname)s %(message)s")

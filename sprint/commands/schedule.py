@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 import sys
 
-from sprint.calendar import periods
 from sprint.commands.live import plan_line, weekends_note
-from sprint.deployments import PREFECT_YAML, load_deployments
-from sprint.settings import load_settings
+from sprint.config.deployments import PREFECT_YAML, load_deployments
+from sprint.config.settings import load_settings
+from sprint.domain.calendar import periods
 
 
 def _say(lines: list[str | None], as_json: bool) -> None:

@@ -7,11 +7,11 @@ import json
 import sys
 
 from sprint.commands.live import as_of_moment
-from sprint.settings import load_settings
+from sprint.config.settings import load_settings
 
 
 def cmd_status(args) -> int:
-    from sprint.engine.owed import standing_rows
+    from sprint.domain.engine.owed import standing_rows
     from tasks.mail import book_of
     from tasks.services import connect
 

@@ -6,11 +6,12 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from sprint import clock, intake
 from sprint.commands.live import as_of_moment
-from sprint.idcard import mask
-from sprint.one_verdict import validate_fenced
-from sprint.settings import load_settings
+from sprint.config.settings import load_settings
+from sprint.domain import clock
+from sprint.domain.idcard import mask
+from sprint.reading.one_verdict import validate_fenced
+from sprint.services import intake
 
 
 def cmd_validate(args) -> int:

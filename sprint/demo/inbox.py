@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from sprint.calendar import BEIJING
 from sprint.demo.ledgers import labor_rows, write_ledger
+from sprint.domain.calendar import BEIJING
 
 DAY = dt.date(2020, 10, 9)
 TITLE = "{name}贫困劳动力转移就业台账（2020年9月26日至10月9日）"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sprint.idcard import check_digit
+from sprint.domain.idcard import check_digit
 
 TOWNS = {
     "220802": ["平台镇", "到保镇", "德顺蒙古族乡", "东风乡", "洮河镇", "林海镇"],

@@ -18,8 +18,8 @@ import pyarrow.csv as pacsv
 import yaml
 
 from sprint.demo.ledgers import COLUMNS, FORMS, GIVEN, LOCAL_FORMS, PLACES, SURNAMES
-from sprint.idcard import PROVINCES
-from sprint.plan import BUNDLED_PLAN
+from sprint.domain.idcard import PROVINCES
+from sprint.domain.plan import BUNDLED_PLAN
 
 _WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2], dtype=np.int64)
 _CHECK = np.frombuffer(b"10X98765432", dtype=np.uint8)

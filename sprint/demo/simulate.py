@@ -11,10 +11,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from sprint.calendar import BEIJING, add_workdays, is_workday, periods
 from sprint.demo.ledgers import write_ledger
 from sprint.demo.world import World
-from sprint.plan import Plan
+from sprint.domain.calendar import BEIJING, add_workdays, is_workday, periods
+from sprint.domain.plan import Plan
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import pandas as pd
 
 from sprint.demo import target_rows as dl
 from sprint.demo.ledgers import DIVISION, TOWNS, labor_rows, make_id
-from sprint.plan import Duty, Plan
+from sprint.domain.plan import Duty, Plan
 
 STAGES_DAYS = (0, 2, 1, 1, 8, 2)  # days after the previous stage, 公示 lasting 8 days
 

@@ -16,9 +16,9 @@ import ssl
 from collections.abc import Callable
 from pathlib import Path
 
-from sprint.calendar import BEIJING
+from sprint.domain.calendar import BEIJING
+from sprint.domain.records import UNREADABLE
 from sprint.mailin.letter import Taken
-from sprint.mailin.record import UNREADABLE
 
 MAX_MESSAGE = 64 * 1024 * 1024  # what the local SMTP server accepts; a bigger one is not read
 FLAG = "$SprintTaken"  # the keyword a taken message gets on the IMAP server

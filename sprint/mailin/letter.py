@@ -17,13 +17,13 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sprint import fence
-from sprint.calendar import BEIJING
+from sprint.domain.calendar import BEIJING
+from sprint.domain.plan import Plan
+from sprint.domain.records import AUTOMATIC, NO_LEDGER, TAKEN, UNKNOWN, UNREADABLE
 from sprint.mailin.names import inside, placed_name
-from sprint.mailin.record import AUTOMATIC, NO_LEDGER, TAKEN, UNKNOWN, UNREADABLE
 from sprint.mailin.unpack import Contents, contents
-from sprint.plan import Plan
-from sprint.store import Store
+from sprint.reading import fence
+from sprint.store.store import Store
 
 DUPLICATE = "duplicate"
 DATE_SLACK = dt.timedelta(days=1)  # how much earlier than its delivery a message may say it was sent

@@ -1,4 +1,4 @@
-"""What a message holds, read from its bytes in a fenced child (sprint/fence.py): the sender,
+"""What a message holds, read from its bytes in a fenced child (sprint/reading/fence.py): the sender,
 Message-ID, subject and date, whether it is an automatic message, and its ledgers — attached
 (.xlsx, .xls, .csv) or inside an attached .zip, each under the plan's size limits, a zip's
 members counted and bounded before any is unpacked, a zip inside a zip never opened."""
@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
+from sprint.domain.plan import Limits
 from sprint.mailin.names import LEDGER_SUFFIXES, base_name, suffix
-from sprint.plan import Limits
 
 MB = 1024 * 1024
 MAX_MEMBERS = 200  # a zip listing more is not opened

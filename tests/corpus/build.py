@@ -21,7 +21,7 @@ import pandas as pd
 import yaml
 
 from sprint.demo.ledgers import labor_rows, write_ledger
-from sprint.idcard import check_digit
+from sprint.domain.idcard import check_digit
 
 HERE = Path(__file__).parent
 FILES = HERE / "files"

@@ -1,0 +1,72 @@
+"""What the engine reads of the store for one run: the files taken in, the mail recorded, who
+was told what and when, the 通报 drafts, and the validated table of each accepted file."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import pandas as pd
+
+from sprint.domain.plan import Plan
+from sprint.domain.records import NoticeRecord, OutboxKey, Receipt
+from sprint.domain.status import Standing
+
+UNIT_COLUMN, NAME_COLUMN = "填报单位", "单位名称"  # what a compiled ledger adds in front
+
+
+class Ledgers(Protocol):
+    def ledger(self, receipt: Receipt) -> pd.DataFrame:
+        """The validated table of an accepted file."""
+
+
+@dataclass
+class Book:
+    plan: Plan
+    receipts: list[Receipt]  # every file taken in, in the order received
+    recorded: set[OutboxKey]  # every key a recorded message settles
+    ledgers: Ledgers
+    told: dict[tuple[str, str], list[dt.datetime]] = field(default_factory=dict)  # (duty, unit)
+    notices: list[NoticeRecord] = field(default_factory=list)
+
+    def of(self, duty_id: str) -> list[Receipt]:
+        return [r for r in self.receipts if r.duty == duty_id]
+
+    def compiled(self, template_key: str, receipts: list[Receipt]) -> pd.DataFrame:
+        """The rows of these files stacked, with each unit's code and name in front."""
+        names = [c.name for c in self.plan.templates[template_key].columns]
+        parts = []
+        for r in receipts:
+            frame = self.ledgers.ledger(r).reindex(columns=names)
+            frame.insert(0, NAME_COLUMN, self.plan.unit(r.unit).name)
+            frame.insert(0, UNIT_COLUMN, r.unit)
+            parts.append(frame)
+        if not parts:
+            return pd.DataFrame(columns=[UNIT_COLUMN, NAME_COLUMN, *names])
+        return pd.concat(parts, ignore_index=True)
+
+    def period_ledger(self, template_key: str, rows: list[Standing]) -> pd.DataFrame:
+        """The period's compiled ledger: each submitted unit's counting version."""
+        return self.compiled(template_key, [s.receipt for s in rows
+                                            if s.state.submitted and s.receipt is not None])
+
+    def latest_ledger(self, duty_id: str, now: dt.datetime) -> pd.DataFrame:
+        """Each unit's latest accepted file of a duty received by `now`, whatever its period."""
+        duty = self.plan.duty(duty_id)
+        return self.compiled(duty.template, list(self.latest(duty_id, now).values()))
+
+    def latest(self, duty_id: str, now: dt.datetime) -> dict[str, Receipt]:
+        found: dict[str, Receipt] = {}
+        for r in self.of(duty_id):
+            if r.accepted and r.received_at <= now:
+                found[r.unit] = r
+        return found
+
+    def told_by(self, duty_id: str, unit: str, cutoff: dt.datetime) -> bool:
+        """Whether a reminder or a list about this duty reached the unit by `cutoff`."""
+        return any(t <= cutoff for t in self.told.get((duty_id, unit), ()))
+
+
+def of_unit(frame: pd.DataFrame, unit: str) -> pd.DataFrame:
+    return frame[frame[UNIT_COLUMN] == unit] if len(frame) else frame

@@ -1,0 +1,163 @@
+"""The plan: units, groups, templates and duties, every reference checked when it is loaded."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import ConfigDict, Field, ValidationError, model_validator
+
+from sprint.domain.plan.base import PlanError, Strict
+from sprint.domain.plan.duties import Duty
+from sprint.domain.plan.ledgers import Template
+from sprint.domain.plan.references import check_references
+
+BUNDLED_PLAN = Path(__file__).resolve().parents[2] / "plans" / "baicheng-2020.yaml"
+
+
+class Unit(Strict):
+    code: str
+    name: str
+    kind: Literal["county", "zone", "department", "group"]
+    email: str = Field(pattern=r"^[^@\s<>,;\r\n]+@[^@\s<>,;\r\n]+\.[^@\s<>,;\r\n]+$")
+
+
+class Limits(Strict):
+    """What intake reads at all, and what reading one file may cost.
+
+    Bigger files are refused before they are opened; a sheet declaring more rows, columns or
+    cells is refused before it is parsed; and every file is read in a child process (the fence)
+    that may take `reader_memory_mb` more address space than it was forked with, and so many
+    seconds of CPU and of wall time. The defaults fit a worker of 2 cores and 4 GB.
+    """
+
+    max_file_mb: float = Field(default=20, gt=0)
+    max_unpacked_mb: float = Field(default=300, gt=0)
+    max_rows: int = Field(default=200_000, gt=0)
+    max_columns: int = Field(default=1_000, gt=0)
+    max_cells: int = Field(default=5_000_000, gt=0)
+    fence: bool = True  # false only to measure what the fence costs
+    reader_memory_mb: float = Field(default=1536, gt=0)
+    reader_cpu_seconds: int = Field(default=60, gt=0)
+    reader_wall_seconds: float = Field(default=120, gt=0)
+    # A message left 'sending' this long is in doubt, even if a process with the pid that
+    # claimed it is alive: pids are reused, and no message takes this long to send.
+    sending_stale_minutes: float = Field(default=60, gt=0)
+
+
+class Sprint(Strict):
+    start: dt.date
+    days: int = Field(gt=0)
+    says: str | None = None
+
+    @property
+    def end(self) -> dt.date:
+        return self.start + dt.timedelta(days=self.days - 1)
+
+
+class CalendarRules(Strict):
+    """month_end: where a due date on a month's last day goes when that is a rest day (every
+    other due date on a rest day moves to the next working day). clip_to_sprint: a period that
+    would fall due after the sprint's last day falls due on it."""
+
+    month_end: Literal["last_workday_before", "next_workday"] = "last_workday_before"
+    clip_to_sprint: bool = True
+
+
+class Notices(Strict):
+    clause: str  # where the plan says units falling behind are named: 四（三）
+    says: str
+    expire_after_workdays: int = Field(default=2, ge=1)
+    told_workdays_before: int = Field(default=1, ge=0)
+
+
+class Plan(Strict):
+    model_config = ConfigDict(extra="forbid", frozen=True, ignored_types=(cached_property,))
+
+    city: str
+    year: int
+    title: str
+    campaign: str  # the short name every subject starts with: 【百日冲刺】
+    campaign_title: str  # the banner of every mail: 脱贫攻坚“百日冲刺”
+    document: str
+    timezone: str
+    sprint: Sprint
+    calendar: CalendarRules = CalendarRules()
+    limits: Limits = Limits()
+    operator: str
+    leading_group: str
+    notices: Notices
+    flows: dict[str, str]  # deployment group -> its title
+    units: tuple[Unit, ...]
+    groups: dict[str, tuple[str, ...]]
+    templates: dict[str, Template]
+    duties: tuple[Duty, ...]
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> Plan:
+        check_references(self)
+        return self
+
+    @cached_property
+    def _units_by_code(self) -> dict[str, Unit]:
+        return {u.code: u for u in self.units}
+
+    @cached_property
+    def _duties_by_id(self) -> dict[str, Duty]:
+        return {d.id: d for d in self.duties}
+
+    def unit(self, code: str) -> Unit:
+        try:
+            return self._units_by_code[code]
+        except KeyError:
+            raise PlanError(f"the plan has no unit with the code {code!r}") from None
+
+    def duty(self, duty_id: str) -> Duty:
+        try:
+            return self._duties_by_id[duty_id]
+        except KeyError:
+            known = ", ".join(d.id for d in self.duties)
+            raise PlanError(f"the plan has no duty {duty_id!r} (known: {known})") from None
+
+    def group(self, code: str) -> list[str]:
+        """The unit codes a group or a unit code stands for."""
+        return list(self.groups.get(code, (code,)))
+
+    def owners(self, duty: Duty) -> list[Unit]:
+        expanded: list[str] = []
+        for code in duty.owner_codes:
+            expanded.extend(c for c in self.group(code) if c not in expanded)
+        return [self.unit(c) for c in expanded]
+
+    def template_of(self, duty: Duty) -> Template:
+        if duty.template is None:
+            raise PlanError(f"duty {duty.id!r} has no ledger template")
+        return self.templates[duty.template]
+
+    def in_flow(self, flow: str) -> list[Duty]:
+        return [d for d in self.duties if d.flow == flow]
+
+
+def load_plan(path: Path | str | None = None) -> Plan:
+    """Read and check a plan file; a bad plan raises PlanError naming the key and the problem."""
+    path = Path(path) if path else BUNDLED_PLAN
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as e:
+        raise PlanError(f"plan file {path}: cannot be read ({e.strerror})") from None
+    except yaml.YAMLError as e:
+        raise PlanError(f"plan file {path}: not valid YAML ({e})") from None
+    if not isinstance(raw, dict):
+        raise PlanError(f"plan file {path}: the top level must be a mapping of keys")
+    try:
+        return Plan.model_validate(raw)
+    except ValidationError as e:
+        lines = []
+        for err in e.errors():
+            key = ".".join(str(p) for p in err["loc"]) or "(top level)"
+            message = err["msg"].removeprefix("Value error, ")
+            lines.append(f"  {key}: {message}")
+        raise PlanError(f"plan file {path} has {len(lines)} problem(s):\n" + "\n".join(lines)) from None

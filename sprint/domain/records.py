@@ -1,0 +1,112 @@
+"""The records the store keeps, as the domain reads them: plain data, no database.
+
+The store (sprint/store/) writes and reads these; the engine judges from them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    row: int | None  # the row number Excel shows; None for the file as a whole
+    column: str
+    value: str
+    reason: str
+
+    def describe(self) -> str:
+        where = f"第{self.row}行" if self.row else "整个文件"
+        column = f"“{self.column}”列" if self.column else ""
+        value = f"（值：{self.value}）" if self.value else ""
+        return f"{where}{column}{value}：{self.reason}"
+
+
+@dataclass(frozen=True)
+class Receipt:
+    id: int
+    unit: str
+    sha256: str
+    file_name: str
+    kept_path: str
+    received_at: dt.datetime
+    duty: str | None
+    period: str | None
+    template: str | None
+    verdict: str
+    rows: int
+    problems_json: str  # parsed only when a reply needs it: most receipts are read for dates
+    notes: int
+
+    @property
+    def accepted(self) -> bool:
+        return self.verdict == "accepted"
+
+    @property
+    def problems(self) -> list[dict]:
+        """What made the file refused: row, column, value, reason."""
+        return [p for p in json.loads(self.problems_json) if not p.get("note")]
+
+    @property
+    def remarks(self) -> list[dict]:
+        """Notes that did not refuse the file (an ID issued elsewhere, an age outside 16-65)."""
+        return [p for p in json.loads(self.problems_json) if p.get("note")]
+
+
+@dataclass(frozen=True)
+class OutboxKey:
+    duty: str
+    period: str
+    unit: str
+    kind: str
+    ref: str = ""
+
+
+WAITING, APPROVED, DROPPED, EXPIRED = "waiting", "approved", "dropped", "expired"
+
+
+@dataclass(frozen=True)
+class NoticeRecord:
+    id: int
+    duty: str
+    period: str
+    unit: str
+    kind: str
+    ref: str
+    recipients: str
+    subject: str
+    text: str
+    html: str
+    named: str
+    status: str
+    drafted_at: dt.datetime
+    decided_at: dt.datetime | None
+    note: str | None
+    reason: str | None
+    run: str | None
+
+
+TAKEN, NO_LEDGER, UNKNOWN, AUTOMATIC, UNREADABLE = (  # what became of a message
+    "taken", "no-ledger", "unknown", "automatic", "unreadable")
+# The outbox's kinds of answer to a message: a reply to a unit's mail without a ledger, and a
+# notice naming mail from addresses of no unit to the operator.
+NO_LEDGER_REPLY, UNKNOWN_SENDERS = "no-ledger", "unknown-sender"
+
+
+@dataclass(frozen=True)
+class Letter:
+    id: int
+    message_id: str | None
+    sha256: str
+    body_sha256: str
+    unit: str | None
+    sender: str
+    subject: str
+    received_at: dt.datetime
+    read_at: dt.datetime
+    outcome: str
+    files: list[str]
+    skipped: list[str]
+    kept_path: str

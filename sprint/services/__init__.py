@@ -1,0 +1,1 @@
+"""The service layer: plain functions for what a run does (take in and judge files, judge what is owed, render and send with the delivery report, ask about 通报 drafts, account for the run). Prefect tasks, the CLI and the replay call these, with the adapters passed in."""

@@ -1,0 +1,114 @@
+"""The project's store: intake records and the outbox, on any SQLAlchemy database."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from pathlib import Path
+
+from sqlalchemy import create_engine, event, insert, select
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError
+
+from sprint.domain.records import NoticeRecord, OutboxKey, Receipt
+from sprint.store.letters import Letters
+from sprint.store.notice_drafts import NoticeDrafts
+from sprint.store.outbox_records import OutboxRecords
+from sprint.store.schema import (
+    StoreError,
+    aware,
+    create_tables,
+    fill_parts,
+    move_messages_out,
+    outbox,
+    sqlite_pragmas,
+    submissions,
+    utc,
+)
+
+__all__ = ["NoticeRecord", "OutboxKey", "Receipt", "Store", "StoreError"]
+
+
+def _without(text: str, secret: str | None) -> str:
+    return text.replace(secret, "***") if secret else text
+
+
+
+class Store(OutboxRecords):
+    def __init__(self, url: str):
+        try:
+            parsed = make_url(url)
+        except ArgumentError:
+            raise StoreError("SPRINT_DATABASE_URL is not a database URL") from None
+        shown = parsed.render_as_string(hide_password=True)
+        try:
+            if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            self.engine: Engine = create_engine(parsed, future=True)
+            if parsed.get_backend_name() == "sqlite":
+                event.listen(self.engine, "connect", sqlite_pragmas)
+            create_tables(self.engine)
+            move_messages_out(self.engine)
+            with contextlib.suppress(IntegrityError):  # another opener filled them first
+                fill_parts(self.engine)
+        except (OperationalError, DBAPIError) as e:
+            raise StoreError(f"the store {shown} cannot be opened: "
+                             f"{_without(str(e.orig), parsed.password)}") from None
+        except (OSError, ImportError, ArgumentError) as e:
+            raise StoreError(f"the store {shown} cannot be opened: "
+                             f"{_without(str(e), parsed.password)}") from None
+
+        # Rows are only ever added, so each process keeps what it has read and asks for the rest.
+        self._receipts: list[Receipt] = []
+        self._seen: set[int] = set()
+        self._keys: set[OutboxKey] | None = None
+        self.notices = NoticeDrafts(self.engine)
+        self.letters = Letters(self.engine)
+
+    def known_digests(self) -> set[tuple[str, str]]:
+        """Every (unit, SHA-256) taken in so far, for a scan to skip in one query."""
+        with self.engine.connect() as conn:
+            return {(r.unit, r.sha256) for r in conn.execute(
+                select(submissions.c.unit, submissions.c.sha256))}
+
+    def record(self, **fields) -> bool:
+        """Record a file taken in; False when the same content of the same unit is already known."""
+        fields = fields | {
+            "received_at": utc(fields["received_at"]),
+            "problems": json.dumps(fields.get("problems", []), ensure_ascii=False),
+        }
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(submissions).values(**fields))
+            return True
+        except IntegrityError:
+            return False
+
+    def receipts(self, duty: str | None = None) -> list[Receipt]:
+        """Every file taken in (of one duty), in the order received.
+
+        Only rows this process has not read yet are fetched whole. They are found by id, not by
+        "above the highest id seen": on PostgreSQL a transaction holding a smaller id can commit
+        after a larger one was read."""
+        with self.engine.connect() as conn:
+            ids = {i for (i,) in conn.execute(select(submissions.c.id))}
+            new = sorted(ids - self._seen)
+            for start in range(0, len(new), 1000):
+                chunk = new[start: start + 1000]
+                for r in conn.execute(select(submissions).where(submissions.c.id.in_(chunk))).mappings():
+                    fields = dict(r)
+                    fields["problems_json"] = fields.pop("problems")
+                    fields["received_at"] = aware(fields["received_at"])
+                    self._receipts.append(Receipt(**fields))
+        if new:
+            self._seen.update(new)
+            self._receipts.sort(key=lambda r: (r.received_at, r.id))
+        return [r for r in self._receipts if duty is None or r.duty == duty]
+
+    def unanswered_rejections(self) -> list[Receipt]:
+        """Refused files whose reply is not yet in the outbox (a crash may have come between)."""
+        query = select(outbox.c.unit, outbox.c.ref).where(outbox.c.kind == "rejection")
+        with self.engine.connect() as conn:
+            replied = {(r.unit, r.ref) for r in conn.execute(query)}
+        return [r for r in self.receipts() if not r.accepted
+                and (r.unit, r.sha256[:16]) not in replied]

@@ -40,7 +40,7 @@ def mail_images(out: Path) -> list[Path]:
     """One picture per kind of mail, from a replay of the plan's first weeks."""
     from sprint.config.settings import Settings
     from sprint.job.mailsink import MailSink
-    from tools.replay import replay
+    from sprint.job.replay import replay
 
     with tempfile.TemporaryDirectory() as tmp, \
             MailSink(maildir=Path(tmp) / "mail") as sink:

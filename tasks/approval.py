@@ -8,53 +8,28 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from sprint.domain.engine import Owed
-from sprint.domain.engine.notices import expired
-from sprint.domain.records import APPROVED, DROPPED, EXPIRED, WAITING, NoticeRecord
+from sprint.domain.records import EXPIRED, NoticeRecord
 from sprint.mailout.compose import Message
-from sprint.mailout.render import message_of
-from sprint.services import approval
-from tasks.services import Services, log
+from sprint.services import approval, deciding
+from sprint.services.context import Services
+from sprint.services.deciding import waiting
+from tasks.services import log
+
+__all__ = ["apply", "ask", "draft_notices", "waiting"]
 
 
 @task(name="draft notices", cache_policy=NO_CACHE)
 def draft_notices(services: Services, owed_now: Owed, now: dt.datetime, run: str | None,
                   link: str | None) -> list[Message]:
     """Record each new 通报 draft; returns the mail that asks the operator to decide each."""
-    store, plan = services.store, services.plan
-    for d in owed_now.notices:
-        m = message_of(services.templates, plan, d)
-        named = ",".join(x["code"] for x in d.context["named"])
-        if store.notices.draft(d.key, m.to, m.subject, m.text, m.html, named, now, run):
-            log().info("通报 draft recorded: %s", m.subject)
-    asks = [r for r in store.notices.all() if r.status == WAITING and r.run == run]
-    return [message_of(services.templates, plan, approval.request(plan, asks, link))] if asks else []
-
-
-def waiting(services: Services, run: str | None, now: dt.datetime) -> list[NoticeRecord]:
-    """This run's drafts still to decide; any draft past its time is marked expired first."""
-    store, mine = services.store, []
-    for r in store.notices.all():
-        if r.status != WAITING:
-            continue
-        if expired(services.plan, r, now):
-            store.notices.decide(r.id, EXPIRED, now)
-        elif r.run == run:
-            mine.append(r)  # one decided meanwhile by another run is found so by apply
-    return mine
+    return deciding.draft_notices(services, owed_now, now, run, link, log())
 
 
 @task(name="apply decision", cache_policy=NO_CACHE)
 def apply(services: Services, record: NoticeRecord, decision: approval.Decision,
           now: dt.datetime) -> list[Message]:
     """Carry out a decision: an approval yields the 通报 to send, a drop records its reason."""
-    status = APPROVED if decision.approved else DROPPED
-    reason = (decision.reason.strip() or "未填写理由") if not decision.approved else None
-    if not services.store.notices.decide(record.id, status, now, decision.note.strip() or None,
-                                         reason):
-        return []  # decided before (another run resumed it first)
-    log().info("通报 #%d %s%s", record.id, decision.choice,
-               f"：{decision.reason}" if decision.reason else "")
-    return [approval.approved_message(record, decision.note)] if decision.approved else []
+    return deciding.apply(services, record, decision, now, log())
 
 
 def ask(services: Services, record: NoticeRecord, now: dt.datetime) -> approval.Decision:

@@ -10,10 +10,9 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from sprint.domain.engine import Owed
 from sprint.domain.engine.states import row
 from sprint.mailout.outbox import Delivery
-from sprint.services.artifact import markdown, states
+from sprint.services.artifact import intake_table, markdown, states
+from sprint.services.context import Services
 from sprint.services.intake import Judgement
-from tasks.intake import intake_table
-from tasks.services import Services
 
 
 def publish(services: Services, flow: str, owed_now: Owed, delivery: Delivery,

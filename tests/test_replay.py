@@ -9,8 +9,8 @@ import pytest
 from sprint.config.deployments import load_deployments
 from sprint.demo.simulate import DEMO_UNTIL, seed_demo, submissions, write
 from sprint.domain.calendar import BEIJING
+from sprint.job.replay import replay, schedule
 from sprint.reading.ledger import validate_file
-from tools.replay import replay, schedule
 
 D = dt.date
 

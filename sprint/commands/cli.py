@@ -14,7 +14,7 @@ from sprint.commands.mail_in import cmd_submit, cmd_watch
 from sprint.commands.schedule import cmd_calendar, cmd_plan
 from sprint.commands.status import cmd_status
 from sprint.commands.validate import cmd_validate
-from sprint.config.deployments import load_deployments
+from sprint.config.deployments import PREFECT_YAML, load_deployments
 from sprint.config.drill import DrillError
 from sprint.config.settings import SettingsError, load_settings
 from sprint.domain import clock
@@ -22,6 +22,10 @@ from sprint.domain.calendar import BEIJING, CalendarError
 from sprint.domain.plan import PlanError
 from sprint.domain.shift import ShiftError
 from sprint.store.store import Store, StoreError
+
+# The flows the shell runs in this process, by their entrypoints (as prefect.yaml names them).
+PROJECT = PREFECT_YAML.parent
+DUTIES, CENSUS = "flows/duties.py:duties", "flows/labor_census.py:labor_census"
 
 
 class Usage(Exception):
@@ -70,12 +74,20 @@ def resolve(plan, name: str) -> str:
                 f"  duties: {', '.join(d.id for d in plan.duties)}")
 
 
+def _flow(entrypoint: str):
+    """The flow a deployment's entrypoint names (`flows/duties.py:duties`), loaded as the worker
+    loads it: the commands call the entry points by name, never import them."""
+    from prefect.flows import load_flow_from_entrypoint
+
+    path, _, name = entrypoint.partition(":")
+    return load_flow_from_entrypoint(f"{PROJECT / path}:{name}")
+
+
 def cmd_run(args) -> int:
     plan = load_settings().plan
     group = resolve(plan, args.duty)
     _local_prefect()
-    from flows.duties import duties
-
+    duties = _flow(DUTIES)
     state = duties(flow=group, as_of=args.as_of, dry_run=args.dry_run, return_state=True)
     print(f"{group}: {state.name} — {state.message or ''}")
     return 0 if state.is_completed() else 1
@@ -88,7 +100,7 @@ def cmd_census(args) -> int:
         print(f"sprint: {args.inbox} is not a folder of unit folders", file=sys.stderr)
         return 1
     try:
-        from flows.labor_census import labor_census
+        labor_census = _flow(CENSUS)
     except RuntimeError as e:  # SPRINT_DASK_ADDRESS set without the dask extra
         print(f"sprint: {e}", file=sys.stderr)
         return 1
@@ -118,7 +130,7 @@ def cmd_outbox(args) -> int:
 
 
 def cmd_replay(args) -> int:
-    from tools.replay import main as replay_main
+    from sprint.job.replay import main as replay_main
 
     base = load_settings()  # a bad setting stops here, with its message
     home = args.home or base.home / "replay"

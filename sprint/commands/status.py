@@ -12,8 +12,8 @@ from sprint.config.settings import load_settings
 
 def cmd_status(args) -> int:
     from sprint.domain.engine.owed import standing_rows
-    from tasks.mail import book_of
-    from tasks.services import connect
+    from sprint.services.context import connect
+    from sprint.services.owing import book_of
 
     s = load_settings()
     now, note = as_of_moment(s, args.as_of)

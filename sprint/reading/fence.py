@@ -18,7 +18,8 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from sprint.domain.plan import Limits
-from sprint.reading.fence_child import Broken, Child, Raised
+from sprint.reading.fence_child import Broken, Child
+from sprint.reading.fence_serve import Raised
 
 __all__ = ["Broken", "Raised", "call", "calls", "map_calls"]
 

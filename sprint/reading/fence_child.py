@@ -7,26 +7,18 @@ is the child itself and the parent's handle on it (its pipes, its deadline, its 
 from __future__ import annotations
 
 import contextlib
-import faulthandler
 import fcntl
-import gc
 import os
 import pickle
-import resource
 import select
 import signal
 import time
-import traceback
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from sprint.domain.plan import Limits
-
-MB = 1024 * 1024
-# Errors that mean the child ran out of room, though it lived to say so.
-OUT_OF_MEMORY = {"MemoryError", "ArrowMemoryError"}
+from sprint.reading.fence_serve import ORDER, OUT_OF_MEMORY, STOP, serve, write_all
 
 
 class Broken(Exception):
@@ -37,20 +29,9 @@ class Broken(Exception):
         self.how = how
 
 
-@dataclass(frozen=True)
-class Raised:
-    """An exception the child's work raised: its type's name and its traceback."""
-
-    kind: str
-    trace: str
-
-
-
 # The parent's ends of every live child's pipes: a child forked later closes them, or a child
 # would never see its orders end (a sibling holding them open) and outlive a parent that died.
 _PARENT_ENDS: set[int] = set()
-_ORDER = 4  # bytes of a call's index in the orders pipe
-STOP = (1 << 32) - 1
 
 
 class Child:
@@ -74,7 +55,7 @@ class Child:
         if pid == 0:  # the child: never returns
             for fd in (read, orders, *_PARENT_ENDS):
                 os.close(fd)
-            _serve(orders_read, write, fn, argses, limits)
+            serve(orders_read, write, fn, argses, limits)
         os.close(write)
         os.close(orders_read)
         self.pid, self.fd, self._orders = pid, read, orders
@@ -84,7 +65,7 @@ class Child:
         """One more call for this child, after those it has."""
         self.pending.append(index)
         with contextlib.suppress(BrokenPipeError):  # it died: its next answer will say how
-            _write_all(self._orders, index.to_bytes(_ORDER, "big"))
+            write_all(self._orders, index.to_bytes(ORDER, "big"))
 
     def take_back(self) -> list[int]:
         """The calls given and not answered (after a death: for another child)."""
@@ -155,7 +136,7 @@ class Child:
         """Every answer taken: tell the child to stop, and reap it."""
         if self._status is None:
             with contextlib.suppress(OSError):  # a child that died has no ear for it
-                _write_all(self._orders, STOP.to_bytes(_ORDER, "big"))
+                write_all(self._orders, STOP.to_bytes(ORDER, "big"))
             while not self._eof and time.monotonic() < self._deadline:
                 Child.wait_any([self])
                 self._answers.clear()
@@ -184,80 +165,3 @@ def _reap(pid: int, deadline: float) -> int:
             os.kill(pid, signal.SIGKILL)
             return os.waitpid(pid, 0)[1]
         time.sleep(0.001)
-
-
-def _serve(orders: int, write: int, fn: Callable[..., Any], argses: list[tuple],
-           limits: Limits) -> None:
-    code = 0
-    try:
-        _prepare()
-        while (index := _next_order(orders)) is not None:
-            _limit(limits)
-            try:
-                answer: tuple[str, Any] = ("value", fn(*argses[index]))
-            except BaseException as e:  # a Rust panic is a BaseException: it must come back too
-                answer = ("raised", Raised(type(e).__name__, traceback.format_exc()))
-            try:
-                data = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
-            except BaseException as e:
-                answer = ("raised", Raised(type(e).__name__, traceback.format_exc()))
-                data = pickle.dumps(answer)
-            _write_all(write, len(data).to_bytes(8, "big"))
-            _write_all(write, data)
-            if answer[0] == "raised" and answer[1].kind in OUT_OF_MEMORY:
-                break
-    except BaseException:
-        code = 70
-    finally:
-        # No cleanup of the parent's objects (its database connections, its log handlers):
-        # they are the parent's, and a child flushing them would write twice.
-        os._exit(code)
-
-
-def _next_order(orders: int) -> int | None:
-    """The index of the next call, or None when told to stop or the parent is gone."""
-    data = b""
-    while len(data) < _ORDER:
-        chunk = os.read(orders, _ORDER - len(data))
-        if not chunk:
-            return None
-        data += chunk
-    index = int.from_bytes(data, "big")
-    return None if index == STOP else index
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view):]
-
-
-def _prepare() -> None:
-    _set(resource.RLIMIT_CORE, 0)  # an aborted reader leaves no core file of a county's data
-    faulthandler.disable()  # a death is told by the parent, once, not as a stack dump here
-    # What the child was forked with is never collected: a collection would walk (and so copy,
-    # page by page) every object it shares with the parent. Its own garbage still is.
-    gc.freeze()
-    for number in (signal.SIGINT, signal.SIGTERM):  # the parent's handlers are not the child's
-        try:
-            signal.signal(number, signal.SIG_DFL)
-        except ValueError:  # not the main thread: nothing of the parent's runs here then
-            pass
-
-
-def _limit(limits: Limits) -> None:
-    """Limits for the next call, counted from where the child stands: the address space it
-    has now (a worker's threads reserve much of it) plus `reader_memory_mb`, and the CPU time
-    it has used plus `reader_cpu_seconds`."""
-    with open("/proc/self/statm") as f:
-        size = int(f.read().split()[0]) * resource.getpagesize()
-    _set(resource.RLIMIT_AS, size + int(limits.reader_memory_mb * MB))
-    used = resource.getrusage(resource.RUSAGE_SELF)
-    _set(resource.RLIMIT_CPU, int(used.ru_utime + used.ru_stime) + 1 + limits.reader_cpu_seconds)
-
-
-def _set(which: int, value: int) -> None:
-    _, hard = resource.getrlimit(which)
-    if hard != resource.RLIM_INFINITY:
-        value = min(value, hard)
-    resource.setrlimit(which, (value, hard))

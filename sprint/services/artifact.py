@@ -11,6 +11,7 @@ from sprint.domain.engine.states import row
 from sprint.domain.engine.summary import SUMMARY, section
 from sprint.domain.plan import Plan
 from sprint.mailout.outbox import Delivery
+from sprint.services.intake import Judgement
 
 
 def _pct(x: float) -> str:
@@ -49,3 +50,18 @@ def states(owed_now: Owed) -> list[dict]:
     if owed_now.rows:
         return owed_now.rows
     return [row("（本次运行时点尚无应报事项）", "", "", "", "")]
+
+
+def intake_table(judged: list[Judgement]) -> str:
+    """Every file taken in by this run and its verdict; a file whose reader failed names how."""
+    lines = ["# 本次收文", "", "| 单位 | 文件 | 结果 | 原因 | 故障 |", "|---|---|---|---|---|"]
+    for j in judged:
+        first = j.verdict.problems[0].reason if j.verdict.problems else ""
+        lines.append(f"| {j.arrival.unit} | {_cell(j.arrival.path.name)} | "
+                     f"{'接收' if j.accepted else '退回'} | {_cell(first)} | "
+                     f"{_cell(j.verdict.failure or '')} |")
+    return "\n".join(lines)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")

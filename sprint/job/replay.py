@@ -1,8 +1,8 @@
 """Living the sprint in minutes: a simulated clock walks the days, generated files arrive at
 their times, and every deployment of prefect.yaml runs at each of its scheduled times.
 
-A tool, not a flow: it drives the same engine through the same task functions as the flows
-(called directly, no Prefect runs), with its own services built for its own state folder. A
+Not a flow: it calls the same services as the flows' tasks (no Prefect runs), with its own
+services built for its own state folder. A
 通报 draft is decided by the replay's own rule (see `decide`) instead of a person.
 """
 
@@ -24,10 +24,11 @@ from sprint.domain.shift import cron_times
 from sprint.domain.status import rates, standings
 from sprint.mailout.outbox import Delivery, merge
 from sprint.services.approval import APPROVE, DROP, Decision
-from tasks.approval import apply, draft_notices, waiting
-from tasks.intake import collect, validate
-from tasks.mail import judge, render, send
-from tasks.services import Services, connect
+from sprint.services.context import Services, connect
+from sprint.services.deciding import apply, draft_notices, waiting
+from sprint.services.inbox import collect, validate
+from sprint.services.owing import book_of, judge
+from sprint.services.sending import render, send
 
 RUN = "replay"  # the "flow run" every replayed draft belongs to
 
@@ -62,15 +63,15 @@ def decide(record: NoticeRecord) -> Decision | None:
 
 def run_group(services: Services, group: str, now: dt.datetime) -> Delivery:
     """One scheduled run of a group, step by step as the flow takes them."""
-    kept = collect.fn(services, now)
-    validate.fn(services, kept)
-    owed = judge.fn(services, group, now, rows=False)  # no artifact: no state table
-    asks = draft_notices.fn(services, owed, now, RUN, None)
-    delivery = send.fn(services, render.fn(services, owed.drafts) + asks, group, now, False)
+    kept = collect(services, now)
+    validate(services, kept)
+    owed = judge(services, group, now, rows=False)  # no artifact: no state table
+    asks = draft_notices(services, owed, now, RUN, None)
+    delivery = send(services, render(services, owed.drafts) + asks, group, now, False)
     for record in waiting(services, RUN, now):
         decision = decide(record)
         if decision is not None:
-            delivery = merge(delivery, send.fn(services, apply.fn(services, record, decision, now),
+            delivery = merge(delivery, send(services, apply(services, record, decision, now),
                                                group, now, False))
     return delivery
 
@@ -114,8 +115,6 @@ def summary(services: Services, per_flow, failures, files: int, seconds: float, 
                                 [x for x in receipts if x.duty == duty.id], now), now)
             duties[duty.id] = {"expected": r.expected, "received": r.received, "on_time": r.on_time,
                                "completeness": round(r.completeness, 3)}
-    from tasks.mail import book_of
-
     book = book_of(services)
     households = []
     for duty in [d for d in plan.duties if d.procedure]:

@@ -1,0 +1,47 @@
+"""The inbox as a run takes it: new files found and kept, then each judged, recorded and (when
+accepted) its table shelved, so that it is validated once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sprint.services import intake
+from sprint.services.context import QUIET, Log, Services
+
+
+def collect(services: Services, now, log: Log = QUIET) -> list[tuple[intake.Arrival, str]]:
+    """New files of every unit, each kept in the state folder with its SHA-256."""
+    s = services.settings
+    # A file written in the last 2 s may still be being copied in: `sprint watch` announces it
+    # once it stays the same, and the next run takes it.
+    arrivals, warnings = intake.scan(s.inbox_root, services.plan, services.store, now, quiet=2.0)
+    for w in warnings:
+        log.warning(w)
+    kept = [(a, str(intake.keep(a, s.kept_root))) for a in arrivals]
+    log.info("inbox %s: %d new file(s)", s.inbox_root, len(kept))
+    return kept
+
+
+def validate(services: Services, kept: list[tuple[intake.Arrival, str]],
+             log: Log = QUIET) -> list[intake.Judgement]:
+    """Check each new file against its template, decide which period it counts for, record the
+    verdict, and shelve the table of an accepted file."""
+    store = services.store
+    judged = []
+    done = intake.fulfilled(store) if kept else {}
+    files = [(arrival, Path(path)) for arrival, path in kept]
+    checked = intake.verdicts(files, services.plan)
+    for i, ((arrival, path), verdict) in enumerate(zip(files, checked, strict=True), start=1):
+        j = intake.judge(arrival, path, services.plan, done, verdict)
+        if intake.record(store, j):
+            judged.append(j)
+            if j.accepted:
+                done.setdefault((arrival.unit, j.duty.id), set()).add(j.period)
+                services.shelf.put(str(j.kept_path), j.verdict.ledger)
+        verdict = "accepted" if j.accepted else f"rejected ({len(j.verdict.problems)} problem(s))"
+        first = j.verdict.problems[0].reason if j.verdict.problems else ""
+        if j.verdict.failure:
+            verdict += f" [{j.verdict.failure}]"
+        log.info("[%d/%d] %s/%s: %s %s", i, len(kept), arrival.unit, arrival.path.name,
+                 verdict, first)
+    return judged

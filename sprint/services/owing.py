@@ -1,0 +1,36 @@
+"""What a run owes, judged by the engine from the plan and what the store holds."""
+
+from __future__ import annotations
+
+from sprint.domain.engine import Book, Owed, owed
+from sprint.domain.engine.answers import ANSWERED, letter_answers, replies_for
+from sprint.domain.engine.owed import TOLD_BY
+from sprint.services.context import QUIET, Log, Services
+
+
+def book_of(services: Services) -> Book:
+    """Everything the engine reads of the store: receipts, mail sent, who was told when, 通报."""
+    store = services.store
+    return Book(services.plan, store.receipts(), store.keys(), services.shelf,
+                store.told(TOLD_BY), store.notices.all())
+
+
+def judge(services: Services, flow: str, now, rows: bool = True, log: Log = QUIET) -> Owed:
+    """What this run owes: replies, reminders, summaries, 通报 drafts, and (`rows`) every unit's
+    standing for the run's state table."""
+    result = owed(services.plan, book_of(services), flow, now, rows)
+    log.info("%d message(s) owed, %d 通报 draft(s)", len(result.drafts), len(result.notices))
+    return result
+
+
+def answer(services: Services, units: set[str], now, log: Log = QUIET) -> Owed:
+    """What the intake owes at once: the replies to these units' files, and the answers to the
+    mail read from the operator's mailbox."""
+    store = services.store
+    # The replies need only the files taken in and the messages recorded, not what the
+    # scheduled runs also read (who was told when, the 通报 drafts).
+    book = Book(services.plan, store.receipts(), store.keys(), services.shelf)
+    drafts = replies_for(services.plan, book, units, now)
+    drafts += letter_answers(services.plan, store.letters.all(ANSWERED), book.recorded, now)
+    log.info("%d answer(s) owed for %s", len(drafts), ", ".join(sorted(units)) or "no unit")
+    return Owed(drafts=drafts)

@@ -17,11 +17,11 @@ from sprint.domain.calendar import open_and_closing, periods
 from sprint.domain.clock import AS_OF_HELP, moment, parse
 from sprint.domain.window import outside
 from sprint.mailout.outbox import merge
+from sprint.services.context import connect
 from tasks.approval import apply, ask, draft_notices, waiting
 from tasks.artifacts import idle, publish
 from tasks.intake import collect, validate
 from tasks.mail import judge, render, send
-from tasks.services import connect
 
 # A date or a date and time, read by sprint.domain.clock. The form shows it as one text field with
 # examples: as an anyOf of date-time, date and null, Prefect's form offered three tabs and,

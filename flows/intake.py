@@ -12,10 +12,10 @@ from flows.duties import AsOf
 from flows.ending import finish
 from sprint.domain.clock import moment
 from sprint.domain.window import outside
+from sprint.services.context import connect
 from tasks.artifacts import idle, publish
 from tasks.intake import collect, validate
 from tasks.mail import answer, render, send
-from tasks.services import connect
 
 GROUP = "intake"
 

@@ -11,10 +11,10 @@ from flows.duties import AsOf
 from flows.ending import finish
 from sprint.domain.clock import moment
 from sprint.services import census
+from sprint.services.context import connect
 from tasks.census import check_units, find_files, judge_census
 from tasks.fanout import parallel, runner
 from tasks.mail import render, send
-from tasks.services import connect
 
 
 @flow(name="labor-census", log_prints=True, task_runner=runner())

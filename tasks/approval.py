@@ -13,7 +13,7 @@ from sprint.mailout.compose import Message
 from sprint.services import approval, deciding
 from sprint.services.context import Services
 from sprint.services.deciding import waiting
-from tasks.services import log
+from tasks.run_log import log
 
 __all__ = ["apply", "ask", "draft_notices", "waiting"]
 

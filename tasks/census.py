@@ -13,7 +13,7 @@ from sprint.domain.engine import Draft
 from sprint.domain.plan import Plan
 from sprint.services import census, census_report
 from tasks.fanout import local_processes
-from tasks.services import log
+from tasks.run_log import log
 
 
 @task(name="find files")

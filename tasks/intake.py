@@ -9,7 +9,7 @@ from prefect.cache_policies import NO_CACHE
 from sprint.services import inbox, intake
 from sprint.services.context import Services
 from sprint.store.store import StoreError
-from tasks.services import log
+from tasks.run_log import log
 
 
 def _io_hiccup(task, task_run, state) -> bool:

@@ -11,7 +11,7 @@ from sprint.mailout import outbox
 from sprint.mailout.compose import Message
 from sprint.services import owing, sending
 from sprint.services.context import Services
-from tasks.services import log
+from tasks.run_log import log
 
 
 @task(name="judge", cache_policy=NO_CACHE)

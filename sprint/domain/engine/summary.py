@@ -119,10 +119,11 @@ def _chart(duty: Duty, period_id: str, targets: list[dict]) -> Chart | None:
         return None
     t = chosen["target"]
     limits = [t.at_least_by_unit.get(r.unit, t.at_least) for r in shown]
+    so_far = "全季累计" if t.over == "season" else "本期"
     return Chart(f"chart-{duty.id}-{period_id}", tuple(short_name(r.name) for r in shown),
                  tuple(r.value for r in shown), tuple(limits),
-                 f"{t.words.get('figure', t.title)}：本期与{t.words.get('threshold', '目标')}",
-                 "本期", t.words.get("threshold", "目标"))
+                 f"{t.words.get('figure', t.title)}：{so_far}与{t.words.get('threshold', '目标')}",
+                 so_far, t.words.get("threshold", "目标"))
 
 
 def section(context: dict) -> str:

@@ -124,3 +124,9 @@ def test_only_a_recurring_ledger_has_a_season(tmp_path):
     def deadline_season(raw):
         raw["duties"][1]["targets"] = [dict(RAW["duties"][0]["targets"][0], column="说明")]
     assert "only a recurring ledger has a season" in refusal(tmp_path, deadline_season)
+
+
+def test_a_table_of_towns_calls_them_towns(plan):
+    """The visit coverage and the exit report listed 各县 whoever the owners were."""
+    assert plan.owners_word(plan.duty("household-visits")) == "县"  # five counties, two zones
+    assert load_plan(PLAN).owners_word(load_plan(PLAN).duty("weekly-sowing")) == "乡镇"

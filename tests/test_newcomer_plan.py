@@ -130,3 +130,51 @@ def test_a_table_of_towns_calls_them_towns(plan):
     """The visit coverage and the exit report listed 各县 whoever the owners were."""
     assert plan.owners_word(plan.duty("household-visits")) == "县"  # five counties, two zones
     assert load_plan(PLAN).owners_word(load_plan(PLAN).duty("weekly-sowing")) == "乡镇"
+
+
+class Ledgers:
+    def __init__(self, frames: dict[str, pd.DataFrame]):
+        self.frames = frames
+
+    def ledger(self, receipt):
+        return self.frames[receipt.kept_path]
+
+
+def test_a_season_adds_each_periods_counting_file_once():
+    """"各乡镇4月底前完成播种面积不少于1000亩", over the season's three weeks. 乾安镇 sends
+    week one (500 亩), then a corrected week one (450 亩, the version that counts), then week
+    two (300 亩): the season so far is 450 + 300 = 750 亩, not 1,250; with week three
+    (250 亩) it is 1,000, met exactly at the threshold, in the last period's summary only."""
+    from sprint.domain.calendar import BEIJING
+    from sprint.domain.engine.book import Book
+    from sprint.domain.engine.owed import owed
+    from sprint.domain.records import Receipt
+
+    plan = load_plan(PLAN)
+    frames, receipts = {}, []
+    for i, (period, at, area) in enumerate([("2022-04-15", "2022-04-14 10:00", 500),
+                                            ("2022-04-15", "2022-04-15 09:00", 450),
+                                            ("2022-04-22", "2022-04-21 10:00", 300),
+                                            ("2022-04-29", "2022-04-28 10:00", 250)]):
+        frames[f"/kept/{i}"] = pd.DataFrame([{"村": "前进村", "户主姓名": "张一", "身份证号": "x",
+                                              "作物": "玉米", "播种面积(亩)": area, "抗旱措施": "滴灌"}])
+        receipts.append(Receipt(id=i, unit="220723100", sha256=f"{i:064d}", file_name=f"{i}.xlsx",
+                                kept_path=f"/kept/{i}", received_at=dt.datetime.fromisoformat(at)
+                                .replace(tzinfo=BEIJING), duty="weekly-sowing", period=period,
+                                template="sowing", verdict="accepted", rows=1, problems_json="[]",
+                                notes=0))
+
+    def sown_so_far(day: str):
+        book = Book(plan, receipts, set(), Ledgers(frames))
+        now = dt.datetime.fromisoformat(f"{day} 17:00").replace(tzinfo=BEIJING)
+        [summary] = [d for d in owed(plan, book, "sowing", now, rows=False).drafts
+                     if d.kind == "summary"]
+        [target] = [t for t in summary.context["targets"] if t["target"].id == "sown"]
+        return next(r for r in target["results"] if r.unit == "220723100"), target["season"]
+
+    result, season = sown_so_far("2022-04-22")
+    assert (result.value, result.met, season) == (750, None, "全季累计，截至本期（第2期，共3期）")
+    assert result.verdict == "全季目标1,000亩，尚差250亩（季末判定）"
+    result, season = sown_so_far("2022-04-29")
+    assert (result.value, result.met, result.verdict) == (1000, True, "达标")
+    assert season == "全季累计（共3期）"

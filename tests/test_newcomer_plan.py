@@ -140,17 +140,11 @@ class Ledgers:
         return self.frames[receipt.kept_path]
 
 
-def test_a_season_adds_each_periods_counting_file_once():
-    """"各乡镇4月底前完成播种面积不少于1000亩", over the season's three weeks. 乾安镇 sends
-    week one (500 亩), then a corrected week one (450 亩, the version that counts), then week
-    two (300 亩): the season so far is 450 + 300 = 750 亩, not 1,250; with week three
-    (250 亩) it is 1,000, met exactly at the threshold, in the last period's summary only."""
+def _season_files():
+    """乾安镇's weekly files: week one, its correction, weeks two and three."""
     from sprint.domain.calendar import BEIJING
-    from sprint.domain.engine.book import Book
-    from sprint.domain.engine.owed import owed
     from sprint.domain.records import Receipt
 
-    plan = load_plan(PLAN)
     frames, receipts = {}, []
     for i, (period, at, area) in enumerate([("2022-04-15", "2022-04-14 10:00", 500),
                                             ("2022-04-15", "2022-04-15 09:00", 450),
@@ -163,6 +157,20 @@ def test_a_season_adds_each_periods_counting_file_once():
                                 .replace(tzinfo=BEIJING), duty="weekly-sowing", period=period,
                                 template="sowing", verdict="accepted", rows=1, problems_json="[]",
                                 notes=0))
+    return frames, receipts
+
+
+def test_a_season_adds_each_periods_counting_file_once():
+    """"各乡镇4月底前完成播种面积不少于1000亩", over the season's three weeks. 乾安镇 sends
+    week one (500 亩), then a corrected week one (450 亩, the version that counts), then week
+    two (300 亩): the season so far is 450 + 300 = 750 亩, not 1,250; with week three
+    (250 亩) it is 1,000, met exactly at the threshold, in the last period's summary only."""
+    from sprint.domain.calendar import BEIJING
+    from sprint.domain.engine.book import Book
+    from sprint.domain.engine.owed import owed
+
+    plan = load_plan(PLAN)
+    frames, receipts = _season_files()
 
     def sown_so_far(day: str):
         book = Book(plan, receipts, set(), Ledgers(frames))
@@ -178,3 +186,38 @@ def test_a_season_adds_each_periods_counting_file_once():
     result, season = sown_so_far("2022-04-29")
     assert (result.value, result.met, result.verdict) == (1000, True, "达标")
     assert season == "全季累计（共3期）"
+
+
+def test_the_dispatch_holds_a_season_target_by_the_seasons_sum(tmp_path):
+    """The dispatch report lists every target's shortfalls. Held on each unit's latest file,
+    乾安镇's last week (250 亩) fell short of "不少于1000亩"; the season's 450 + 300 + 250 =
+    1,000 亩 meets it."""
+    from sprint.domain.calendar import BEIJING
+    from sprint.domain.engine.book import Book
+    from sprint.domain.engine.owed import owed
+
+    def with_dispatch(raw):
+        raw["templates"]["issues"] = {"name": "问题清单", "clause": "三", "columns": [
+            {"name": "编号", "type": "text"},
+            {"name": "状态", "type": "choice", "choices": ["未完成", "已完成"]},
+            {"name": "时限", "type": "date"},
+            {"name": "完成日期", "type": "date", "required": False}]}
+        raw["duties"].append(dict(RAW["duties"][0], id="weekly-issues", template="issues",
+                                  title="问题清单（每周）", targets=[], summary={},
+                                  dispatch="周调度", items={
+                                      "number": "编号", "open": {"状态": ["未完成"]},
+                                      "closed": {"状态": ["已完成"]}, "due": "时限",
+                                      "closed_on": "完成日期"}))
+    plan = load_plan(plan_with(tmp_path, with_dispatch))
+    frames, receipts = _season_files()
+    book = Book(plan, receipts, set(), Ledgers(frames))
+
+    def sown_on(day: str) -> dict:
+        now = dt.datetime.fromisoformat(f"{day} 17:00").replace(tzinfo=BEIJING)
+        [report] = [d for d in owed(plan, book, "sowing", now, rows=False).drafts
+                    if d.kind == "dispatch"]
+        return next(t for t in report.context["targets"]
+                    if t["title"] == "每镇4月底前播种面积不少于1000亩")
+
+    assert sown_on("2022-04-22")["short"] == []  # 750 亩 so far, judged at the season's end
+    assert sown_on("2022-04-29")["short"] == [] and sown_on("2022-04-29")["measured"] == 1

@@ -6,6 +6,7 @@ one, said with what is still missing; the summary of the last period judges it."
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from dataclasses import dataclass
 
 import pandas as pd
@@ -42,16 +43,18 @@ class Season:
         return dataclasses.replace(r, met=None, verdict=verdict)
 
 
-def season_of(book, duty, everything: list[Standing], closing_id: str, periods: int
-              ) -> Season | None:
+def season_of(book, duty, everything: list[Standing], closing_id: str, periods: int,
+              now: dt.datetime | None = None) -> Season | None:
     """The season as of the period `closing_id` (None when no target of the duty is over the
-    season). `book` is the run's Book (typed loosely: book.py needs nothing of this module)."""
+    season); with `now`, a period still open counts its files but not as done. `book` is the
+    run's Book (typed loosely: book.py needs nothing of this module)."""
     if not any(t.over == "season" for t in duty.targets):
         return None
-    ids = sorted({s.period.id for s in everything if s.period.id <= closing_id})
-    counted = [s for s in everything if s.period.id in ids]
+    counted = [s for s in everything if s.period.id <= closing_id]
+    dues = {s.period.id: s.period.due for s in counted}
+    done = sum(now is None or due < now for due in dues.values())
     ledger = book.period_ledger(duty.template, counted)
     submitted = {s.unit for s in counted if s.state.submitted}
-    words = (f"全季累计（共{periods}期）" if len(ids) >= periods
-             else f"全季累计，截至本期（第{len(ids)}期，共{periods}期）")
-    return Season(ledger, submitted, len(ids), periods, words)
+    words = (f"全季累计（共{periods}期）" if done >= periods
+             else f"全季累计，截至本期（第{len(dues)}期，共{periods}期）")
+    return Season(ledger, submitted, done, periods, words)

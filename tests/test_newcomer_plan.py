@@ -128,8 +128,14 @@ def test_only_a_recurring_ledger_has_a_season(tmp_path):
 
 def test_a_table_of_towns_calls_them_towns(plan):
     """The visit coverage and the exit report listed 各县 whoever the owners were."""
-    assert plan.owners_word(plan.duty("household-visits")) == "县"  # five counties, two zones
-    assert load_plan(PLAN).owners_word(load_plan(PLAN).duty("weekly-sowing")) == "乡镇"
+    from sprint.mailout.compose import environment
+
+    owners = environment().get_template("_owners.txt").module.owners
+    assert owners(plan, plan.duty("household-visits")) == "县"  # five counties, two zones
+    towns = load_plan(PLAN)
+    assert owners(towns, towns.duty("weekly-sowing")) == "乡镇"
+    assert owners(towns, towns.duty("weekly-sowing").model_copy(update={"owners": (
+        "220723100", "xnyj")})) == "单位"
 
 
 class Ledgers:

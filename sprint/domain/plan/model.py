@@ -170,13 +170,9 @@ class Plan(Strict):
             raise PlanError(f"duty {duty.id!r} has no ledger template")
         return self.templates[duty.template]
 
-    def owners_word(self, duty: Duty) -> str:
-        """What a table of the duty's owners calls them: 县 (counties and zones), 乡镇, 村, or
-        单位 when they are of several kinds."""
-        kinds = {u.kind for u in self.owners(duty)}
-        words = {"county": "县", "zone": "县", "town": "乡镇", "village": "村"}
-        said = {words.get(k, "单位") for k in kinds}
-        return said.pop() if len(said) == 1 else "单位"
+    def owner_kinds(self, duty: Duty) -> list[str]:
+        """The kinds of the duty's owners (templates/_owners.txt says them in words)."""
+        return sorted({u.kind for u in self.owners(duty)})
 
     def in_flow(self, flow: str) -> list[Duty]:
         return [d for d in self.duties if d.flow == flow]

@@ -10,6 +10,6 @@ from sprint.services.approval import Choice
 
 class NoticeDecision(RunInput):
     decision: Choice = Field(
-        title="审批意见", description="批准后通报发给市脱贫攻坚领导小组；不发送则只留记录")
+        title="审批意见", description="批准后通报发给草稿所列收件单位；不发送则只留记录")
     note: str = Field("", title="附言", description="选择“附言后批准发送”时填写，附在通报正文中")
     reason: str = Field("", title="不发送的理由", description="选择“不发送”时填写，留作记录")

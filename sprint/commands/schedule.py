@@ -72,7 +72,8 @@ def cmd_plan(args) -> int:
         print(f"第{r['clause']}条  {r['duty']}（{r['title']}）\n    flow {r['flow']}  {r['schedule']}")
         if r["source"]:
             source = r["source"]
-            words = f"方案：“{source['says']}”" if source["by"] == "plan" else f"市扶贫办：{source['reason']}"
+            words = (f"方案：“{source['says']}”" if source["by"] == "plan"
+                     else f"{plan.unit(plan.operator).name}：{source['reason']}")
             print(f"    日期依据：{words}" + ("" if source["binding"] else "（提醒日，不作通报依据）"))
     return 0
 

@@ -163,6 +163,7 @@ def _check_rows(verdict: Verdict, group: list[Header], plan: Plan, unit_code: st
     assert template is not None
     found = group[0]
     header, header_row = found.names, found.excel_row
+    division = plan.division(unit_code)  # "issued in this county": the ID's first six digits
     frame, table = _rows(group)
     text = {i: table[i] for i in table.columns}
     arrays = {i: rules.arrow(column) for i, column in text.items()}
@@ -217,9 +218,9 @@ def _check_rows(verdict: Verdict, group: list[Header], plan: Plan, unit_code: st
             warned = (reasons.warnings != "") & ~bad
             verdict.notes.extend(verdict.problem(int(r), column.name, "", words) for r, words
                                  in zip(cells.index[warned], reasons.warnings[warned], strict=True))
-        if column.type == "id_number" and unit_code and unit_code.isdigit():
-            elsewhere = ~rules.flags(pc.starts_with(rules.arrow(value.fillna(unit_code)),
-                                                    unit_code)) & ~bad
+        if column.type == "id_number" and division:
+            elsewhere = ~rules.flags(pc.starts_with(rules.arrow(value.fillna(division)),
+                                                    division)) & ~bad
             verdict.notes.extend(
                 verdict.problem(int(r), column.name, v[:6], "身份证号不是本县签发（已接收，仅作提示）")
                 for r, v in value[elsewhere].items()

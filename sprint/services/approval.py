@@ -55,8 +55,7 @@ def request(plan: Plan, records: list[NoticeRecord], link: str | None) -> Draft:
     keys = tuple(OutboxKey(r.duty, r.period, plan.operator, REQUEST, r.ref) for r in records)
     context = common(plan) | {"records": records, "link": link,
                               "expires_text": when(min(expires_at(plan, r) for r in records)),
-                              "days": plan.notices.expire_after_workdays,
-                              "group": plan.unit(plan.leading_group)}
+                              "days": plan.notices.expire_after_workdays}
     return Draft(REQUEST, keys[0], (plan.operator,), context, parts=keys,
                  heading=f"审批请求：{len(records)} 份通报草稿")
 

@@ -151,7 +151,8 @@ def judge(arrival: Arrival, kept: Path, plan: Plan,
         return _judge(arrival, kept, plan, verdict, fulfilled)
     except Exception as e:
         error = Raised(type(e).__name__, traceback.format_exc())
-        return Judgement(arrival, kept, raised(kept, error), None, None)
+        return Judgement(arrival, kept, raised(kept, error, plan.unit(plan.operator).name),
+                         None, None)
 
 
 def verdicts(kept: list[tuple[Arrival, Path]], plan: Plan) -> Iterator[Verdict]:

@@ -12,6 +12,7 @@ from sprint.domain.engine.book import UNIT_COLUMN, Book, of_unit
 from sprint.domain.engine.draft import Chart, Draft, common, short_name, when
 from sprint.domain.engine.notices import expired, expires_at, notice
 from sprint.domain.engine.recurring import Measured, measure, silent_running
+from sprint.domain.engine.season import Season, season_of
 from sprint.domain.engine.summary import summary_key, target_results
 from sprint.domain.engine.targets import matching
 from sprint.domain.plan import Duty, Items, Plan
@@ -100,13 +101,23 @@ def _targets(plan: Plan, book: Book, now: dt.datetime) -> list[dict]:
             continue
         latest = book.latest_ledger(d.id, now)
         sent = set(latest[UNIT_COLUMN]) if len(latest) else set()
-        for t in target_results(plan, d, latest, [u.code for u in plan.owners(d)], sent, now.date()):
+        for t in target_results(plan, d, latest, [u.code for u in plan.owners(d)], sent,
+                                now.date(), _season(plan, book, d, now)):
             unknown = sum(r.value is None for r in t["results"])
             lines.append({"title": t["target"].title, "clause": t["target"].clause,
                           "short": t["short"], "unknown": unknown,
                           "measured": len(t["results"]) - unknown,
                           "judged": t["target"].judged})
     return sorted(lines, key=lambda x: -len(x["short"]))
+
+
+def _season(plan: Plan, book: Book, duty: Duty, now: dt.datetime) -> Season | None:
+    """A target over the season is held to the periods' sum so far, not the latest file."""
+    if duty.kind != "recurring" or not any(t.over == "season" for t in duty.targets):
+        return None
+    m = measure(plan, book, duty, now)
+    so_far = max((s.period.id for s in m.everything), default="")  # the open period's files too
+    return season_of(book, duty, m.everything, so_far, len(m.periods), now)
 
 
 def _by_unit(plan: Plan, measured: list[Measured], now: dt.datetime) -> list[dict]:

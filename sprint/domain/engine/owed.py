@@ -21,6 +21,7 @@ from sprint.domain.engine.procedure import EXIT_LIST, procedure_owed
 from sprint.domain.engine.recurring import measure, reminders, state_rows
 from sprint.domain.engine.reminders import REMINDER, merged
 from sprint.domain.engine.replies import replies
+from sprint.domain.engine.season import season_of
 from sprint.domain.engine.summary import summary_draft, summary_key
 from sprint.domain.plan import Plan
 from sprint.domain.status import Rates
@@ -65,7 +66,8 @@ def owed(plan: Plan, book: Book, flow: str, now: dt.datetime, rows: bool = True)
             drafts, notices = procedure_owed(plan, book, m, now)
         elif m.closing and summary_key(plan, duty.id, m.closing[0].period.id) not in book.recorded:
             ledger = book.period_ledger(duty.template, m.closing)
-            drafts = [summary_draft(plan, duty, m.closing, ledger, now)]
+            season = season_of(book, duty, m.everything, m.closing[0].period.id, len(m.periods))
+            drafts = [summary_draft(plan, duty, m.closing, ledger, now, season)]
         else:
             drafts = []
         out.drafts += drafts
@@ -85,7 +87,7 @@ def standing_rows(plan: Plan, book: Book, now: dt.datetime) -> list[dict]:
         elif duty.kind == "deadline":
             [period] = periods(plan, duty)
             if period.opens <= now:
-                rows += deadline_rows(duty, period, headway(plan, book, duty, now), now)
+                rows += deadline_rows(plan, duty, period, headway(plan, book, duty, now), now)
         else:
             rows += state_rows(plan, measure(plan, book, duty, now))
     return rows

@@ -13,7 +13,8 @@ import pandas as pd
 
 from sprint.domain.engine.book import UNIT_COLUMN
 from sprint.domain.engine.draft import Chart, Draft, Table, common, short_name, when
-from sprint.domain.engine.targets import Result, evaluate
+from sprint.domain.engine.season import Season
+from sprint.domain.engine.targets import Result, evaluate, number
 from sprint.domain.plan import Duty, Plan
 from sprint.domain.records import OutboxKey
 from sprint.domain.status import Rates, Standing, State
@@ -33,27 +34,42 @@ def period_rates(rows: list[Standing]) -> Rates:
 
 
 def target_results(plan: Plan, duty: Duty, ledger: pd.DataFrame, owners: list[str],
-                   submitted: set[str], as_of: dt.date) -> list[dict]:
-    """Every target of the duty with each unit's result, the shortfalls named."""
+                   submitted: set[str], as_of: dt.date, season: Season | None = None
+                   ) -> list[dict]:
+    """Every target of the duty with each unit's result, the shortfalls named; a target over
+    the season is measured on the season's ledger so far (see season.py)."""
     out = []
     for t in duty.targets:
-        results = evaluate(plan, t, ledger, owners, submitted, as_of)
-        out.append({"target": t, "results": results,
+        if t.over == "season" and season is not None:
+            results = [season.judge(r) for r in
+                       evaluate(plan, t, season.ledger, owners, season.submitted, as_of)]
+        else:
+            results = evaluate(plan, t, ledger, owners, submitted, as_of)
+        out.append({"target": t, "results": results, "season": season.words
+                    if t.over == "season" and season is not None else "",
                     "short": [r.name for r in results if r.met is False]})
     return out
 
 
 def breakdown(ledger: pd.DataFrame, column: str, units: list[str],
-              categories: tuple[str, ...]) -> list[dict]:
-    """Rows per unit in each category, every category shown, with the unit's total."""
-    table = pd.crosstab(ledger[UNIT_COLUMN], ledger[column]) if len(ledger) else pd.DataFrame()
-    table = table.reindex(index=units, columns=list(categories), fill_value=0).fillna(0).astype(int)
-    return [{"unit": u, "counts": {c: int(table.loc[u, c]) for c in categories},
-             "total": int(table.loc[u].sum())} for u in units]
+              categories: tuple[str, ...], quantity: str | None = None) -> list[dict]:
+    """Per unit in each category, every category shown, with the unit's total: rows, or the
+    sum of the `quantity` column."""
+    if not len(ledger):
+        table = pd.DataFrame()
+    elif quantity:
+        values = pd.to_numeric(ledger[quantity], errors="coerce").fillna(0)
+        table = values.groupby([ledger[UNIT_COLUMN], ledger[column]]).sum().unstack()
+    else:
+        table = pd.crosstab(ledger[UNIT_COLUMN], ledger[column])
+    table = table.reindex(index=units, columns=list(categories), fill_value=0).fillna(0)
+    shown = number if quantity else int
+    return [{"unit": u, "counts": {c: shown(table.loc[u, c]) for c in categories},
+             "total": shown(table.loc[u].sum())} for u in units]
 
 
 def summary_draft(plan: Plan, duty: Duty, rows: list[Standing], ledger: pd.DataFrame,
-                  now: dt.datetime) -> Draft:
+                  now: dt.datetime, season: Season | None = None) -> Draft:
     template = plan.template_of(duty)
     period = rows[0].period
     owners = [s.unit for s in rows]
@@ -66,11 +82,13 @@ def summary_draft(plan: Plan, duty: Duty, rows: list[Standing], ledger: pd.DataF
     units.sort(key=lambda u: (u["ok"], u["name"]))  # the worst first
     choices = {c.name: c.choices for c in template.columns if c.type == "choice"}
     names = {u.code: u.name for u in plan.units}
-    breakdowns = [{"column": c, "categories": choices[c],
+    breakdowns = [{"column": b.column, "categories": choices[b.column],
+                   "measure": f"{b.sum}合计" if b.sum else "行数",
                    "rows": [r | {"name": names[r["unit"]]} for r in
-                            breakdown(ledger, c, sorted(submitted, key=owners.index), choices[c])]}
-                  for c in duty.summary.breakdowns] if submitted else []
-    targets = target_results(plan, duty, ledger, owners, submitted, now.date())
+                            breakdown(ledger, b.column, sorted(submitted, key=owners.index),
+                                      choices[b.column], b.sum)]}
+                  for b in duty.summary.splits] if submitted else []
+    targets = target_results(plan, duty, ledger, owners, submitted, now.date(), season)
     chart = _chart(duty, period.id, targets) if submitted else None
     tables = ()
     attachment = ""
@@ -101,10 +119,11 @@ def _chart(duty: Duty, period_id: str, targets: list[dict]) -> Chart | None:
         return None
     t = chosen["target"]
     limits = [t.at_least_by_unit.get(r.unit, t.at_least) for r in shown]
+    so_far = "全季累计" if t.over == "season" else "本期"
     return Chart(f"chart-{duty.id}-{period_id}", tuple(short_name(r.name) for r in shown),
                  tuple(r.value for r in shown), tuple(limits),
-                 f"{t.words.get('figure', t.title)}：本期与{t.words.get('threshold', '目标')}",
-                 "本期", t.words.get("threshold", "目标"))
+                 f"{t.words.get('figure', t.title)}：{so_far}与{t.words.get('threshold', '目标')}",
+                 so_far, t.words.get("threshold", "目标"))
 
 
 def section(context: dict) -> str:

@@ -59,8 +59,8 @@ def evaluate(plan: Plan, t: Target, ledger: pd.DataFrame, owners: list[str], sub
     or for the whole city."""
     if t.scope == CITY:
         if not submitted:
-            return [Result(t, CITY, "全市", None, None, "", "尚无单位报送")]
-        return [_result(t, CITY, "全市", ledger, as_of, None)]
+            return [Result(t, CITY, plan.everyone, None, None, "", "尚无单位报送")]
+        return [_result(t, CITY, plan.everyone, ledger, as_of, None)]
     held = plan.group(t.units) if t.units else owners
     out = []
     for unit in [u for u in owners if u in held]:

@@ -62,6 +62,10 @@ class Target(Strict):
     count_also: Values = {}
     count_also_words: str = ""
     beside: tuple[Beside, ...] = ()
+    # period: each period's ledger is held to the threshold; season: the periods' ledgers so
+    # far are summed (a unit's counting file of each period), reported as a running figure
+    # and judged once, in the summary of the duty's last period.
+    over: Literal["period", "season"] = "period"
 
     @property
     def judged(self) -> bool:
@@ -196,12 +200,25 @@ class Procedure(Strict):
         return self
 
 
-class Summary(Strict):
-    """What a period's summary shows beside the targets: rows per unit in each category of
-    these columns, and which target's figure is charted against its threshold."""
+class Breakdown(Strict):
+    """Each unit's rows by the categories of `column`: counted, or with `sum`, that quantity
+    column added up (hectares sown by crop, not rows by crop)."""
 
-    breakdowns: tuple[str, ...] = ()
+    column: str
+    sum: str | None = None
+
+
+class Summary(Strict):
+    """What a period's summary shows beside the targets: each unit by the categories of these
+    columns (a bare name counts rows), and which target's figure is charted against its
+    threshold."""
+
+    breakdowns: tuple[str | Breakdown, ...] = ()
     chart: str | None = None
+
+    @property
+    def splits(self) -> tuple[Breakdown, ...]:
+        return tuple(Breakdown(column=b) if isinstance(b, str) else b for b in self.breakdowns)
 
 
 class Census(Strict):

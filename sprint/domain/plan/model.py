@@ -19,10 +19,22 @@ BUNDLED_PLAN = Path(__file__).resolve().parents[2] / "plans" / "baicheng-2020.ya
 
 
 class Unit(Strict):
+    """A unit of the plan. `division`: the six-digit administrative division code whose ID
+    numbers count as issued in this unit's own county (an ID's first six digits); by default
+    a numeric code's first six digits (a county's own code, a town's 9-digit or a village's
+    12-digit code begins with its county's), none for a short code such as a zone's."""
+
     code: str
     name: str
-    kind: Literal["county", "zone", "department", "group"]
+    kind: Literal["county", "zone", "department", "group", "town", "village"]
     email: str = Field(pattern=r"^[^@\s<>,;\r\n]+@[^@\s<>,;\r\n]+\.[^@\s<>,;\r\n]+$")
+    division: str | None = Field(default=None, pattern=r"^[1-9][0-9]{5}$")
+
+    @property
+    def division_code(self) -> str | None:
+        if self.division is not None:
+            return self.division
+        return self.code[:6] if self.code.isdigit() and len(self.code) >= 6 else None
 
 
 class Limits(Strict):
@@ -80,10 +92,13 @@ class Plan(Strict):
     city: str
     year: int
     title: str
-    campaign: str  # the short name every subject starts with: 【百日冲刺】
-    campaign_title: str  # the banner of every mail: 脱贫攻坚“百日冲刺”
+    campaign: str  # the short name every subject starts with, in 【】
+    campaign_title: str  # the banner of every mail, after the city's name
     document: str
-    timezone: str
+    # Read, and held to Beijing time: the working days are China's official calendar and every
+    # time the system writes says 北京时间, so a plan in another zone would be silently wrong.
+    timezone: Literal["Asia/Shanghai"] = "Asia/Shanghai"
+    whole: str | None = None  # all units together, in a figure of `scope: city`; default below
     sprint: Sprint
     calendar: CalendarRules = CalendarRules()
     limits: Limits = Limits()
@@ -108,6 +123,24 @@ class Plan(Strict):
     @cached_property
     def _duties_by_id(self) -> dict[str, Duty]:
         return {d.id: d for d in self.duties}
+
+    @property
+    def everyone(self) -> str:
+        """The words for all units together (全市 for a city's plan, 全县 for a county's)."""
+        if self.whole:
+            return self.whole
+        return f"全{self.city[-1]}" if self.city[-1:] in ("市", "县", "区", "旗", "州", "盟") else "合计"
+
+    @property
+    def dispatch_name(self) -> str | None:
+        """The name of the plan's regular dispatch report, where expired drafts are named."""
+        return next((d.dispatch for d in self.duties if d.dispatch), None)
+
+    def division(self, code: str | None) -> str | None:
+        """The division code an ID number of this unit's own county begins with."""
+        if code in self._units_by_code:
+            return self._units_by_code[code].division_code
+        return code[:6] if code and code.isdigit() and len(code) >= 6 else None
 
     def unit(self, code: str) -> Unit:
         try:
@@ -136,6 +169,10 @@ class Plan(Strict):
         if duty.template is None:
             raise PlanError(f"duty {duty.id!r} has no ledger template")
         return self.templates[duty.template]
+
+    def owner_kinds(self, duty: Duty) -> list[str]:
+        """The kinds of the duty's owners (templates/_owners.txt says them in words)."""
+        return sorted({u.kind for u in self.owners(duty)})
 
     def in_flow(self, flow: str) -> list[Duty]:
         return [d for d in self.duties if d.flow == flow]

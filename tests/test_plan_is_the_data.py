@@ -15,7 +15,7 @@ import pytest
 from sprint.domain.plan import BUNDLED_PLAN, Plan, load_plan
 
 ROOT = Path(__file__).resolve().parents[1]
-CODE = [p for folder in ("sprint", "tasks", "flows", "tools") for p in (ROOT / folder).rglob("*.py")
+CODE = [p for folder in ("sprint", "tasks", "flows") for p in (ROOT / folder).rglob("*.py")
         if "demo" not in p.relative_to(ROOT).parts]
 TEMPLATES = sorted((ROOT / "templates").iterdir())
 PLANS = [BUNDLED_PLAN, ROOT / "tests" / "plans" / "siping-2021.yaml",

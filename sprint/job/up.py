@@ -117,8 +117,11 @@ def main_job(seed_demo: bool = True, drill_day: dt.date | None = None) -> int:
                                      source=s.plan_file or BUNDLED_PLAN)
     project = project_dir()
     api = f"http://127.0.0.1:{port}/api"
-    env = os.environ | {
+    # The children run in the folder holding flows/ (site-packages, once installed), where
+    # this folder's .env is not: its settings go to them in their environment.
+    env = _dotenv() | os.environ | {
         "SPRINT_HOME": str(home),
+        "SPRINT_INBOX": str(s.inbox_root.resolve()),  # not relative to the children's folder
         "SPRINT_PLAN": str((s.plan_file or BUNDLED_PLAN).resolve()),
         "SPRINT_PROJECT_DIR": str(project),  # where the worker finds flows/
         "PREFECT_HOME": os.environ.get("PREFECT_HOME", str(home / "prefect")),
@@ -196,6 +199,13 @@ def _spawn(module: str, args: list[str], env: dict, log: Path) -> subprocess.Pop
         return subprocess.Popen([sys.executable, "-m", module, *args], env=env,
                                 cwd=env["SPRINT_PROJECT_DIR"],
                                 stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+
+
+def _dotenv() -> dict[str, str]:
+    from dotenv import dotenv_values  # pydantic-settings reads .env with it
+
+    found = dotenv_values(".env") if Path(".env").is_file() else {}
+    return {k: v for k, v in found.items() if k.startswith("SPRINT_") and v is not None}
 
 
 def _mail_in(s, sink: MailSink | None) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import cached_property
+from importlib.resources import files
 from pathlib import Path
 from typing import Literal
 
@@ -16,7 +17,9 @@ from sprint.domain.plan.ledgers import Template
 from sprint.domain.plan.references import check_references
 from sprint.domain.plan.schedules import Deployment, check_deployments, group_deployments
 
-BUNDLED_PLAN = Path(__file__).resolve().parents[2] / "plans" / "baicheng-2020.yaml"
+# Found where the package is, checkout or site-packages (package data, not a path of the
+# source tree); a plain file on disk either way, as the drill and the commands name it.
+BUNDLED_PLAN = Path(str(files("sprint") / "plans" / "baicheng-2020.yaml"))
 
 
 class Unit(Strict):

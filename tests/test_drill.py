@@ -104,6 +104,10 @@ def test_calendar_and_plan_say_which_plan_and_drill_are_live(tmp_path, plan):
         first = sprint(command, home=tmp_path).stdout.splitlines()[0]
         assert first == (f"计划文件：{drill.plan_file}（平移演练：由 baicheng-2020.yaml 整体平移324周"
                          f"（2020-09-22 → 2026-12-08），状态目录 {drill.home}）")
+    # The drill's plan is the live plan: `sprint plan` shows its schedules moved (2020-10-09 +
+    # 324 weeks = 2026-12-25, still a Friday), with no `sprint up` having deployed them.
+    moved = sprint("plan", home=tmp_path).stdout
+    assert "labor-ledger：每隔一周周五17:30（北京时间），自2026年12月25日起" in moved
     make_live(tmp_path, None)
     assert "未平移" in sprint("plan", home=tmp_path).stdout.splitlines()[0]
 

@@ -5,6 +5,7 @@ plan is over. A drill's plan carries its schedules moved, as it carries every da
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
@@ -155,7 +156,7 @@ def prefect_document(plan: Plan, paused: bool = False) -> dict:
     deployments.append({
         "name": INTAKE_NAME, "entrypoint": INTAKE, "description": described(_INTAKE_ABOUT, [], True),
         "work_pool": {"name": POOL}, "parameters": {},
-        "triggers": [dict(_INTAKE_TRIGGER)], "concurrency_limit": 1})
+        "triggers": [copy.deepcopy(_INTAKE_TRIGGER)], "concurrency_limit": 1})
     return {"name": "hundred-day-sprint",
             "pull": [{"prefect.deployments.steps.set_working_directory":
                       {"directory": "{{ $SPRINT_PROJECT_DIR }}"}}],

@@ -111,7 +111,11 @@ def test_plan_json_maps_every_clause_to_its_duty_flow_and_schedule(tmp_path):
     assert all("not deployed" not in r["schedule"] for r in rows)
     labor = next(r for r in rows if r["duty"] == "labor-ledger")
     assert labor["clause"] == "6①" and labor["flow"] == "labor-ledger"
-    assert "INTERVAL=2" in labor["schedule"] and "cron 0 9 * * *" in labor["schedule"]
+    assert labor["schedule"] == ("labor-ledger：每隔一周周五17:30（北京时间），自2020年10月9日起；"
+                                 "labor-ledger-reminders：每天9:00（北京时间）")
+    assert [(x["deployment"], x.get("rrule") or x.get("cron")) for x in labor["schedules"]] == [
+        ("labor-ledger", "DTSTART:20201009T173000\nRRULE:FREQ=WEEKLY;INTERVAL=2;BYDAY=FR"),
+        ("labor-ledger-reminders", "0 9 * * *")]
     # Every deadline gives its date's source: the plan's words, or the office's reason.
     deadlines = {r["duty"]: r for r in rows if r["kind"] == "deadline"}
     assert all(r["source"] for r in deadlines.values())

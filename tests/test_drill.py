@@ -7,10 +7,10 @@ import re
 
 import yaml
 
-from sprint.config.deployments import load_deployments, write_deployments
+from sprint.config.deployments import read_deployments, write_deployments
 from sprint.config.drill import make_live, next_monday, plan_drill, write_plan
 from sprint.domain.calendar import is_workday, periods
-from sprint.domain.plan import BUNDLED_PLAN
+from sprint.domain.plan import BUNDLED_PLAN, load_plan
 from sprint.domain.shift import shifted, shifted_schedule, weeks_between
 from sprint.domain.window import window
 from tests.test_cli import sprint
@@ -60,14 +60,18 @@ def test_the_move_knows_no_field_names_a_new_date_anywhere_moves_too():
         "at": dt.datetime(2020, 10, 15, 9, 30), "time": "17:00", "year": 2020}
 
 
-def test_the_moved_schedules_keep_their_weekdays_and_move_their_start(tmp_path):
-    delta = dt.timedelta(weeks=324)
-    path = write_deployments(tmp_path / "prefect.yaml", delta=delta, span=SPAN)
-    moved = {d.name: d.schedules[0] for d in load_deployments(path)}
+def test_the_moved_plan_carries_its_schedules_moved_keeping_their_weekdays(tmp_path, plan):
+    """The drill's plan file is the live plan: its deployments move with its dates, and what
+    `sprint up` deploys for the drill is the moved plan's."""
+    drill = plan_drill(tmp_path, BUNDLED_PLAN, plan, MONDAY)
+    write_plan(drill)
+    path = write_deployments(tmp_path / "prefect.yaml", load_plan(drill.plan_file))
+    moved = {d.name: d.schedules[0] for d in read_deployments(path)}
     assert moved["labor-ledger"]["rrule"] == (
         "DTSTART:20261225T173000\nRRULE:FREQ=WEEKLY;INTERVAL=2;BYDAY=FR")
     assert moved["labor-ledger-reminders"]["cron"] == "0 9 * * *"
-    # "November and December" becomes the same 61 days, moved.
+    # "October to December" (0 10 * 10,11,12 *) becomes its 92 days inside the plan's window
+    # (10-01..12-31 of 2020), listed out and moved: from 2020-10-01 + 324 weeks = 2026-12-17.
     assert moved["exit-process"]["rrule"] == "DTSTART:20261217T100000\nRRULE:FREQ=DAILY;INTERVAL=1;COUNT=92"
     assert all("active" not in s for s in moved.values())
 
@@ -82,9 +86,9 @@ def test_a_schedule_by_days_of_the_month_is_listed_out_moved():
         "DTSTART:20201008T090000\nRRULE:FREQ=DAILY;INTERVAL=14;COUNT=2")
 
 
-def test_a_finished_plan_deploys_every_schedule_paused(tmp_path):
-    path = write_deployments(tmp_path / "prefect.yaml", paused=True)
-    schedules = [s for d in load_deployments(path) for s in d.schedules]
+def test_a_finished_plan_deploys_every_schedule_paused(tmp_path, plan):
+    path = write_deployments(tmp_path / "prefect.yaml", plan, paused=True)
+    schedules = [s for d in read_deployments(path) for s in d.schedules]
     assert schedules and all(s["active"] is False for s in schedules)
 
 
@@ -100,6 +104,10 @@ def test_calendar_and_plan_say_which_plan_and_drill_are_live(tmp_path, plan):
         first = sprint(command, home=tmp_path).stdout.splitlines()[0]
         assert first == (f"计划文件：{drill.plan_file}（平移演练：由 baicheng-2020.yaml 整体平移324周"
                          f"（2020-09-22 → 2026-12-08），状态目录 {drill.home}）")
+    # The drill's plan is the live plan: `sprint plan` shows its schedules moved (2020-10-09 +
+    # 324 weeks = 2026-12-25, still a Friday), with no `sprint up` having deployed them.
+    moved = sprint("plan", home=tmp_path).stdout
+    assert "labor-ledger：每隔一周周五17:30（北京时间），自2026年12月25日起" in moved
     make_live(tmp_path, None)
     assert "未平移" in sprint("plan", home=tmp_path).stdout.splitlines()[0]
 

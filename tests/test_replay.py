@@ -37,13 +37,13 @@ def test_generated_files_are_deterministic_and_a_wrong_file_is_followed_by_its_c
     assert all(v.accepted for v in others), [v.problems[:1] for v in others if not v.accepted][:3]
 
 
-def test_the_schedule_follows_prefect_yaml():
-    runs = schedule(load_deployments(), D(2020, 10, 8), D(2020, 10, 9))
+def test_the_schedule_follows_the_plans_deployments(plan):
+    runs = schedule(load_deployments(plan), D(2020, 10, 8), D(2020, 10, 9))
     labor = [t.strftime("%m-%d %H:%M") for t, flow in runs if flow == "labor-ledger"]
     assert labor == ["10-08 09:00", "10-09 09:00", "10-09 17:30"]
     assert {f for _, f in runs} == {"labor-ledger", "weekly-dispatch", "target-ledgers", "deadlines",
                                     "household-visits", "exit-process"}
-    assert not [t for t, f in schedule(load_deployments(), D(2020, 9, 22), D(2020, 9, 30))
+    assert not [t for t, f in schedule(load_deployments(plan), D(2020, 9, 22), D(2020, 9, 30))
                 if f == "exit-process"]  # its ledgers are due from the end of October
 
 

@@ -14,18 +14,15 @@ from sprint.commands.mail_in import cmd_submit, cmd_watch
 from sprint.commands.schedule import cmd_calendar, cmd_plan
 from sprint.commands.status import cmd_status
 from sprint.commands.validate import cmd_validate
-from sprint.config.deployments import PREFECT_YAML, load_deployments
+from sprint.config.deployments import load_deployments
 from sprint.config.drill import DrillError
+from sprint.config.resources import CENSUS, DUTIES, entrypoint
 from sprint.config.settings import SettingsError, load_settings
 from sprint.domain import clock
 from sprint.domain.calendar import BEIJING, CalendarError
 from sprint.domain.plan import PlanError
 from sprint.domain.shift import ShiftError
 from sprint.store.store import Store, StoreError
-
-# The flows the shell runs in this process, by their entrypoints (as prefect.yaml names them).
-PROJECT = PREFECT_YAML.parent
-DUTIES, CENSUS = "flows/duties.py:duties", "flows/labor_census.py:labor_census"
 
 
 class Usage(Exception):
@@ -60,10 +57,11 @@ def _local_prefect() -> None:
 
 
 def resolve(plan, name: str) -> str:
-    """The plan's group a deployment name, a group name or a duty id stands for."""
+    """The plan's group a deployment name, a group name or a duty id stands for (the plan's
+    own deployments: SPRINT_PLAN and a live drill switch them with it)."""
     if name in plan.flows:
         return name
-    deployments = {d.name: d.flow for d in load_deployments()}
+    deployments = {d.name: d.flow for d in load_deployments(plan)}
     if name in deployments:
         return deployments[name]
     if name in {d.id for d in plan.duties}:
@@ -74,13 +72,13 @@ def resolve(plan, name: str) -> str:
                 f"  duties: {', '.join(d.id for d in plan.duties)}")
 
 
-def _flow(entrypoint: str):
+def _flow(name: str):
     """The flow a deployment's entrypoint names (`flows/duties.py:duties`), loaded as the worker
-    loads it: the commands call the entry points by name, never import them."""
+    loads it, from wherever flows/ is installed: the commands call the entry points by name,
+    never import them."""
     from prefect.flows import load_flow_from_entrypoint
 
-    path, _, name = entrypoint.partition(":")
-    return load_flow_from_entrypoint(f"{PROJECT / path}:{name}")
+    return load_flow_from_entrypoint(entrypoint(name))
 
 
 def cmd_run(args) -> int:
@@ -134,7 +132,10 @@ def cmd_replay(args) -> int:
 
     base = load_settings()  # a bad setting stops here, with its message
     home = args.home or base.home / "replay"
-    return replay_main(args.from_, args.to, args.seed, home.resolve(), args.json, base)
+    sprint_days = base.plan.sprint  # the live plan's days: SPRINT_PLAN switches them too
+    start = args.from_ or sprint_days.start
+    end = args.to or sprint_days.end + dt.timedelta(days=1)
+    return replay_main(start, end, args.seed, home.resolve(), args.json, base)
 
 
 def cmd_up(args) -> int:
@@ -181,6 +182,8 @@ def parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_status)
     pl = sub.add_parser("plan", help="every clause with the duty, flow and schedule covering it")
     pl.add_argument("--json", action="store_true")
+    pl.add_argument("--prefect-yaml", action="store_true",
+                    help="print the plan's deployments as a prefect.yaml (for `prefect deploy`)")
     pl.set_defaults(func=cmd_plan)
     o = sub.add_parser("outbox", help="the mail recorded, its state, and re-sending")
     o.add_argument("--status", choices=["pending", "sending", "sent", "failed", "doubt"])
@@ -189,8 +192,10 @@ def parser() -> argparse.ArgumentParser:
     o.add_argument("--json", action="store_true")
     o.set_defaults(func=cmd_outbox)
     rp = sub.add_parser("replay", help="live the sprint in minutes on generated files")
-    rp.add_argument("--from", dest="from_", type=_date, default=dt.date(2020, 9, 22))
-    rp.add_argument("--to", type=_date, default=dt.date(2020, 12, 31))
+    rp.add_argument("--from", dest="from_", type=_date,
+                    help="first day (default: the live plan's first day)")
+    rp.add_argument("--to", type=_date,
+                    help="last day (default: the day after the live plan's last day)")
     rp.add_argument("--seed", type=int, default=2020)
     rp.add_argument("--home", type=Path, help="state folder of the replay (default $SPRINT_HOME/replay)")
     rp.add_argument("--json", action="store_true")

@@ -3,13 +3,16 @@ led by which plan file and which drill are live."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 
 from sprint.commands.live import plan_line, weekends_note
-from sprint.config.deployments import PREFECT_YAML, load_deployments
+from sprint.config.deployments import load_deployments, prefect_yaml
 from sprint.config.settings import load_settings
-from sprint.domain.calendar import periods
+from sprint.domain.calendar import BEIJING, periods
+from sprint.domain.plan import BUNDLED_PLAN
+from sprint.domain.window import finished
 
 
 def _say(lines: list[str | None], as_json: bool) -> None:
@@ -51,8 +54,11 @@ def cmd_calendar(args) -> int:
 def cmd_plan(args) -> int:
     s = load_settings()
     plan = s.plan
-    live = s.home / "prefect.yaml"  # what `sprint up` deployed from this state folder
-    deployments = load_deployments(live if live.is_file() else PREFECT_YAML)
+    if args.prefect_yaml:  # the live plan's deployments as Prefect reads them
+        print(prefect_yaml(plan, source=s.plan_file or BUNDLED_PLAN, by="`sprint plan "
+                           "--prefect-yaml`"), end="")
+        return 0
+    deployments = load_deployments(plan)  # the live plan's: SPRINT_PLAN and a drill switch them
     rows = []
     for duty in plan.duties:
         mine = [d for d in deployments if d.flow == duty.flow]
@@ -60,11 +66,13 @@ def cmd_plan(args) -> int:
             rows.append({"clause": clause, "duty": duty.id, "kind": duty.kind, "title": duty.title,
                          "says": duty.says, "flow": duty.flow,
                          "deployments": [d.name for d in mine],
-                         "schedule": "; ".join(d.describe() for d in mine) or "not deployed yet",
+                         "schedule": "；".join(d.describe() for d in mine),
+                         "schedules": [{"deployment": d.name, **x} for d in mine
+                                       for x in d.schedules],
                          "due": duty.due.isoformat() if duty.due else None,
                          "source": _source(duty)})
     rows.sort(key=lambda r: _clause_order(r["clause"]))
-    _say([plan_line(s), f"部署：{live if live.is_file() else PREFECT_YAML}"], args.json)
+    _say([plan_line(s), _deployed_line(plan, deployments)], args.json)
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0
@@ -76,6 +84,16 @@ def cmd_plan(args) -> int:
                      else f"{plan.unit(plan.operator).name}：{source['reason']}")
             print(f"    日期依据：{words}" + ("" if source["binding"] else "（提醒日，不作通报依据）"))
     return 0
+
+
+def _deployed_line(plan, deployments) -> str:
+    """Where the schedules come from and whether `sprint up` runs them now."""
+    timed = sum(1 for d in deployments if d.schedules)
+    by_hand = len(deployments) - timed
+    line = (f"部署：按计划文件的日程，{len(deployments)}个部署（{timed}个定时运行"
+            + (f"，{by_hand}个仅手动运行" if by_hand else "") + "），另有即时收件随台账落入运行")
+    paused = finished(plan, dt.datetime.now(BEIJING))
+    return line + (f"；{paused}" if paused else "")
 
 
 def _source(duty) -> dict | None:

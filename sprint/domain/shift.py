@@ -110,6 +110,18 @@ def _values(field: str, low: int, high: int, cron: str) -> set[int]:
     return out
 
 
+def check_cron(cron: str) -> None:
+    """ShiftError unless `cron` is five fields of numbers within their ranges, as the replay
+    and a drill read it."""
+    for field, (low, high) in zip(_fields(cron), _RANGES, strict=True):
+        values = _values(field, low, high, cron)
+        if not values or min(values) < low or max(values) > high:
+            raise ShiftError(f"cron {cron!r}: {field!r} is outside {low}-{high}")
+
+
+_RANGES = ((0, 59), (0, 23), (1, 31), (1, 12), (0, 7))
+
+
 def cron_times(cron: str, start: dt.datetime, end: dt.datetime) -> list[dt.datetime]:
     """The times a cron fires from `start` to `end` (Vixie cron: when both the day of the month
     and the weekday are limited, a day matching either fires)."""

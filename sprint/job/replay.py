@@ -1,5 +1,5 @@
 """Living the sprint in minutes: a simulated clock walks the days, generated files arrive at
-their times, and every deployment of prefect.yaml runs at each of its scheduled times.
+their times, and every deployment of the plan runs at each of its scheduled times.
 
 Not a flow: it calls the same services as the flows' tasks (no Prefect runs), with its own
 services built for its own state folder. A
@@ -85,7 +85,7 @@ def replay(start: dt.date, end: dt.date, seed: int, settings: Settings, progress
     files = submissions(services.plan, seed, start, end)
     for sub in files:  # each file carries its arrival time; a run sees only those already come
         write(sub, settings.inbox_root)
-    runs = schedule(load_deployments(), start, end)
+    runs = schedule(load_deployments(services.plan), start, end)  # the plan's own schedules
     per_flow: collections.Counter = collections.Counter()
     failures = []
     today = None

@@ -18,8 +18,9 @@ import time
 import urllib.request
 from pathlib import Path
 
-from sprint.config.deployments import write_deployments
+from sprint.config.deployments import POOL, write_deployments
 from sprint.config.drill import make_live, plan_drill, write_plan
+from sprint.config.resources import project_dir
 from sprint.config.settings import load_settings
 from sprint.demo.simulate import DEMO_UNTIL
 from sprint.demo.simulate import seed_demo as write_demo_inbox
@@ -28,9 +29,6 @@ from sprint.domain.plan import BUNDLED_PLAN
 from sprint.domain.window import finished, window
 from sprint.job.banner import Started, banner
 from sprint.job.mailsink import MailSink
-
-PROJECT = Path(__file__).resolve().parents[2]
-POOL = "sprint"
 
 
 def wait_healthy(url: str, server: subprocess.Popen, seconds: float = 120,
@@ -114,16 +112,18 @@ def main_job(seed_demo: bool = True, drill_day: dt.date | None = None) -> int:
               "SPRINT_PREFECT_PORT to use another", file=sys.stderr)
         return 1
     paused = finished(plan, dt.datetime.now(BEIJING))
-    span = window(source_plan)
-    prefect_file = write_deployments(
-        home / "prefect.yaml", delta=drill.delta if drill else dt.timedelta(0),
-        span=(span.opens.replace(tzinfo=None), span.closes.replace(tzinfo=None)),
-        paused=paused is not None)
+    # The live plan's own deployments (a drill's plan carries its schedules moved).
+    prefect_file = write_deployments(home / "prefect.yaml", plan, paused=paused is not None,
+                                     source=s.plan_file or BUNDLED_PLAN)
+    project = project_dir()
     api = f"http://127.0.0.1:{port}/api"
-    env = os.environ | {
+    # The children run in the folder holding flows/ (site-packages, once installed), where
+    # this folder's .env is not: its settings go to them in their environment.
+    env = _dotenv() | os.environ | {
         "SPRINT_HOME": str(home),
+        "SPRINT_INBOX": str(s.inbox_root.resolve()),  # not relative to the children's folder
         "SPRINT_PLAN": str((s.plan_file or BUNDLED_PLAN).resolve()),
-        "SPRINT_PROJECT_DIR": str(PROJECT),
+        "SPRINT_PROJECT_DIR": str(project),  # where the worker finds flows/
         "PREFECT_HOME": os.environ.get("PREFECT_HOME", str(home / "prefect")),
         "PREFECT_API_URL": api,
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
@@ -196,8 +196,16 @@ def _spawn(module: str, args: list[str], env: dict, log: Path) -> subprocess.Pop
     with log.open("a") as out:
         out.write(f"\n=== {name} {' '.join(args)} at {dt.datetime.now():%Y-%m-%d %H:%M:%S}\n")
         out.flush()
-        return subprocess.Popen([sys.executable, "-m", module, *args], env=env, cwd=PROJECT,
+        return subprocess.Popen([sys.executable, "-m", module, *args], env=env,
+                                cwd=env["SPRINT_PROJECT_DIR"],
                                 stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+
+
+def _dotenv() -> dict[str, str]:
+    from dotenv import dotenv_values  # pydantic-settings reads .env with it
+
+    found = dotenv_values(".env") if Path(".env").is_file() else {}
+    return {k: v for k, v in found.items() if k.startswith("SPRINT_") and v is not None}
 
 
 def _mail_in(s, sink: MailSink | None) -> str:
@@ -214,7 +222,9 @@ def _deploy(prefect_file: Path, env: dict, log: Path) -> None:
         def prefect(*args: str, check: bool = True) -> int:
             out.write(f"\n=== prefect {' '.join(args)}\n")
             out.flush()
-            done = subprocess.run([sys.executable, "-m", "prefect", *args], env=env, cwd=PROJECT,
+            # In the folder holding flows/: the entry points are named from it.
+            done = subprocess.run([sys.executable, "-m", "prefect", *args], env=env,
+                                  cwd=env["SPRINT_PROJECT_DIR"],
                                   stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
             if check and done.returncode != 0:
                 raise RuntimeError(f"`prefect {' '.join(args)}` failed: {tail(log)}")

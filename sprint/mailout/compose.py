@@ -20,10 +20,11 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from sprint.config.resources import templates
 from sprint.domain.records import OutboxKey
 
 _WIRE = policy.compat32.clone(linesep="\r\n")
-TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+TEMPLATES = templates()  # the top-level templates/, in a checkout or where pip installed it
 
 
 @dataclass(frozen=True)

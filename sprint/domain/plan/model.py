@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import cached_property
+from importlib.resources import files
 from pathlib import Path
 from typing import Literal
 
@@ -14,8 +15,11 @@ from sprint.domain.plan.base import PlanError, Strict
 from sprint.domain.plan.duties import Duty
 from sprint.domain.plan.ledgers import Template
 from sprint.domain.plan.references import check_references
+from sprint.domain.plan.schedules import Deployment, check_deployments, group_deployments
 
-BUNDLED_PLAN = Path(__file__).resolve().parents[2] / "plans" / "baicheng-2020.yaml"
+# Found where the package is, checkout or site-packages (package data, not a path of the
+# source tree); a plain file on disk either way, as the drill and the commands name it.
+BUNDLED_PLAN = Path(str(files("sprint") / "plans" / "baicheng-2020.yaml"))
 
 
 class Unit(Strict):
@@ -106,6 +110,7 @@ class Plan(Strict):
     leading_group: str
     notices: Notices
     flows: dict[str, str]  # deployment group -> its title
+    deployments: tuple[Deployment, ...] = ()  # when each group runs; none: only by hand
     units: tuple[Unit, ...]
     groups: dict[str, tuple[str, ...]]
     templates: dict[str, Template]
@@ -114,6 +119,7 @@ class Plan(Strict):
     @model_validator(mode="after")
     def _references_resolve(self) -> Plan:
         check_references(self)
+        check_deployments(self)
         return self
 
     @cached_property
@@ -176,6 +182,10 @@ class Plan(Strict):
 
     def in_flow(self, flow: str) -> list[Duty]:
         return [d for d in self.duties if d.flow == flow]
+
+    def group_deployments(self) -> tuple[Deployment, ...]:
+        """Every group's deployments, a group the plan gives none one to run it by hand."""
+        return group_deployments(self)
 
 
 def load_plan(path: Path | str | None = None) -> Plan:

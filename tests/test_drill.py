@@ -42,11 +42,24 @@ def test_a_drill_starts_in_the_week_of_the_chosen_day_and_by_default_next_monday
 
 
 def test_every_date_of_the_plan_moves_by_the_same_whole_weeks(tmp_path, plan):
+    """Every date moves by the drill's whole weeks, but a monthly cadence's first due date,
+    which must fall on its day of the month (due_day 5, or the month's last day): it becomes
+    the first such day on or after its moved date (2020-11-05 + 324 weeks = 2027-01-21 →
+    2027-02-05; 2020-10-31 + 324 weeks = 2027-01-16 → 2027-01-31)."""
     drill = plan_drill(tmp_path, BUNDLED_PLAN, plan, MONDAY)
     moved = write_plan(drill)
-    before = _dates(yaml.safe_load(BUNDLED_PLAN.read_text(encoding="utf-8")))
+    source = yaml.safe_load(BUNDLED_PLAN.read_text(encoding="utf-8"))
+    monthly = [d["cadence"]["first_due"] for d in source["duties"]
+               if (d.get("cadence") or {}).get("monthly")]
+    before = _dates(source)
     after = _dates(yaml.safe_load(drill.plan_file.read_text(encoding="utf-8")))
-    assert len(before) > 40 and after == [d + drill.delta for d in before]
+    kept_days = {dt.date(2020, 11, 5) + drill.delta: dt.date(2027, 2, 5),
+                 dt.date(2020, 10, 31) + drill.delta: dt.date(2027, 1, 31)}
+    assert len(monthly) >= 4 and set(monthly) <= {dt.date(2020, 11, 5), dt.date(2020, 10, 31)}
+    expected = [d + drill.delta for d in before]
+    assert len(before) > 40 and len(after) == len(expected)
+    assert all(a == e or (kept_days.get(e) == a) for a, e in zip(after, expected, strict=True))
+    assert sum(a != e for a, e in zip(after, expected, strict=True)) == len(monthly)
     assert moved.sprint.start == dt.date(2026, 12, 8)
     assert moved.duty("labor-ledger").cadence.first_due == dt.date(2026, 12, 25)  # still a Friday
 

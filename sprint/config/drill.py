@@ -16,7 +16,7 @@ from pathlib import Path
 import yaml
 
 from sprint.domain.plan import Plan, PlanError, load_plan
-from sprint.domain.shift import shifted, shifted_schedule, weeks_between
+from sprint.domain.shift import on_due_day, shifted, shifted_schedule, weeks_between
 from sprint.domain.window import window
 
 LIVE = "live-drill.json"  # in the base state folder: the drill commands act on
@@ -103,6 +103,10 @@ def _moved(raw: dict, drill: Drill) -> dict:
     rule's text, not a date): one whose days a week's move would not keep is listed out over
     the source plan's window."""
     moved = shifted(raw, drill.delta)
+    for duty in moved.get("duties") or []:
+        cadence = duty.get("cadence") or {}
+        if cadence.get("monthly"):  # a week's move would put it off its day of the month
+            cadence["first_due"] = on_due_day(cadence["first_due"], cadence.get("due_day", 5))
     span = window(load_plan(drill.source))
     opens, closes = span.opens.replace(tzinfo=None), span.closes.replace(tzinfo=None)
     for d in moved.get("deployments") or []:

@@ -42,6 +42,20 @@ def shifted(value, delta: dt.timedelta):
     return value
 
 
+def on_due_day(day: dt.date, due_day: int | str) -> dt.date:
+    """The first date on or after `day` that falls on a monthly `due_day` (a day of the month,
+    or 'last'): a monthly cadence keeps its day of the month when its dates move by weeks."""
+    for months in range(3):
+        year, month = divmod(day.month - 1 + months, 12)
+        first = dt.date(day.year + year, month + 1, 1)
+        following = dt.date(first.year + (first.month == 12), first.month % 12 + 1, 1)
+        last = following - dt.timedelta(days=1)
+        due = last if due_day == "last" else first.replace(day=min(int(due_day), last.day))
+        if due >= day:
+            return due
+    raise ShiftError(f"no due day {due_day} after {day}")  # unreachable: a month has one
+
+
 def shifted_schedule(schedule: dict, delta: dt.timedelta, start: dt.datetime,
                      end: dt.datetime) -> dict | None:
     """A prefect.yaml schedule moved by `delta` (whole weeks); `start`..`end` (naive, in the

@@ -5,9 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-import re
-import shutil
-import threading
 import time
 import traceback
 from collections.abc import Iterator
@@ -21,7 +18,8 @@ from sprint.domain.plan import Duty, Plan
 from sprint.domain.records import Problem
 from sprint.reading.fence import Raised
 from sprint.reading.ledger import PERIOD_COLUMN, Verdict
-from sprint.reading.one_verdict import raised, validate_each, validate_fenced
+from sprint.reading.one_verdict import raised, refusal, validate_each, validate_fenced
+from sprint.services import keeping
 from sprint.store.store import Store
 
 
@@ -31,6 +29,8 @@ class Arrival:
     path: Path
     sha256: str
     received_at: dt.datetime
+    stamped: dt.datetime | None = None  # its own time, when that is after the wall clock
+    refused: tuple[str, str] | None = None  # (reason, failure) when it could not be kept
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,10 @@ def _digest(path: Path) -> str:
     return digest
 
 
+def _unread(unit: str, name: str, st: os.stat_result) -> str:
+    return hashlib.sha256(f"unread:{unit}/{name}:{st.st_size}:{st.st_mtime_ns}".encode()).hexdigest()
+
+
 def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as f:
@@ -73,8 +77,8 @@ def scan(inbox: Path, plan: Plan, store: Store, now: dt.datetime,
     """New files in each unit's own folder that arrived by `now`, oldest first.
 
     The folder says who sent a file. Links are not followed, so nothing outside the inbox is read.
-    A file's received time is its modification time (when it was dropped); content the unit sent
-    before is skipped; so is a file written less than `quiet` seconds ago by the wall clock (it
+    A file's received time is its modification time (when it was dropped), or `now` when that
+    time is after the wall clock (said in its reply); content the unit sent before is skipped; so is a file written less than `quiet` seconds ago by the wall clock (it
     may still be being copied in: the next run takes it). Returns the arrivals and warnings
     about links and folders that are no unit's.
     """
@@ -83,6 +87,7 @@ def scan(inbox: Path, plan: Plan, store: Store, now: dt.datetime,
     if not inbox.is_dir():
         return [], [f"the inbox {inbox} does not exist yet"]
     known = {u.code for u in plan.units}
+    cap = plan.limits.max_file_mb
     taken = store.known_digests()
     for folder in sorted(os.scandir(inbox), key=lambda e: e.name):
         if folder.is_symlink():
@@ -103,33 +108,34 @@ def scan(inbox: Path, plan: Plan, store: Store, now: dt.datetime,
                                 "it is ignored")
                 continue
             if not entry.is_file(follow_symlinks=False):
+                if not entry.is_dir(follow_symlinks=False):  # opening a FIFO would block
+                    warnings.append(f"{folder.name}/{entry.name} is no regular file (a pipe or "
+                                    "device); it is ignored")
                 continue
             st = entry.stat(follow_symlinks=False)
-            received = dt.datetime.fromtimestamp(st.st_mtime, tz=BEIJING)
-            if received > now or 0 <= wall - st.st_mtime < quiet:
+            stamped = dt.datetime.fromtimestamp(st.st_mtime, tz=BEIJING)
+            # Stamped after the wall clock (a share's clock ahead): received when first seen,
+            # and whether it is still being written is told by this machine's change time.
+            ahead = st.st_mtime > wall
+            received = now if ahead else stamped
+            if received > now or 0 <= wall - (st.st_ctime if ahead else st.st_mtime) < quiet:
                 continue
             path = Path(entry.path)
-            digest = _digest(path)
+            # A file over the limit is never read, not even hashed: it is known by its name,
+            # size and time, and keeping it refuses it by its size.
+            digest = (_digest(path) if keeping.too_big(st.st_size, cap) is None
+                      else _unread(folder.name, entry.name, st))
             if (folder.name, digest) not in taken:
-                arrivals.append(Arrival(folder.name, path, digest, received))
+                arrivals.append(Arrival(folder.name, path, digest, received,
+                                        stamped if ahead else None))
     arrivals.sort(key=lambda a: a.received_at)
     return arrivals, warnings
 
 
-def keep(arrival: Arrival, kept_root: Path) -> Path:
-    """Copy the original, byte for byte, into the state folder; the inbox file is left alone."""
-    safe = re.sub(r"[^\w.\-]", "_", arrival.path.name)[-120:]
+def keep(arrival: Arrival, kept_root: Path, max_mb: float = 20) -> Path:
+    """Copy the original, byte for byte, into the state folder (sprint/services/keeping.py)."""
     stamp = arrival.received_at.strftime("%Y%m%dT%H%M%S")
-    target = kept_root / arrival.unit / f"{stamp}_{arrival.sha256[:12]}_{safe}"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if not target.exists():
-        tmp = target.with_name(f".{target.name}.{os.getpid()}-{threading.get_ident()}.part")
-        shutil.copyfile(arrival.path, tmp)
-        if sha256_of(tmp) != arrival.sha256:
-            tmp.unlink()
-            raise OSError(f"{arrival.path} changed while it was being copied; it will be taken next run")
-        tmp.replace(target)
-    return target
+    return keeping.keep(arrival.unit, arrival.path, arrival.sha256, stamp, kept_root, max_mb)
 
 
 def judge(arrival: Arrival, kept: Path, plan: Plan,
@@ -146,7 +152,12 @@ def judge(arrival: Arrival, kept: Path, plan: Plan,
     only (sprint/reading/one_verdict.py).
     """
     if verdict is None:
-        verdict = validate_fenced(kept, plan, arrival.unit, arrival.received_at.date())
+        verdict = (refusal(*arrival.refused) if arrival.refused
+                   else validate_fenced(kept, plan, arrival.unit, arrival.received_at.date()))
+    if arrival.stamped:
+        verdict.notes.append(Problem(None, "", "", (
+            f"文件修改时间 {arrival.stamped:%Y-%m-%d %H:%M} 晚于本系统时钟（报送方电脑或共享盘的时钟"
+            f"可能偏快），按首次发现时间 {arrival.received_at:%Y-%m-%d %H:%M} 计为收到")))
     try:
         return _judge(arrival, kept, plan, verdict, fulfilled)
     except Exception as e:
@@ -155,8 +166,11 @@ def judge(arrival: Arrival, kept: Path, plan: Plan,
 
 
 def verdicts(kept: list[tuple[Arrival, Path]], plan: Plan) -> Iterator[Verdict]:
-    """Each kept file validated behind the fence, all in one child, each verdict as it comes."""
-    return validate_each([(path, a.unit, a.received_at.date()) for a, path in kept], plan)
+    """Each kept file validated behind the fence, all in one child, each verdict as it comes; a
+    file refused while it was kept is not read."""
+    read = validate_each([(path, a.unit, a.received_at.date()) for a, path in kept
+                          if not a.refused], plan)
+    return (refusal(*a.refused) if a.refused else next(read) for a, _ in kept)
 
 
 def _judge(arrival: Arrival, kept: Path, plan: Plan, verdict: Verdict,
@@ -222,7 +236,7 @@ def record(store: Store, j: Judgement) -> bool:
     problems += [p.__dict__ | {"note": True} for p in j.verdict.notes]
     return store.record(
         unit=j.arrival.unit, sha256=j.arrival.sha256, file_name=j.arrival.path.name,
-        kept_path=str(j.kept_path), received_at=j.arrival.received_at,
+        kept_path="" if j.arrival.refused else str(j.kept_path), received_at=j.arrival.received_at,
         duty=j.duty.id if j.duty else None, period=j.period, template=j.verdict.template_key,
         verdict="accepted" if j.accepted else "rejected", rows=len(j.verdict.ledger),
         problems=problems, notes=len(j.verdict.notes),

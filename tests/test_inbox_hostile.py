@@ -1,0 +1,177 @@
+"""What one unit drops into its folder never costs another unit its mail (issue 23, points 1, 2
+and 5): a name too long for the disk, a file over the size limit or one growing past it, a full
+disk, a file stamped in the future. Real files, a real store; the run's steps as the flow calls
+them (sprint.services.inbox)."""
+
+from __future__ import annotations
+
+import errno
+import logging
+import os
+import time
+
+from sprint.services import inbox, intake
+from sprint.services.context import connect
+from tests.factories import beijing, drop, make_ledger
+
+NOW = beijing("2020-10-12 12:00")
+LONG = ("白城市洮北区贫困劳动力转移就业台账" * 5)[:80]  # 80 characters, 240 bytes
+BIG = 3 * 1024 ** 3  # a 3 GB file, sparse: it takes no room on the disk
+
+
+def take(services, now=NOW):
+    kept = inbox.collect(services, now)
+    return inbox.validate(services, kept)
+
+
+def kept_files(home):
+    root = home / "var" / "kept"
+    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+def test_a_name_of_80_chinese_characters_is_kept_and_answered(home):
+    """A good ledger named with 80 Chinese characters (240 bytes + `.xlsx` = 245 bytes) is kept
+    under a name the disk holds (at most 255 bytes, stamp and fingerprint included) and
+    accepted; the run goes on to the next unit's file."""
+    services = connect()
+    name = LONG + ".xlsx"
+    assert len(name.encode()) == 245
+    drop(home / "inbox", "220802", name, make_ledger("220802", rows=3), "2020-10-08 10:00")
+    drop(home / "inbox", "220821", "镇赉县.xlsx", make_ledger("220821", rows=2), "2020-10-08 11:00")
+    judged = take(services)
+    assert [(j.arrival.unit, j.accepted) for j in judged] == [("220802", True), ("220821", True)]
+    [long_kept] = [p for p in kept_files(home) if p.parent.name == "220802"]
+    assert len(long_kept.name.encode()) <= 255 and long_kept.name.endswith(".xlsx")
+    assert store_names(services) == [name, "镇赉县.xlsx"]  # the unit's own name, in full
+
+
+def store_names(services):
+    return [r.file_name for r in services.store.receipts()]
+
+
+def test_any_error_while_keeping_one_file_refuses_that_file_only(home, monkeypatch):
+    """An error no one foresaw while one file is copied (here: permission denied) is that file's
+    refusal, named in its reply; the other unit's file is kept and accepted."""
+    services = connect()
+    drop(home / "inbox", "220802", "a.xlsx", make_ledger("220802", rows=3), "2020-10-08 10:00")
+    drop(home / "inbox", "220821", "b.xlsx", make_ledger("220821", rows=2), "2020-10-08 11:00")
+    from sprint.services import keeping
+
+    real = keeping._copy
+
+    def copy(src, dst, cap):
+        if src.name.endswith("a.xlsx"):
+            raise PermissionError(errno.EACCES, "Permission denied")
+        return real(src, dst, cap)
+
+    monkeypatch.setattr(keeping, "_copy", copy)
+    judged = take(services)
+    assert [(j.arrival.unit, j.accepted) for j in judged] == [("220802", False), ("220821", True)]
+    assert "PermissionError" in judged[0].verdict.problems[0].reason
+    assert [p.parent.name for p in kept_files(home)] == ["220821"]
+    assert not list((home / "var" / "kept").rglob("*.part"))
+
+
+def test_a_3_gb_file_is_refused_before_a_byte_is_read(home, monkeypatch):
+    """The plan: `max_file_mb: 20  # a bigger file is refused before it is read`. A 3 GB file
+    (3,072 MB > 20 MB) is neither hashed nor copied: refused with its size, nothing of it in
+    var/kept/; a later run does not take it again."""
+    services = connect()
+    folder = home / "inbox" / "220802"
+    folder.mkdir()
+    big = folder / "全年台账.xlsx"
+    with big.open("wb") as f:
+        f.truncate(BIG)
+    stamp = beijing("2020-10-08 10:00").timestamp()
+    os.utime(big, (stamp, stamp))
+    drop(home / "inbox", "220821", "b.xlsx", make_ledger("220821", rows=2), "2020-10-08 11:00")
+    hashed = []
+    real = intake.sha256_of
+    monkeypatch.setattr(intake, "sha256_of", lambda p: hashed.append(p.name) or real(p))
+    judged = take(services)
+    assert "全年台账.xlsx" not in hashed
+    assert [(j.arrival.unit, j.accepted) for j in judged] == [("220802", False), ("220821", True)]
+    assert judged[0].verdict.problems[0].reason.startswith("文件大小 3072.0 MB，超过上限 20 MB")
+    assert [p.parent.name for p in kept_files(home)] == ["220821"]
+    assert take(services) == []
+
+
+def test_a_file_growing_past_the_limit_while_it_is_copied_is_refused(home, monkeypatch):
+    """A small file when it is scanned and opened, that reaches 21 MB while it is copied (over
+    the plan's 20 MB), is refused, and no copy of it stays in var/kept/."""
+    from sprint.services import keeping
+
+    services = connect()
+    path = drop(home / "inbox", "220802", "a.csv", make_ledger("220802", rows=3), "2020-10-08 10:00")
+    real = keeping._copy
+
+    def copy(src, dst, cap):  # the unit's copy goes on while ours runs
+        with path.open("ab") as f:
+            f.write(b"\n" * (21 * 1024 * 1024))
+        return real(src, dst, cap)
+
+    monkeypatch.setattr(keeping, "_copy", copy)
+    [j] = take(services)
+    assert not j.accepted
+    assert j.verdict.problems[0].reason.startswith("文件在接收过程中超过上限 20 MB")
+    assert kept_files(home) == []
+
+
+def test_a_full_disk_fails_that_file_only_leaves_no_part_file_and_is_said(home, monkeypatch,
+                                                                         caplog):
+    """The disk fills (ENOSPC) while one file is copied: its half copy is removed, nothing is
+    recorded for it (no reply: it is not the unit's fault; the next run takes it), the run log
+    says the disk is full, and the other unit's file is taken."""
+    services = connect()
+    drop(home / "inbox", "220802", "a.xlsx", make_ledger("220802", rows=3), "2020-10-08 10:00")
+    drop(home / "inbox", "220821", "b.xlsx", make_ledger("220821", rows=2), "2020-10-08 11:00")
+    from sprint.services import keeping
+
+    real = keeping._copy
+
+    def copy(src, dst, cap):
+        if src.name.endswith("a.xlsx"):
+            dst.write(b"half")
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(src, dst, cap)
+
+    monkeypatch.setattr(keeping, "_copy", copy)
+    with caplog.at_level(logging.WARNING, logger="sprint"):
+        judged = take(services)
+    assert [(j.arrival.unit, j.accepted) for j in judged] == [("220821", True)]
+    assert not list((home / "var" / "kept").rglob("*.part"))
+    assert not list((home / "var" / "kept").rglob(".*"))
+    assert any("磁盘已满" in r.getMessage() and "a.xlsx" in r.getMessage() for r in caplog.records)
+    monkeypatch.setattr(keeping, "_copy", real)  # space again: the next run takes it
+    assert [(j.arrival.unit, j.accepted) for j in take(services)] == [("220802", True)]
+
+
+def test_a_file_stamped_after_the_wall_clock_is_taken_when_first_seen(home, monkeypatch):
+    """A share whose clock runs ahead stamps a file in the future (by this machine's clock). It
+    is taken at the first run that sees it, as received then (the run's time, 2020-10-12 12:00),
+    and the acceptance's remarks say why its own time was not used."""
+    services = connect()
+    path = drop(home / "inbox", "220802", "a.xlsx", make_ledger("220802", rows=3), "2020-10-08 10:00")
+    ahead = time.time() + 3 * 86400
+    os.utime(path, (ahead, ahead))
+    # Whether it is still being written is told by this machine's change time (set just now):
+    # the run comes 10 s later, by the wall clock.
+    later = time.time() + 10
+    monkeypatch.setattr(intake.time, "time", lambda: later)
+    [j] = take(services)
+    assert j.accepted and j.arrival.received_at == NOW
+    [note] = [p.reason for p in j.verdict.notes if "晚于" in p.reason]
+    assert "按首次发现时间 2020-10-12 12:00 计为收到" in note
+    [r] = services.store.receipts()
+    assert r.received_at == NOW
+
+
+def test_a_fifo_in_the_inbox_is_named_and_never_opened(home):
+    """A FIFO named like a ledger would block whoever opens it: it is no regular file, so it is
+    skipped with a warning, never opened."""
+    folder = home / "inbox" / "220802"
+    folder.mkdir()
+    os.mkfifo(folder / "a.xlsx")
+    arrivals, warnings = intake.scan(home / "inbox", connect().plan, connect().store, NOW)
+    assert arrivals == []
+    assert warnings == ["220802/a.xlsx is no regular file (a pipe or device); it is ignored"]

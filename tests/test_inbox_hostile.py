@@ -10,6 +10,8 @@ import logging
 import os
 import time
 
+import pytest
+
 from sprint.services import inbox, intake
 from sprint.services.context import connect
 from tests.factories import beijing, drop, make_ledger
@@ -175,3 +177,52 @@ def test_a_fifo_in_the_inbox_is_named_and_never_opened(home):
     arrivals, warnings = intake.scan(home / "inbox", connect().plan, connect().store, NOW)
     assert arrivals == []
     assert warnings == ["220802/a.xlsx is no regular file (a pipe or device); it is ignored"]
+
+
+@pytest.mark.integration
+def test_a_labor_run_over_a_hostile_inbox_completes_and_answers_every_good_file(
+        prefect_server, home, sink, monkeypatch):
+    """The issue's 'done when': an inbox holding a 245-byte name (洮北区), a 3 GB sparse file
+    (镇赉县), a FIFO (通榆县, beside its good file), a link (洮南市, beside its good file) and a file
+    stamped three days after the wall clock (大安市). The run completes; every good file gets its
+    acceptance, the 3 GB file its refusal naming its size; nothing over 20 MB is in var/kept/;
+    the future file's acceptance and the intake artifact say it counts as received at the run."""
+    from prefect.artifacts import Artifact
+
+    from tests.factories import labor_ledger
+
+    root = home / "inbox"
+    drop(root, "220802", LONG + ".xlsx", make_ledger("220802", rows=4), "2020-10-08 10:00")
+    big = root / "220821" / "全年台账.xlsx"
+    big.parent.mkdir()
+    with big.open("wb") as f:
+        f.truncate(BIG)
+    drop(root, "220822", "通榆县.xlsx", make_ledger("220822", rows=3), "2020-10-08 11:00")
+    os.mkfifo(root / "220822" / "管道.xlsx")
+    good = drop(root, "220881", "洮南市.xlsx", make_ledger("220881", rows=3), "2020-10-08 12:00")
+    (root / "220881" / "链接.xlsx").symlink_to(good)
+    future = drop(root, "220882", "大安市.xlsx", make_ledger("220882", rows=3), "2020-10-08 13:00")
+    ahead = time.time() + 3 * 86400
+    os.utime(future, (ahead, ahead))
+    dropped = beijing("2020-10-08 14:00").timestamp()
+    os.utime(big, (dropped, dropped))
+    later = time.time() + 10  # the run comes 10 s after the files were written
+    monkeypatch.setattr(intake.time, "time", lambda: later)
+
+    state = labor_ledger(as_of=beijing("2020-10-12 12:00"), return_state=True)
+    assert state.is_completed(), state.message
+    subjects = {rcpt[0]: m["Subject"] for rcpt, m in sink.handler.received
+                if "已接收" in m["Subject"] or "退回" in m["Subject"]}
+    assert {a for a, s in subjects.items() if "已接收" in s} == {
+        "taobei@example.org", "tongyu@example.org", "taonan@example.org", "daan@example.org"}
+    assert "退回" in subjects["zhenlai@example.org"]
+    [rejection] = [m for rcpt, m in sink.handler.received if "zhenlai@example.org" in rcpt
+                   and "退回" in m["Subject"]]
+    assert "文件大小 3072.0 MB，超过上限 20 MB" in rejection.get_body(("plain",)).get_content()
+    [daan] = [m for rcpt, m in sink.handler.received if "daan@example.org" in rcpt
+              and "已接收" in m["Subject"]]
+    assert "按首次发现时间 2020-10-12 12:00 计为收到" in daan.get_body(("plain",)).get_content()
+    assert all(p.stat().st_size <= 20 * 1024 * 1024 for p in kept_files(home))
+    assert sorted(p.parent.name for p in kept_files(home)) == [
+        "220802", "220822", "220881", "220882"]
+    assert "按首次发现时间 2020-10-12 12:00 计为收到" in Artifact.get("intake").data

@@ -155,14 +155,18 @@ def judge(arrival: Arrival, kept: Path, plan: Plan,
         verdict = (refusal(*arrival.refused) if arrival.refused
                    else validate_fenced(kept, plan, arrival.unit, arrival.received_at.date()))
     if arrival.stamped:
-        verdict.notes.append(Problem(None, "", "", (
-            f"文件修改时间 {arrival.stamped:%Y-%m-%d %H:%M} 晚于本系统时钟（报送方电脑或共享盘的时钟"
-            f"可能偏快），按首次发现时间 {arrival.received_at:%Y-%m-%d %H:%M} 计为收到")))
+        verdict.notes.append(Problem(None, "", "", clock_note(arrival)))
     try:
         return _judge(arrival, kept, plan, verdict, fulfilled)
     except Exception as e:
         error = Raised(type(e).__name__, traceback.format_exc())
         return Judgement(arrival, kept, raised(kept, error), None, None)
+
+
+def clock_note(arrival: Arrival) -> str:
+    """Why a file stamped in the future counts as received when it was first seen."""
+    return (f"文件修改时间 {arrival.stamped:%Y-%m-%d %H:%M} 晚于本系统时钟（报送方电脑或共享盘的时钟"
+            f"可能偏快），按首次发现时间 {arrival.received_at:%Y-%m-%d %H:%M} 计为收到")
 
 
 def verdicts(kept: list[tuple[Arrival, Path]], plan: Plan) -> Iterator[Verdict]:

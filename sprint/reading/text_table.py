@@ -5,10 +5,12 @@ header is known (a Python CSV reader costs twenty times Arrow's parse)."""
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import re
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -146,6 +148,7 @@ def arrow_table(data: bytes, delimiter: str, skip: int, start: int,
     """The rows from `start` (which begins after `skip` physical lines) as trimmed text, or None
     when the file is not a regular table."""
     names = [str(i) for i in range(width)]
+    data = _without_trailing_blanks(data, delimiter)
     try:
         table = pacsv.read_csv(
             pa.py_buffer(data),
@@ -162,9 +165,25 @@ def arrow_table(data: bytes, delimiter: str, skip: int, start: int,
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         return None  # a row with more or fewer cells than the header, a broken quote, bad UTF-8
     columns = [pc.utf8_trim_whitespace(table.column(i)) for i in range(width)]
+    rows = pa.array(np.arange(start + 1, start + 1 + table.num_rows))
+    # Blank rows go before pandas, which makes an object of every cell: 5 million blank lines
+    # after six rows took 1.3 GB there. Their row numbers go with the rows that stay.
+    filled = functools.reduce(pc.or_, (pc.greater(pc.utf8_length(c), 0) for c in columns))
+    if not pc.all(filled).as_py():
+        columns, rows = [pc.filter(c, filled) for c in columns], pc.filter(rows, filled)
     frame = pa.table(columns, names=names).to_pandas()
     frame.columns = range(width)
-    frame.index = pd.RangeIndex(start + 1, start + 1 + len(frame))
+    frame.index = pd.Index(rows.to_numpy(), dtype="int64")
     return frame
+
+
+def _without_trailing_blanks(data: bytes, delimiter: str) -> bytes:
+    """The text without the blank lines (or lines of bare delimiters) at its end."""
+    end = len(data.rstrip(b"\r\n \t" + delimiter.encode()))
+    line_end = _LINE_END.search(data, end)
+    return data if line_end is None else data[: line_end.end()]
+
+
+_LINE_END = re.compile(rb"\r\n|\r|\n")
 
 

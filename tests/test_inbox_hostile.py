@@ -226,3 +226,20 @@ def test_a_labor_run_over_a_hostile_inbox_completes_and_answers_every_good_file(
     assert sorted(p.parent.name for p in kept_files(home)) == [
         "220802", "220822", "220881", "220882"]
     assert "按首次发现时间 2020-10-12 12:00 计为收到" in Artifact.get("intake").data
+
+
+def test_fifty_files_in_one_run_get_one_acceptance(home, sink):
+    """The README: one acceptance per unit and run. 洮北区 mails 50 ledgers at once (placed in
+    its folder as 50 files); the intake's answer is one acceptance with 50 sections, not 50."""
+    from sprint.services import owing, sending
+
+    services = connect()
+    for i in range(50):
+        drop(home / "inbox", "220802", f"台账{i:02d}.xlsx", make_ledger("220802", rows=2, seed=i),
+             "2020-10-08 10:00")
+    assert len(take(services)) == 50
+    owed = owing.answer(services, {"220802"}, NOW)
+    sending.send(services, sending.render(services, owed.drafts), "intake", NOW, False)
+    mails = [m for rcpt, m in sink.handler.received if "taobei@example.org" in rcpt]
+    assert len(mails) == 1
+    assert "报送的50个文件" in mails[0]["Subject"]

@@ -79,7 +79,9 @@ def read_rows(data: bytes, delimiter: str) -> list[list[object]]:
     text = _utf8(data)
     if "\x00" in text:
         raise UnreadableFile(f"文件内容不是文本表格（含二进制数据），{SAVE_AS}")
-    # newline="": a line ends at CR, LF or CRLF, and a quoted cell keeps its line breaks
+    # newline="": a line ends at CR, LF or CRLF, and a quoted cell keeps its line breaks. A
+    # cell may be as long as the file (the rules then name its row and column as too long).
+    csv.field_size_limit(max(csv.field_size_limit(), len(data) + 1))
     return [list(row) for row in csv.reader(io.StringIO(text, newline=""), _dialect(delimiter))]
 
 

@@ -74,6 +74,25 @@ def test_any_error_while_keeping_one_file_refuses_that_file_only(home, monkeypat
     assert not list((home / "var" / "kept").rglob("*.part"))
 
 
+def test_a_file_that_cannot_even_be_read_to_hash_it_is_refused_alone(home, monkeypatch):
+    """Reading a file for its fingerprint fails (an I/O error on the share): that file is
+    refused naming the error kind, the other unit's file is taken, the run goes on."""
+    services = connect()
+    drop(home / "inbox", "220802", "a.xlsx", make_ledger("220802", rows=3), "2020-10-08 10:00")
+    drop(home / "inbox", "220821", "b.xlsx", make_ledger("220821", rows=2), "2020-10-08 11:00")
+    real = intake.sha256_of
+
+    def digest(path):
+        if path.name == "a.xlsx":
+            raise OSError(errno.EIO, "Input/output error")
+        return real(path)
+
+    monkeypatch.setattr(intake, "sha256_of", digest)
+    judged = take(services)
+    assert [(j.arrival.unit, j.accepted) for j in judged] == [("220802", False), ("220821", True)]
+    assert judged[0].verdict.problems[0].reason.startswith("文件无法读取（OSError")
+
+
 def test_a_3_gb_file_is_refused_before_a_byte_is_read(home, monkeypatch):
     """The plan: `max_file_mb: 20  # a bigger file is refused before it is read`. A 3 GB file
     (3,072 MB > 20 MB) is neither hashed nor copied: refused with its size, nothing of it in

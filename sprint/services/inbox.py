@@ -20,6 +20,9 @@ def collect(services: Services, now, log: Log = QUIET) -> list[tuple[intake.Arri
         log.warning(w)
     kept = []
     for a in arrivals:  # whatever happens while one file is kept, it is that file's alone
+        if a.refused:  # it could not even be read
+            kept.append((a, ""))
+            continue
         try:
             kept.append((a, str(intake.keep(a, s.kept_root, services.plan.limits.max_file_mb))))
         except keeping.Refused as e:
@@ -27,6 +30,11 @@ def collect(services: Services, now, log: Log = QUIET) -> list[tuple[intake.Arri
             kept.append((replace(a, refused=(e.reason, e.failure)), ""))
         except keeping.Later as e:
             log.error("%s", e)
+        except Exception as e:  # nothing one file does stops the run
+            reason = (f"文件无法保存（程序错误 {type(e).__name__}，已记录，请联系市扶贫办），"
+                      "请稍后重新提交")
+            log.exception("%s/%s: refused while kept", a.unit, a.path.name)
+            kept.append((replace(a, refused=(reason, type(e).__name__)), ""))
     log.info("inbox %s: %d new file(s)", s.inbox_root, len(kept))
     return kept
 

@@ -60,10 +60,6 @@ def _digest(path: Path) -> str:
     return digest
 
 
-def _unread(unit: str, name: str, st: os.stat_result) -> str:
-    return hashlib.sha256(f"unread:{unit}/{name}:{st.st_size}:{st.st_mtime_ns}".encode()).hexdigest()
-
-
 def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as f:
@@ -123,11 +119,17 @@ def scan(inbox: Path, plan: Plan, store: Store, now: dt.datetime,
             path = Path(entry.path)
             # A file over the limit is never read, not even hashed: it is known by its name,
             # size and time, and keeping it refuses it by its size.
-            digest = (_digest(path) if keeping.too_big(st.st_size, cap) is None
-                      else _unread(folder.name, entry.name, st))
+            refused = None
+            try:
+                digest = (_digest(path) if keeping.too_big(st.st_size, cap) is None
+                          else keeping.unread_key(folder.name, entry.name, st))
+            except OSError as e:  # one file that cannot be read is refused, never the run
+                digest = keeping.unread_key(folder.name, entry.name, st)
+                refused = (f"文件无法读取（{type(e).__name__}，已记录，请联系市扶贫办），请稍后重新提交",
+                           type(e).__name__)
             if (folder.name, digest) not in taken:
                 arrivals.append(Arrival(folder.name, path, digest, received,
-                                        stamped if ahead else None))
+                                        stamped if ahead else None, refused))
     arrivals.sort(key=lambda a: a.received_at)
     return arrivals, warnings
 

@@ -40,6 +40,12 @@ def too_big(size: int, max_mb: float) -> str | None:
             "图片和格式，或拆分后提交")
 
 
+def unread_key(unit: str, name: str, st: os.stat_result) -> str:
+    """What stands for the SHA-256 of a file never read (over the limit, or unreadable): its
+    name, size and time, so that the next run knows it and does not take it again."""
+    return hashlib.sha256(f"unread:{unit}/{name}:{st.st_size}:{st.st_mtime_ns}".encode()).hexdigest()
+
+
 def kept_name(name: str, stamp: str, sha256: str) -> str:
     """`<stamp>_<fingerprint>_<the unit's name>`, the name cut by bytes so that the whole, and
     the names made from it (the shelf's `<name>.parquet.part`), hold in 255."""

@@ -224,3 +224,30 @@ def test_every_message_in_doubt_is_named_to_the_operator_once_after_the_last_att
     text = reports[0].get_body(("plain",)).get_content()
     assert [text.count(ref) for ref in doubtful] == [1, 1, 1]
     assert "有 3 封邮件未能送达" in text
+
+
+@pytest.mark.integration
+def test_a_run_whose_server_takes_data_and_never_answers_counts_each_message_once(
+        prefect_server, home, sink, monkeypatch):
+    """The labor run owes 8 messages (an acceptance, six reminders, the summary); the server
+    takes each DATA and never answers (the mailer's time-out 0.3 s). The first three are in
+    doubt, the delivery stops, and the five not tried and the operator's report wait: the
+    state says 6 wait and 3 in doubt, as the report will name them (it said 8 wait and 6 in
+    doubt: a second delivery against the silent server, and waiting messages counted twice).
+    The next run, the server back, sends the six, the report naming the three in doubt."""
+    from tests.factories import beijing, drop, labor_ledger, make_ledger
+
+    drop(home / "inbox", "220802", "ok.xlsx", make_ledger("220802", rows=5), "2020-10-08 10:00")
+    monkeypatch.setenv("SPRINT_SMTP_TIMEOUT", "0.3")
+    sink.handler.delay = 1.0
+    state = labor_ledger(as_of=beijing("2020-10-12 12:00"), return_state=True)
+    assert state.is_failed()
+    assert state.message.startswith("6 message(s) wait for the next run, 0 failed for good, "
+                                     "0 partly refused, 3 in doubt")
+    sink.handler.delay = 0
+    sink.handler.received.clear()
+    again = labor_ledger(as_of=beijing("2020-10-12 12:00"), return_state=True)
+    assert again.is_completed(), again.message
+    [report] = [m for rcpt, m in sink.handler.received if "fupinban@example.org" in rcpt
+                and "未能送达" in m.get_body(("plain",)).get_content()]
+    assert "有 3 封邮件未能送达" in report.get_body(("plain",)).get_content()

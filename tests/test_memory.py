@@ -32,6 +32,21 @@ def test_a_csv_followed_by_five_million_blank_lines_is_read_as_its_six_rows(plan
     assert len(verdict.ledger) == 6
 
 
+def test_five_million_blank_lines_between_rows_are_dropped_too(plan, tmp_path):
+    """The same 5,000,000 blank lines (CRLF, as Windows writes them) between the third and
+    fourth rows: accepted by a reader given 160 MB (Arrow made a row of each: 787 MB), the rows
+    after them named by their own lines: a wrong region on the 5th row is line 5,000,006."""
+    frame = make_ledger("220802", rows=6)
+    frame.loc[4, "务工区域"] = "外省"
+    lines = frame.to_csv(index=False, lineterminator="\r\n").encode().split(b"\r\n")
+    path = tmp_path / "a.csv"
+    path.write_bytes(b"\r\n".join(lines[:4] + [b""] * 5_000_000 + lines[4:]))
+    tight = plan.model_copy(update={"limits": plan.limits.model_copy(
+        update={"reader_memory_mb": 160})})
+    [problem] = validate_fenced(path, tight, "220802", DAY).problems
+    assert (problem.row, problem.column, problem.value) == (5_000_006, "务工区域", "外省")
+
+
 def test_rows_are_still_named_by_their_line_after_blank_lines(plan, tmp_path):
     """A blank line between rows is skipped, and the rows after it keep the numbers a person
     sees: the header is line 1, rows 2-3, a blank line 4, and a bad region on line 6."""

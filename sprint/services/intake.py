@@ -74,9 +74,10 @@ def scan(inbox: Path, plan: Plan, store: Store, now: dt.datetime,
 
     The folder says who sent a file. Links are not followed, so nothing outside the inbox is read.
     A file's received time is its modification time (when it was dropped), or `now` when that
-    time is after the wall clock (said in its reply); content the unit sent before is skipped; so is a file written less than `quiet` seconds ago by the wall clock (it
-    may still be being copied in: the next run takes it). Returns the arrivals and warnings
-    about links and folders that are no unit's.
+    time is after the wall clock (said in its reply); content the unit sent before is skipped;
+    so is a file written less than `quiet` seconds ago by the wall clock (it may still be being
+    copied in: the next run takes it). Returns the arrivals and warnings about links, FIFOs and
+    folders that are no unit's.
     """
     wall = time.time()
     arrivals, warnings = [], []

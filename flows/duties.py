@@ -16,12 +16,11 @@ from sprint.config.settings import load_settings
 from sprint.domain.calendar import open_and_closing, periods
 from sprint.domain.clock import AS_OF_HELP, moment, parse
 from sprint.domain.window import outside
-from sprint.mailout.outbox import merge
 from sprint.services.context import connect
 from tasks.approval import apply, ask, draft_notices, waiting
 from tasks.artifacts import idle, publish
 from tasks.intake import collect, validate
-from tasks.mail import judge, render, send
+from tasks.mail import judge, render, report, send
 
 # A date or a date and time, read by sprint.domain.clock. The form shows it as one text field with
 # examples: as an anyOf of date-time, date and null, Prefect's form offered three tabs and,
@@ -67,11 +66,12 @@ def duties(flow: str, as_of: AsOf = None, dry_run: bool = False):
     messages = render(services, quote(owed.drafts))
     run = str(flow_run.get_id()) if flow_run.get_id() else None
     asks = [] if dry_run else draft_notices(services, quote(owed), now, run, flow_run.ui_url)
-    delivery = send(services, messages + asks, flow, now, dry_run)
+    delivery = send(services, messages + asks, flow, now, dry_run, report=False)
     for record in [] if dry_run else waiting(services, run, now):
         decision = ask(services, record, now)
-        delivery = merge(delivery, send(services, apply(services, record, decision, now), flow,
-                                        now, dry_run))
+        delivery = send(services, apply(services, record, decision, now), flow, now, dry_run,
+                        report=False, after=delivery)
+    delivery = report(services, delivery, flow, now, dry_run)  # after the last attempt
     text = publish(services, flow, owed, delivery, judged, now, dry_run)
     print(text)
     return finish(delivery, len(kept))

@@ -150,3 +150,19 @@ def test_census_names_a_missing_inbox_instead_of_a_traceback(tmp_path):
                           capture_output=True, text=True)
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert done.stderr.strip() == f"sprint: {tmp_path / 'nowhere'} is not a folder of unit folders"
+
+
+def test_validate_neutralises_terminal_escapes_and_right_to_left_marks(tmp_path):
+    """A cell holding an escape sequence (here one that clears the screen and one that writes
+    a fake 结果：通过 in green) or a right-to-left override (U+202E, which shows 'xslx.exe' as
+    'exe.xlsx') reaches the operator's terminal shown, not obeyed: each such character printed
+    as <U+XXXX>, and no ESC byte or bidi mark in the output at all."""
+    frame = make_ledger(rows=3)
+    frame.loc[0, "人员类别"] = "\x1b[2J\x1b[32m结果：通过\x1b[0m"
+    frame.loc[1, "务工区域"] = "省外\u202eexe.xlsx\u2066"
+    path = write_ledger(frame, tmp_path / "bad.csv")
+    run = sprint("validate", str(path), "--unit", "220802", "--as-of", "2020-10-09", home=tmp_path)
+    assert run.returncode == 1
+    assert "\x1b" not in run.stdout and "\u202e" not in run.stdout and "\u2066" not in run.stdout
+    assert "  第2行 | 人员类别 | <U+001B>[2J<U+001B>[32m结果：通过<U+001B>[0m | 应为" in run.stdout
+    assert "  第3行 | 务工区域 | 省外<U+202E>exe.xlsx<U+2066> | 应为" in run.stdout

@@ -144,3 +144,30 @@ def test_the_outbox_command_lists_and_requeues_what_failed(prefect_server, home,
     del sink.handler.refuse["daan@example.org"]
     assert labor_ledger(as_of=AS_OF, return_state=True).is_completed()
     assert recipients(sink).count("daan@example.org") == 1
+
+
+def test_a_locked_database_waits_then_fails_with_a_clear_store_error(tmp_path):
+    """Another program holds the SQLite database (an exclusive lock, as a database browser
+    writing takes): a write waits the busy time (here 0.3 s; 30 s in a run), then fails with a
+    store error that says what to do, never the driver's raw OperationalError, so the run's
+    tasks do not retry it and the run ends saying so."""
+    import sqlite3
+
+    from sprint.store.store import Store, StoreError
+    from tests.factories import beijing
+
+    path = tmp_path / "s.db"
+    store = Store(f"sqlite:///{path}", busy_seconds=0.3)
+    locker = sqlite3.connect(path, isolation_level=None)
+    locker.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(StoreError, match="数据库被其他程序锁定"):
+            store.record(unit="220802", sha256="0" * 64, file_name="a.xlsx", kept_path="k",
+                         received_at=beijing("2020-10-08 10:00"), duty=None, period=None,
+                         template=None, verdict="rejected", rows=0, problems=[], notes=0)
+    finally:
+        locker.execute("ROLLBACK")
+        locker.close()
+    assert store.record(unit="220802", sha256="0" * 64, file_name="a.xlsx", kept_path="k",
+                        received_at=beijing("2020-10-08 10:00"), duty=None, period=None,
+                        template=None, verdict="rejected", rows=0, problems=[], notes=0)

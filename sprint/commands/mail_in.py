@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import mimetypes
+import os
 import shutil
 import smtplib
 import ssl
@@ -62,7 +63,7 @@ def cmd_submit(args) -> int:
     if not args.by_mail:
         folder = s.inbox_root / unit.code
         folder.mkdir(parents=True, exist_ok=True)
-        tmp = folder / f".{path.name}.part"
+        tmp = folder / f".submit-{os.getpid()}.part"  # short: the name itself may hold 250 bytes
         shutil.copyfile(path, tmp)
         tmp.replace(folder / path.name)
         print(f"{path.name} → {folder}/")

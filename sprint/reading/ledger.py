@@ -13,6 +13,7 @@ import pyarrow.compute as pc
 from sprint.domain import rules
 from sprint.domain.plan import Plan, Template
 from sprint.domain.records import Problem
+from sprint.reading.bounded import bounded
 from sprint.reading.headers import HEADER_SEARCH_ROWS, STRIDE, Header, recognise, same_ledger
 from sprint.reading.sheets import UnreadableFile, read_sheets
 
@@ -35,6 +36,7 @@ class Verdict:
     title: str = ""  # the rows above the header, where offices write what the file is for
     failure: str | None = None  # what broke while reading, for the operator (not the unit)
     sheets: tuple[str, ...] = ()  # the sheets of a ledger spread over several (see STRIDE)
+    unlisted: int = 0  # problems past the plan's max_problems, counted, not listed
 
     @property
     def accepted(self) -> bool:
@@ -47,10 +49,12 @@ class Verdict:
         return index, ""
 
     def rows_text(self, indexes) -> str:
-        """第2、7行; over several sheets, 工作表“一组”第2行、工作表“二组”第7行."""
+        """第2、7行 (工作表“一组”第2行 over sheets); the first ten places and how many."""
+        indexes = list(indexes)
+        more = f"等{len(indexes)}处" if len(indexes) > 10 else ""
         if not self.sheets:
-            return "第" + "、".join(str(i) for i in indexes) + "行"
-        return "、".join("工作表“{1}”第{0}行".format(*self.place(i)) for i in indexes)
+            return "第" + "、".join(str(i) for i in indexes[:10]) + "行" + more
+        return "、".join("工作表“{1}”第{0}行".format(*self.place(i)) for i in indexes[:10]) + more
 
     def problem(self, index: int, column: str, value: str, reason: str) -> Problem:
         """A problem of one row, its sheet named when the ledger spans several."""
@@ -59,7 +63,12 @@ class Verdict:
 
 
 def validate_file(path: Path, plan: Plan, unit_code: str | None, as_of: dt.date) -> Verdict:
-    """Check one file against the plan's templates; every problem is listed, nothing raises."""
+    """Check one file against the plan's templates; the first `max_problems` problems are listed
+    and the rest counted (sprint/reading/bounded.py), nothing raises."""
+    return bounded(_validate(path, plan, unit_code, as_of), plan.limits.max_problems)
+
+
+def _validate(path: Path, plan: Plan, unit_code: str | None, as_of: dt.date) -> Verdict:
     try:
         sheets = read_sheets(path, plan.limits)
     except UnreadableFile as e:
@@ -232,10 +241,11 @@ def _check_rows(verdict: Verdict, group: list[Header], plan: Plan, unit_code: st
         hint = text[header.index(template.duty_column)]
         verdict.duty_hint = next((v for v in hint if v), None)
     found = pd.concat(problems).sort_values(["row"], kind="stable") if problems else None
-    if found is not None:
-        verdict.problems.extend(
-            verdict.problem(int(r.row), r.column, str(r.value), r.reason)
-            for r in found.itertuples()
-        )
+    if found is not None:  # 100,000 repeated header rows made 800,000 problems, 900 MB
+        cap = plan.limits.max_problems
+        verdict.unlisted += max(len(found) - cap, 0)
+        verdict.problems.extend(verdict.problem(int(r.row), r.column, str(r.value), r.reason)
+                                for r in found.head(cap).itertuples())
+        del verdict.notes[cap:]
     verdict.ledger = pd.concat(cleaned, axis=1)  # the columns side by side (a third of the
     verdict.ledger.index.name = "row"  # time of DataFrame(), which checks them for alignment)

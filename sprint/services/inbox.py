@@ -3,9 +3,10 @@ accepted) its table shelved, so that it is validated once."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
-from sprint.services import intake
+from sprint.services import intake, keeping
 from sprint.services.context import QUIET, Log, Services
 
 
@@ -17,7 +18,23 @@ def collect(services: Services, now, log: Log = QUIET) -> list[tuple[intake.Arri
     arrivals, warnings = intake.scan(s.inbox_root, services.plan, services.store, now, quiet=2.0)
     for w in warnings:
         log.warning(w)
-    kept = [(a, str(intake.keep(a, s.kept_root))) for a in arrivals]
+    kept = []
+    for a in arrivals:  # whatever happens while one file is kept, it is that file's alone
+        if a.refused:  # it could not even be read
+            kept.append((a, ""))
+            continue
+        try:
+            kept.append((a, str(intake.keep(a, s.kept_root, services.plan.limits.max_file_mb))))
+        except keeping.Refused as e:
+            log.warning("%s/%s: refused while kept: %s", a.unit, a.path.name, e.reason)
+            kept.append((replace(a, refused=(e.reason, e.failure)), ""))
+        except keeping.Later as e:
+            log.error("%s", e)
+        except Exception as e:  # nothing one file does stops the run
+            reason = (f"文件无法保存（程序错误 {type(e).__name__}，已记录，请联系市扶贫办），"
+                      "请稍后重新提交")
+            log.exception("%s/%s: refused while kept", a.unit, a.path.name)
+            kept.append((replace(a, refused=(reason, type(e).__name__)), ""))
     log.info("inbox %s: %d new file(s)", s.inbox_root, len(kept))
     return kept
 

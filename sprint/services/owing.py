@@ -5,6 +5,7 @@ from __future__ import annotations
 from sprint.domain.engine import Book, Owed, owed
 from sprint.domain.engine.answers import ANSWERED, letter_answers, replies_for
 from sprint.domain.engine.owed import TOLD_BY
+from sprint.domain.engine.reminders import merged
 from sprint.services.context import QUIET, Log, Services
 
 
@@ -30,7 +31,8 @@ def answer(services: Services, units: set[str], now, log: Log = QUIET) -> Owed:
     # The replies need only the files taken in and the messages recorded, not what the
     # scheduled runs also read (who was told when, the 通报 drafts).
     book = Book(services.plan, store.receipts(), store.keys(), services.shelf)
-    drafts = replies_for(services.plan, book, units, now)
+    # One acceptance per unit and run, as a scheduled run gives: 50 files mailed at once, one mail.
+    drafts = merged(replies_for(services.plan, book, units, now), "intake")
     drafts += letter_answers(services.plan, store.letters.all(ANSWERED), book.recorded, now)
     log.info("%d answer(s) owed for %s", len(drafts), ", ".join(sorted(units)) or "no unit")
     return Owed(drafts=drafts)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 from pathlib import Path
 
@@ -15,10 +16,12 @@ from sprint.store.letters import Letters
 from sprint.store.notice_drafts import NoticeDrafts
 from sprint.store.outbox_records import OutboxRecords
 from sprint.store.schema import (
+    BUSY_SECONDS,
     StoreError,
     aware,
     create_tables,
     fill_parts,
+    locked_is_a_store_error,
     move_messages_out,
     outbox,
     sqlite_pragmas,
@@ -35,7 +38,7 @@ def _without(text: str, secret: str | None) -> str:
 
 
 class Store(OutboxRecords):
-    def __init__(self, url: str):
+    def __init__(self, url: str, busy_seconds: float = BUSY_SECONDS):
         try:
             parsed = make_url(url)
         except ArgumentError:
@@ -46,7 +49,9 @@ class Store(OutboxRecords):
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
             self.engine: Engine = create_engine(parsed, future=True)
             if parsed.get_backend_name() == "sqlite":
-                event.listen(self.engine, "connect", sqlite_pragmas)
+                event.listen(self.engine, "connect",
+                             functools.partial(sqlite_pragmas, busy_seconds=busy_seconds))
+                event.listen(self.engine, "handle_error", locked_is_a_store_error)
             create_tables(self.engine)
             move_messages_out(self.engine)
             with contextlib.suppress(IntegrityError):  # another opener filled them first

@@ -57,8 +57,10 @@ class Limits(Strict):
     max_cells: int = Field(default=5_000_000, gt=0)
     fence: bool = True  # false only to measure what the fence costs
     reader_memory_mb: float = Field(default=1536, gt=0)
+    readers_at_once: int = Field(default=2, gt=0)  # fenced children on the machine at once
     reader_cpu_seconds: int = Field(default=60, gt=0)
     reader_wall_seconds: float = Field(default=120, gt=0)
+    max_problems: int = Field(default=1000, gt=0)  # listed per refused file; the rest counted
     # A message left 'sending' this long is in doubt, even if a process with the pid that
     # claimed it is alive: pids are reused, and no message takes this long to send.
     sending_stale_minutes: float = Field(default=60, gt=0)

@@ -131,14 +131,14 @@ def test_status_shows_each_unit_state_from_the_store(tmp_path):
     env = {"SPRINT_INBOX": str(inbox)}
     # Take the file in without mail: the intake step of the flow, from Python.
     from sprint.domain.plan import load_plan
-    from sprint.services import intake
+    from sprint.services import intake, receipts
     from sprint.store.store import Store
     from tests.factories import beijing
 
     store = Store(f"sqlite:///{tmp_path / 'sprint.db'}")
     arrivals, _ = intake.scan(inbox, load_plan(), store, beijing("2020-10-12 12:00"))
     for a in arrivals:
-        intake.record(store, intake.judge(a, intake.keep(a, tmp_path / "kept"), load_plan()))
+        receipts.record(store, intake.judge(a, intake.keep(a, tmp_path / "kept"), load_plan()))
     run = sprint("status", "--as-of", "2020-10-12", "--json", env=env, home=tmp_path)
     rows = {r["报送单位"]: r["状态"] for r in json.loads(run.stdout)
             if (r["任务"], r["报送期"]) == ("贫困劳动力转移就业台账（双周报送）", "2020-10-09")}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -16,50 +15,12 @@ from sprint.domain.records import Problem
 from sprint.reading.bounded import bounded
 from sprint.reading.headers import HEADER_SEARCH_ROWS, STRIDE, Header, recognise, same_ledger
 from sprint.reading.sheets import UnreadableFile, read_sheets
+from sprint.reading.verdict import Verdict
 
 PERIOD_COLUMN = "报送期"
 ENCODING = ("文本文件的编码无法识别（不是 UTF-8、UTF-16、GBK 或 GB18030，可能是 Big5 等其他编码）："
             "请以 UTF-8 或 GBK 编码另存为 .csv 后重新提交")
 TOTAL_WORDS = ("合计", "总计", "小计", "合  计")
-
-
-@dataclass
-class Verdict:
-    template_key: str | None = None
-    template: Template | None = None
-    sheet: str = ""
-    problems: list[Problem] = field(default_factory=list)
-    notes: list[Problem] = field(default_factory=list)
-    ledger: pd.DataFrame = field(default_factory=pd.DataFrame)
-    period_hint: str | None = None
-    duty_hint: str | None = None
-    title: str = ""  # the rows above the header, where offices write what the file is for
-    failure: str | None = None  # what broke while reading, for the operator (not the unit)
-    sheets: tuple[str, ...] = ()  # the sheets of a ledger spread over several (see STRIDE)
-    unlisted: int = 0  # problems past the plan's max_problems, counted, not listed
-
-    @property
-    def accepted(self) -> bool:
-        return self.template is not None and not self.problems
-
-    def place(self, index: int) -> tuple[int, str]:
-        """The row Excel shows and the name of its sheet ("" for a ledger on one sheet)."""
-        if self.sheets and index >= STRIDE:
-            return index % STRIDE, self.sheets[index // STRIDE - 1]
-        return index, ""
-
-    def rows_text(self, indexes) -> str:
-        """第2、7行 (工作表“一组”第2行 over sheets); the first ten places and how many."""
-        indexes = list(indexes)
-        more = f"等{len(indexes)}处" if len(indexes) > 10 else ""
-        if not self.sheets:
-            return "第" + "、".join(str(i) for i in indexes[:10]) + "行" + more
-        return "、".join("工作表“{1}”第{0}行".format(*self.place(i)) for i in indexes[:10]) + more
-
-    def problem(self, index: int, column: str, value: str, reason: str) -> Problem:
-        """A problem of one row, its sheet named when the ledger spans several."""
-        row, sheet = self.place(index)
-        return Problem(row, column, value, f"{reason}（工作表“{sheet}”）" if sheet else reason)
 
 
 def validate_file(path: Path, plan: Plan, unit_code: str | None, as_of: dt.date) -> Verdict:

@@ -229,23 +229,3 @@ def _check_within(verdict: Verdict, period: Period) -> None:
             verdict.problem(int(row), column.name, f"{value:%Y-%m-%d}",
                             f"不在报送期（{period.label()}）内")
             for row, value in dates[outside].items())
-
-
-def fulfilled(store: Store) -> dict[tuple[str, str], set[str]]:
-    out: dict[tuple[str, str], set[str]] = {}
-    for r in store.receipts():
-        if r.accepted and r.duty and r.period:
-            out.setdefault((r.unit, r.duty), set()).add(r.period)
-    return out
-
-
-def record(store: Store, j: Judgement) -> bool:
-    problems = [p.__dict__ for p in j.verdict.problems]
-    problems += [p.__dict__ | {"note": True} for p in j.verdict.notes]
-    return store.record(
-        unit=j.arrival.unit, sha256=j.arrival.sha256, file_name=j.arrival.path.name,
-        kept_path="" if j.arrival.refused else str(j.kept_path), received_at=j.arrival.received_at,
-        duty=j.duty.id if j.duty else None, period=j.period, template=j.verdict.template_key,
-        verdict="accepted" if j.accepted else "rejected", rows=len(j.verdict.ledger),
-        problems=problems, notes=len(j.verdict.notes),
-    )

@@ -102,7 +102,7 @@ def _chart(duty: Duty, period_id: str, targets: list[dict]) -> Chart | None:
     t = chosen["target"]
     limits = [t.at_least_by_unit.get(r.unit, t.at_least) for r in shown]
     return Chart(f"chart-{duty.id}-{period_id}", tuple(short_name(r.name) for r in shown),
-                 tuple(r.value for r in shown), tuple(limits),
+                 tuple(float(r.value) for r in shown), tuple(limits),  # drawn, not compared
                  f"{t.words.get('figure', t.title)}：本期与{t.words.get('threshold', '目标')}",
                  "本期", t.words.get("threshold", "目标"))
 

@@ -54,6 +54,9 @@ def cmd_plan(args) -> int:
     live = s.home / "prefect.yaml"  # what `sprint up` deployed from this state folder
     deployments = load_deployments(live if live.is_file() else PREFECT_YAML)
     rows = []
+    missing = {}  # duty -> the baselines the office has not given yet
+    for duty_id, target_id, what, names in plan.missing_baselines():
+        missing.setdefault(duty_id, []).append({"target": target_id, "what": what, "units": names})
     for duty in plan.duties:
         mine = [d for d in deployments if d.flow == duty.flow]
         for clause in duty.clauses:
@@ -62,7 +65,7 @@ def cmd_plan(args) -> int:
                          "deployments": [d.name for d in mine],
                          "schedule": "; ".join(d.describe() for d in mine) or "not deployed yet",
                          "due": duty.due.isoformat() if duty.due else None,
-                         "source": _source(duty)})
+                         "source": _source(duty), "missing_baselines": missing.get(duty.id, [])})
     rows.sort(key=lambda r: _clause_order(r["clause"]))
     _say([plan_line(s), f"部署：{live if live.is_file() else PREFECT_YAML}"], args.json)
     if args.json:
@@ -74,6 +77,9 @@ def cmd_plan(args) -> int:
             source = r["source"]
             words = f"方案：“{source['says']}”" if source["by"] == "plan" else f"市扶贫办：{source['reason']}"
             print(f"    日期依据：{words}" + ("" if source["binding"] else "（提醒日，不作通报依据）"))
+        for m in r["missing_baselines"]:
+            given = next(t for t in plan.duty(r["duty"]).targets if t.id == m["target"]).baseline
+            print(f"    待提供：{m['what']}（{given}）：{'、'.join(m['units'])}；未提供前只列本年数，暂不判定")
     return 0
 
 

@@ -22,6 +22,7 @@ from sprint.domain.records import Problem
 from sprint.reading.fence import Raised
 from sprint.reading.ledger import PERIOD_COLUMN, Verdict
 from sprint.reading.one_verdict import raised, validate_each, validate_fenced
+from sprint.services.resend import resent
 from sprint.store.store import Store
 
 
@@ -74,9 +75,10 @@ def scan(inbox: Path, plan: Plan, store: Store, now: dt.datetime,
 
     The folder says who sent a file. Links are not followed, so nothing outside the inbox is read.
     A file's received time is its modification time (when it was dropped); content the unit sent
-    before is skipped; so is a file written less than `quiet` seconds ago by the wall clock (it
-    may still be being copied in: the next run takes it). Returns the arrivals and warnings
-    about links and folders that are no unit's.
+    before is skipped, unless it arrived in a new period's window (a ledger unchanged since
+    last month is this month's report: `resent`); so is a file written less than `quiet`
+    seconds ago by the wall clock (it may still be being copied in: the next run takes it).
+    Returns the arrivals and warnings about links and folders that are no unit's.
     """
     wall = time.time()
     arrivals, warnings = [], []
@@ -84,6 +86,7 @@ def scan(inbox: Path, plan: Plan, store: Store, now: dt.datetime,
         return [], [f"the inbox {inbox} does not exist yet"]
     known = {u.code for u in plan.units}
     taken = store.known_digests()
+    done: dict[tuple[str, str], set[str]] | None = None  # read only if some content comes again
     for folder in sorted(os.scandir(inbox), key=lambda e: e.name):
         if folder.is_symlink():
             warnings.append(f"inbox folder {folder.name!r} is a link; links are not followed, "
@@ -110,8 +113,13 @@ def scan(inbox: Path, plan: Plan, store: Store, now: dt.datetime,
                 continue
             path = Path(entry.path)
             digest = _digest(path)
-            if (folder.name, digest) not in taken:
-                arrivals.append(Arrival(folder.name, path, digest, received))
+            before = taken.get((folder.name, digest))
+            if before is not None:
+                if done is None:
+                    done = fulfilled(store)
+                if not resent(plan, folder.name, before, received, done):
+                    continue
+            arrivals.append(Arrival(folder.name, path, digest, received))
     arrivals.sort(key=lambda a: a.received_at)
     return arrivals, warnings
 

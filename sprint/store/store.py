@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError
 
 from sprint.domain.records import NoticeRecord, OutboxKey, Receipt
+from sprint.store.content_key import widen
 from sprint.store.letters import Letters
 from sprint.store.notice_drafts import NoticeDrafts
 from sprint.store.outbox_records import OutboxRecords
@@ -49,6 +51,7 @@ class Store(OutboxRecords):
                 event.listen(self.engine, "connect", sqlite_pragmas)
             create_tables(self.engine)
             move_messages_out(self.engine)
+            widen(self.engine)
             with contextlib.suppress(IntegrityError):  # another opener filled them first
                 fill_parts(self.engine)
         except (OperationalError, DBAPIError) as e:
@@ -65,11 +68,18 @@ class Store(OutboxRecords):
         self.notices = NoticeDrafts(self.engine)
         self.letters = Letters(self.engine)
 
-    def known_digests(self) -> set[tuple[str, str]]:
-        """Every (unit, SHA-256) taken in so far, for a scan to skip in one query."""
+    def known_digests(self) -> dict[tuple[str, str], list[tuple[str | None, str | None, dt.datetime]]]:
+        """Every (unit, SHA-256) taken in so far, with the (duty, period, received) it was taken
+        for each time, for a scan to tell in one query the same file seen again from the same
+        content sent for a new period."""
+        out: dict[tuple[str, str], list] = {}
+        query = select(submissions.c.unit, submissions.c.sha256, submissions.c.duty,
+                       submissions.c.period, submissions.c.received_at)
         with self.engine.connect() as conn:
-            return {(r.unit, r.sha256) for r in conn.execute(
-                select(submissions.c.unit, submissions.c.sha256))}
+            for r in conn.execute(query):
+                out.setdefault((r.unit, r.sha256), []).append(
+                    (r.duty, r.period, aware(r.received_at)))
+        return out
 
     def record(self, **fields) -> bool:
         """Record a file taken in; False when the same content of the same unit is already known."""
@@ -107,8 +117,9 @@ class Store(OutboxRecords):
 
     def unanswered_rejections(self) -> list[Receipt]:
         """Refused files whose reply is not yet in the outbox (a crash may have come between)."""
-        query = select(outbox.c.unit, outbox.c.ref).where(outbox.c.kind == "rejection")
+        query = select(outbox.c.unit, outbox.c.period, outbox.c.ref).where(
+            outbox.c.kind == "rejection")
         with self.engine.connect() as conn:
-            replied = {(r.unit, r.ref) for r in conn.execute(query)}
-        return [r for r in self.receipts() if not r.accepted
-                and (r.unit, r.sha256[:16]) not in replied]
+            replied = {(r.unit, r.period, r.ref) for r in conn.execute(query)}
+        return [r for r in self.receipts() if not r.accepted and (
+            r.unit, r.period or r.received_at.date().isoformat(), r.sha256[:16]) not in replied]

@@ -197,3 +197,31 @@ def test_a_baseline_given_by_the_office_is_judged_exactly(plan):
     assert r.met is True
     [r] = evaluate(plan, given, labor("220802", 409, 0), ["220802"], {"220802"}, ON)
     assert r.met is False and r.verdict == "低于410，差1人"
+
+
+def test_mid_october_is_by_the_20th(plan):
+    """Clause 19: "在10月中旬前完成5年和1年“两个总结”". 中旬 is the 11th to the 20th of a
+    month: "10月中旬前" is by 2020-10-20 (a Tuesday, a working day), not its midpoint."""
+    duty = plan.duty("two-summaries")
+    assert duty.due == dt.date(2020, 10, 20)
+    assert duty.source.by == "plan" and "中旬为11日至20日" in duty.source.reading
+
+
+def test_a_notice_never_names_the_office_that_issues_it(plan):
+    """四(三): "市扶贫办将建立周调度机制……随时通报市脱贫攻坚领导小组": 市扶贫办 issues the 通报;
+    its own duties (clause 19 names "市扶贫办，各县市区") go to the operator, not into the
+    通报. A draft for 洮北区 and 市扶贫办, both behind and told, names 洮北区 only."""
+    from sprint.domain.calendar import periods
+    from sprint.domain.engine.book import Book
+    from sprint.domain.engine.notices import notice
+    from tests.factories import beijing
+
+    duty = plan.duty("two-summaries")
+    [period] = periods(plan, duty)
+    told = beijing("2020-10-19 09:00")
+    book = Book(plan, [], set(), None, told={(duty.id, "220802"): [told], (duty.id, "sfpb"): [told]})
+    draft = notice(plan, book, duty, period, [("220802", "未报送"), ("sfpb", "未报送")], [],
+                   beijing("2020-10-22 10:00"), "两个总结")
+    assert [n["name"] for n in draft.context["named"]] == ["洮北区"]
+    assert notice(plan, book, duty, period, [("sfpb", "未报送")], [],
+                  beijing("2020-10-22 10:00"), "两个总结") is None

@@ -40,6 +40,11 @@ def test_the_dispatch_names_overdue_items_and_silent_units_and_the_notice_names_
     assert state.is_completed(), state.message
     assert not [m for r, m in sink.handler.received if "lingdao@example.org" in r]
     assert [m for r, m in sink.handler.received if r == ["daan@example.org"]]
+    # Units silent two weeks running are listed, but no draft names them yet (nobody was told
+    # a working day before): the report says so, and never 拟稿通报 without a draft.
+    [first] = [m for r, m in sink.handler.received if "周调度" in m["Subject"]]
+    silent = first.get_body(("plain",)).get_content().split("连续两周未报送：")[1].split("\n")[0]
+    assert "大安市" in silent and "须经审批" not in silent and "本次未拟稿通报" in silent
     count = len(sink.handler.received)
 
     run = Run(flow="weekly-dispatch", as_of=beijing("2020-10-23 17:30"))
@@ -55,7 +60,10 @@ def test_the_dispatch_names_overdue_items_and_silent_units_and_the_notice_names_
     assert "- 镇赉县：未完成 0 项，超期 0 项，本周完成 1 项" in text
     assert "- 大安市：已逾期" in text
     twice = text.split("连续两周未报送：")[1].split("\n")[0]
-    assert "大安市" in twice and "镇赉县" not in twice and "须经审批" in twice
+    assert "大安市" in twice and "镇赉县" not in twice and "已拟稿通报领导小组，须经审批" in twice
+    # "市扶贫办将建立周调度机制": the office that dispatches is never named in its own 通报.
+    [notice] = [m for r, m in week if "lingdao@example.org" in r]
+    assert "市扶贫办：" not in notice.get_body(("plain",)).get_content()
     assert "- 贫困劳动力转移就业台账（双周报送）：0%（0/14）" in text
     assert "外出务工贫困劳动力总数不低于去年（第6①条）：尚无数据；7 个单位未报送" in text
     html = report.get_body(("html",)).get_content()

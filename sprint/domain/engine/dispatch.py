@@ -69,14 +69,18 @@ def dispatch_owed(plan: Plan, book: Book, m: Measured, now: dt.datetime
     chart = Chart(f"completeness-{period.id}", tuple(short_name(c["name"]) for c in shares),
                   tuple(round(c["share"] * 100) for c in shares), tuple(100 for _ in shares),
                   f"各单位报送完整率（%，截至{period.end:%m-%d}）", "完整率", "应报")
-    drafts.append(Draft(DISPATCH, summary_key(plan, duty.id, period.id, DISPATCH),
-                        (plan.operator,), context, chart=chart,
-                        heading=f"dispatch {period.id}: {context['totals']['overdue']} overdue"))
     behind = [(u["code"], f"{len(u['overdue'])} 项问题超过整改时限未完成（{'、'.join(u['overdue'])}）")
               for u in units if u["overdue"]]
     behind += [(c, f"连续{duty.escalate_after_silent_periods or 2}期未报送《{plan.template_of(duty).name}》")
                for c in sorted(silent)]
     draft = notice(plan, book, duty, period, behind, [], now, "问题整改滞后或连续未报送")
+    # 拟稿通报 is said only of the units a draft names now.
+    named = {n["code"] for n in draft.context["named"]} if draft else set()
+    context["twice_drafted"] = sorted(plan.unit(c).name for c in silent if c in named)
+    context["twice_not"] = sorted(plan.unit(c).name for c in silent if c not in named)
+    drafts.append(Draft(DISPATCH, summary_key(plan, duty.id, period.id, DISPATCH),
+                        (plan.operator,), context, chart=chart,
+                        heading=f"dispatch {period.id}: {context['totals']['overdue']} overdue"))
     return drafts, [draft] if draft else []
 
 

@@ -21,6 +21,7 @@ from sprint.domain.engine.procedure import EXIT_LIST, procedure_owed
 from sprint.domain.engine.recurring import measure, reminders, state_rows
 from sprint.domain.engine.reminders import REMINDER, merged
 from sprint.domain.engine.replies import replies
+from sprint.domain.engine.stock import stock_of
 from sprint.domain.engine.summary import summary_draft, summary_key
 from sprint.domain.plan import Plan
 from sprint.domain.status import Rates
@@ -65,7 +66,8 @@ def owed(plan: Plan, book: Book, flow: str, now: dt.datetime, rows: bool = True)
             drafts, notices = procedure_owed(plan, book, m, now)
         elif m.closing and summary_key(plan, duty.id, m.closing[0].period.id) not in book.recorded:
             ledger = book.period_ledger(duty.template, m.closing)
-            drafts = [summary_draft(plan, duty, m.closing, ledger, now)]
+            stock = stock_of(plan, book, duty, m.closing[0].period)
+            drafts = [summary_draft(plan, duty, m.closing, ledger, now, stock)]
         else:
             drafts = []
         out.drafts += drafts

@@ -13,6 +13,7 @@ import pandas as pd
 
 from sprint.domain.engine.book import UNIT_COLUMN
 from sprint.domain.engine.draft import Chart, Draft, Table, common, short_name, when
+from sprint.domain.engine.stock import Stock
 from sprint.domain.engine.targets import Result, evaluate
 from sprint.domain.plan import Duty, Plan
 from sprint.domain.records import OutboxKey
@@ -33,12 +34,17 @@ def period_rates(rows: list[Standing]) -> Rates:
 
 
 def target_results(plan: Plan, duty: Duty, ledger: pd.DataFrame, owners: list[str],
-                   submitted: set[str], as_of: dt.date) -> list[dict]:
-    """Every target of the duty with each unit's result, the shortfalls named."""
+                   submitted: set[str], as_of: dt.date, stock: Stock | None = None) -> list[dict]:
+    """Every target of the duty with each unit's result, the shortfalls named. A stock target
+    is held on `stock`, each unit's latest ledger, when given."""
     out = []
     for t in duty.targets:
-        results = evaluate(plan, t, ledger, owners, submitted, as_of)
-        out.append({"target": t, "results": results,
+        if t.stock and stock is not None:
+            results = evaluate(plan, t, stock.ledger, owners, set(stock.sent_for), as_of)
+            carried = stock.words(plan, submitted)
+        else:
+            results, carried = evaluate(plan, t, ledger, owners, submitted, as_of), ""
+        out.append({"target": t, "results": results, "carried": carried,
                     "short": [r.name for r in results if r.met is False]})
     return out
 
@@ -53,7 +59,7 @@ def breakdown(ledger: pd.DataFrame, column: str, units: list[str],
 
 
 def summary_draft(plan: Plan, duty: Duty, rows: list[Standing], ledger: pd.DataFrame,
-                  now: dt.datetime) -> Draft:
+                  now: dt.datetime, stock: Stock | None = None) -> Draft:
     template = plan.template_of(duty)
     period = rows[0].period
     owners = [s.unit for s in rows]
@@ -70,7 +76,7 @@ def summary_draft(plan: Plan, duty: Duty, rows: list[Standing], ledger: pd.DataF
                    "rows": [r | {"name": names[r["unit"]]} for r in
                             breakdown(ledger, c, sorted(submitted, key=owners.index), choices[c])]}
                   for c in duty.summary.breakdowns] if submitted else []
-    targets = target_results(plan, duty, ledger, owners, submitted, now.date())
+    targets = target_results(plan, duty, ledger, owners, submitted, now.date(), stock)
     chart = _chart(duty, period.id, targets) if submitted else None
     tables = ()
     attachment = ""
@@ -116,4 +122,5 @@ def section(context: dict) -> str:
         lines += ["", f"**{t['target'].title}**（第{t['target'].clause}条）", "",
                   "| 单位 | 计算 | 情况 |", "|---|---|---|"]
         lines += [f"| {r.name} | {r.formula} | {r.verdict} |" for r in t["results"]]
+        lines += [f"\n{t['carried']}"] if t["carried"] else []
     return "\n".join(lines)

@@ -62,6 +62,9 @@ class Target(Strict):
     baseline: str | None = None
     part_of_whole: bool = False  # the numerator is part of the denominator: over 100 % is wrong data
     household: str | None = None  # rows of one household (this key) are measured as one
+    # A stock (counters operating): it stands until the unit reports it changed, so each
+    # unit's latest accepted ledger counts, carried forward when it did not send this period.
+    stock: bool = False
     average: str | None = None
     average_words: str = "平均"
     count_also: Values = {}

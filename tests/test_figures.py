@@ -225,3 +225,19 @@ def test_a_notice_never_names_the_office_that_issues_it(plan):
     assert [n["name"] for n in draft.context["named"]] == ["洮北区"]
     assert notice(plan, book, duty, period, [("sfpb", "未报送")], [],
                   beijing("2020-10-22 10:00"), "两个总结") is None
+
+
+def test_a_header_only_ledger_is_a_report_of_nothing(plan, tmp_path):
+    """Clause 6① asks each unit "以县为单位，建立《贫困劳动力转移就业台账》，并实行双周报送制度":
+    a development zone with no poor laborers working away has nothing to list, and reports
+    that by sending the ledger's header alone. It is accepted with 0 rows and a note saying how
+    it was counted, so the unit counts as reported (and is never named in a 通报 for not
+    reporting)."""
+    from sprint.demo.ledgers import write_ledger
+    from tests.factories import make_ledger
+
+    path = write_ledger(make_ledger("bcjk", rows=1).iloc[0:0], tmp_path / "bcjk" / "劳动力.xlsx")
+    verdict = validate_file(path, plan, "bcjk", ON)
+    assert verdict.accepted and len(verdict.ledger) == 0
+    assert [n.reason for n in verdict.notes] == [
+        "文件只有表头、没有数据行：按本期无数据计为已报送；如有数据漏填，请补齐后重新报送"]

@@ -29,6 +29,9 @@ def inbox(home):
     drop(root, "220802", "整改-第3周.xlsx", week3, "2020-10-22 16:00")
     drop(root, "220821", "整改.csv", rectification([("ZL-001", "排查发现", "收入", "已完成")]),
          "2020-10-23 09:00")
+    # A zone with no items to rectify sends the header alone, each week: a report of nothing.
+    drop(root, "cght", "整改-无事项.xlsx", rectification([]), "2020-10-15 10:00")
+    drop(root, "cght", "整改-无事项-第3周.xlsx", rectification([]), "2020-10-22 10:00")
     return root
 
 
@@ -52,7 +55,7 @@ def test_the_dispatch_names_overdue_items_and_silent_units_and_the_notice_names_
     assert run.wait().is_completed()
     week = sink.handler.received[count:]
     [report] = [m for r, m in week if r == ["fupinban@example.org"] and "周调度" in m["Subject"]]
-    assert report["Subject"] == "【百日冲刺】周调度（2020-10-17至2020-10-23）：超期未整改1项，未报送11个单位"
+    assert report["Subject"] == "【百日冲刺】周调度（2020-10-17至2020-10-23）：超期未整改1项，未报送10个单位"  # 查干浩特 reported it has none
     text = report.get_body(("plain",)).get_content()
     lines = text.splitlines()
     first = next(i for i, line in enumerate(lines) if line.startswith("各单位"))
@@ -64,6 +67,9 @@ def test_the_dispatch_names_overdue_items_and_silent_units_and_the_notice_names_
     # "市扶贫办将建立周调度机制": the office that dispatches is never named in its own 通报.
     [notice] = [m for r, m in week if "lingdao@example.org" in r]
     assert "市扶贫办：" not in notice.get_body(("plain",)).get_content()
+    # "对工作不落实……随时通报": a zone that reported it has nothing is not behind.
+    assert "查干浩特旅游经济开发区" not in twice
+    assert "查干浩特旅游经济开发区" not in notice.get_body(("plain",)).get_content()
     assert "- 贫困劳动力转移就业台账（双周报送）：0%（0/14）" in text
     assert "外出务工贫困劳动力总数不低于去年（第6①条）：尚无数据；7 个单位未报送" in text
     html = report.get_body(("html",)).get_content()

@@ -82,13 +82,20 @@ class Store(OutboxRecords):
         return out
 
     def record(self, **fields) -> bool:
-        """Record a file taken in; False when the same content of the same unit is already known."""
+        """Record a file taken in; False when the same content of the same unit is already known
+        for this period, or was taken for no period (refused before any duty was found: the same
+        bytes under another name get the same answer)."""
         fields = fields | {
             "received_at": utc(fields["received_at"]),
             "problems": json.dumps(fields.get("problems", []), ensure_ascii=False),
         }
+        same = (submissions.c.unit == fields["unit"]) & (submissions.c.sha256 == fields["sha256"])
+        if fields.get("period") is not None:  # once per period, and never after content of none
+            same &= (submissions.c.period == fields["period"]) | submissions.c.period.is_(None)
         try:
             with self.engine.begin() as conn:
+                if conn.execute(select(submissions.c.id).where(same).limit(1)).first():
+                    return False
                 conn.execute(insert(submissions).values(**fields))
             return True
         except IntegrityError:

@@ -181,7 +181,7 @@ def test_last_years_figures_not_given_are_not_invented(plan):
     t = target(plan, "labor-ledger", "migrant-workers")
     assert not t.at_least_by_unit
     ledger = labor("220802", 3, 2)
-    [r] = evaluate(plan, t, ledger, ["220802"], {"220802"}, ON)
+    r = evaluate(plan, t, ledger, ["220802"], {"220802"}, ON)[0]  # then 全市合计
     assert r.formula == "外出务工贫困劳动力 3 人"
     assert r.met is None and r.verdict == "去年数据未提供，暂不判定"
     assert plan.missing_baselines() == [("labor-ledger", "migrant-workers", "去年", [
@@ -193,9 +193,9 @@ def test_a_baseline_given_by_the_office_is_judged_exactly(plan):
     year, met; 409 is short by 1 人."""
     t = target(plan, "labor-ledger", "migrant-workers")
     given = t.model_copy(update={"at_least_by_unit": {"220802": 410}})
-    [r] = evaluate(plan, given, labor("220802", 410, 0), ["220802"], {"220802"}, ON)
+    r = evaluate(plan, given, labor("220802", 410, 0), ["220802"], {"220802"}, ON)[0]
     assert r.met is True
-    [r] = evaluate(plan, given, labor("220802", 409, 0), ["220802"], {"220802"}, ON)
+    r = evaluate(plan, given, labor("220802", 409, 0), ["220802"], {"220802"}, ON)[0]
     assert r.met is False and r.verdict == "低于410，差1人"
 
 
@@ -241,3 +241,45 @@ def test_a_header_only_ledger_is_a_report_of_nothing(plan, tmp_path):
     assert verdict.accepted and len(verdict.ledger) == 0
     assert [n.reason for n in verdict.notes] == [
         "文件只有表头、没有数据行：按本期无数据计为已报送；如有数据漏填，请补齐后重新报送"]
+
+
+def test_a_blank_cell_is_not_filled_in_not_zero(plan):
+    """Clause 5②: "严防补贴资金趴账". A village that leaves 国家补贴到账 and 国家补贴已使用 blank
+    has not said what it received: the figure reads 未填, never "国家补贴到账 0 元"."""
+    ledger = solar("220802", [("戊村", 10000, 8000, 0)]).assign(**{"国家补贴到账(元)": None,
+                                                                  "国家补贴已使用(元)": None})
+    r = one(plan, "solar-income", "subsidy-idle", ledger, "220802")
+    assert r.value is None and r.formula == "国家补贴到账 未填"
+    assert "0 元" not in r.formula + r.verdict
+    [part] = r.parts
+    assert part.formula == "国家补贴到账 未填" and part.verdict == "国家补贴到账未填，无法计算"
+
+
+def test_city_level_budget_units_owe_the_832_ledger(plan):
+    """Clause 11: "指导各级预算单位积极通过“扶贫832”网络销售平台采购扶贫产品" (各级: every
+    level, the city's own budget units too). 市财政局 reports the city level's ledger, one row a
+    budget unit, beside the seven counties."""
+    owners = [u.name for u in plan.owners(plan.duty("procurement-832"))]
+    assert owners[:7] == ["洮北区", "镇赉县", "通榆县", "洮南市", "大安市", "白城经济开发区",
+                          "查干浩特旅游经济开发区"]
+    assert "市财政局" in owners
+
+
+def test_the_labor_summary_gives_the_city_wide_total_beside_the_counties(plan):
+    """Clause 6①: "紧盯外出务工贫困劳动力总数不低于去年": the 总数 is the city's too. 洮北区 3
+    人 working 省外, 镇赉县 2 人 (and 1 县内, not counted): 全市合计 5 人. With every unit's 去年
+    given (洮北区 4, 镇赉县 1, the five others 0: 5 in all) the total is judged: 5 ≥ 5, met;
+    with one unit's missing, it is not judged."""
+    t = target(plan, "labor-ledger", "migrant-workers")
+    ledger = pd.concat([labor("220802", 3, 0), labor("220821", 2, 1)], ignore_index=True)
+    owners = [u.code for u in plan.owners(plan.duty("labor-ledger"))]
+    results = evaluate(plan, t, ledger, owners, {"220802", "220821"}, ON)
+    city = results[-1]
+    assert city.name == "全市合计" and city.formula == "外出务工贫困劳动力 5 人（2个单位已报送）"
+    assert city.met is None and city.verdict == "去年数据未提供，暂不判定"
+    given = t.model_copy(update={"at_least_by_unit": {u: 0 for u in owners} | {
+        "220802": 4, "220821": 1}})
+    everyone = set(owners)
+    city = evaluate(plan, given, ledger, owners, everyone, ON)[-1]
+    assert city.formula == "外出务工贫困劳动力 5 人（7个单位已报送），去年 5 人"
+    assert city.met is True and city.verdict == "达标"

@@ -14,7 +14,7 @@ import pandas as pd
 from sprint.domain.engine.book import UNIT_COLUMN
 from sprint.domain.engine.draft import Chart, Draft, Table, common, short_name, when
 from sprint.domain.engine.stock import Stock
-from sprint.domain.engine.targets import Result, evaluate
+from sprint.domain.engine.targets import CITY, Result, evaluate
 from sprint.domain.plan import Duty, Plan
 from sprint.domain.records import OutboxKey
 from sprint.domain.status import Rates, Standing, State
@@ -102,7 +102,8 @@ def _chart(duty: Duty, period_id: str, targets: list[dict]) -> Chart | None:
     chosen = next((t for t in targets if t["target"].id == duty.summary.chart), None)
     if chosen is None:
         return None
-    shown: list[Result] = [r for r in chosen["results"] if r.value is not None]
+    shown: list[Result] = [r for r in chosen["results"] if r.value is not None
+                           and (r.unit != CITY or chosen["target"].scope == CITY)]
     if not shown:
         return None
     t = chosen["target"]

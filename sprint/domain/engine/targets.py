@@ -20,6 +20,7 @@ from sprint.domain.figures import exact, number, percent, points, total, whole
 from sprint.domain.plan import Plan, Target, Values
 
 CITY = "city"
+CITY_TOTAL = "全市合计"
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,29 @@ def evaluate(plan: Plan, t: Target, ledger: pd.DataFrame, owners: list[str], sub
             continue
         out.append(_result(t, unit, name, of_unit(ledger, unit), as_of,
                            t.at_least_by_unit.get(unit)))
-    return out
+    total_line = _city_total(t, out, [u for u in owners if u in held]) if t.city_total else None
+    return out + ([total_line] if total_line else [])
+
+
+def _city_total(t: Target, out: list[Result], held: list[str]) -> Result | None:
+    """The units' figures added up beside them, judged against their thresholds added up only
+    once every unit has reported and every threshold is given."""
+    measured = [r for r in out if r.value is not None]
+    if not measured:
+        return None
+    w, unit_word = t.words, t.words.get("unit", "")
+    value = sum((r.value for r in measured), Fraction(0))
+    formula = f"{w.get('figure', t.title)} {number(value)} {unit_word}（{len(measured)}个单位已报送）"
+    lines = [t.at_least_by_unit.get(u) for u in held]
+    if None in lines:
+        said = f"{w.get('threshold', '基数')}数据未提供，暂不判定" if t.baseline else "仅列示"
+        return Result(t, CITY, CITY_TOTAL, value, None, formula, said)
+    if len(measured) < len(held):
+        return Result(t, CITY, CITY_TOTAL, value, None, formula,
+                      f"{len(held) - len(measured)}个单位未报送，暂不判定")
+    threshold = sum(lines)
+    formula += f"，{w.get('threshold', '目标')} {threshold} {unit_word}".rstrip()
+    return _judged(t, CITY, CITY_TOTAL, value, threshold, formula, unit_word, [])
 
 
 def _result(t: Target, unit: str, name: str, rows: pd.DataFrame, as_of: dt.date,
@@ -124,6 +147,10 @@ def _one(t: Target, unit: str, name: str, rows: pd.DataFrame, as_of: dt.date,
         num = sum((_total(scoped, c) for c in t.numerator), Fraction(0))
         den = sum((_total(scoped, c) for c in t.denominator), Fraction(0))
         unit_word = w.get("unit", "")
+        for words, columns in (("denominator", t.denominator), ("numerator", t.numerator)):
+            if len(scoped) and not any(_filled(scoped, c) for c in columns):  # 未填 is not 0 元
+                said = w.get(words, "分母" if words == "denominator" else "分子")
+                return Result(t, unit, name, None, None, f"{said} 未填", f"{said}未填，无法计算")
         if not den:
             return Result(t, unit, name, None, None, f"{w.get('denominator', '分母')} 0 {unit_word}",
                           f"无{w.get('denominator', '分母')}，无法计算")
@@ -186,6 +213,10 @@ def _share_words(w: dict[str, str], hits: int, eligible: int, lines=()) -> str:
     u = w.get("unit", "")
     text = f"{w.get('hit', '符合')} {hits} {u} ÷ {w.get('eligible', '总数')} {eligible} {u}"
     return text + (f" = {percent(Fraction(hits, eligible), lines)}" if eligible else "")
+
+
+def _filled(rows: pd.DataFrame, column: str) -> bool:
+    return bool(pd.to_numeric(rows[column], errors="coerce").notna().any())
 
 
 def _total(rows: pd.DataFrame, column: str) -> Fraction:

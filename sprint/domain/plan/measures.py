@@ -65,6 +65,7 @@ class Target(Strict):
     # A stock (counters operating): it stands until the unit reports it changed, so each
     # unit's latest accepted ledger counts, carried forward when it did not send this period.
     stock: bool = False
+    city_total: bool = False  # per-unit figures added up beside them (全市合计)
     average: str | None = None
     average_words: str = "平均"
     count_also: Values = {}

@@ -106,10 +106,13 @@ def _targets(plan: Plan, book: Book, now: dt.datetime) -> list[dict]:
         sent = set(latest[UNIT_COLUMN]) if len(latest) else set()
         for t in target_results(plan, d, latest, [u.code for u in plan.owners(d)], sent, now.date()):
             unknown = sum(r.value is None for r in t["results"])
+            # Judged only where a result was: a baseline not given is never "met".
+            why = next((r.verdict for r in t["results"] if r.value is not None and r.met is None),
+                       "仅列示")
             lines.append({"title": t["target"].title, "clause": t["target"].clause,
                           "short": t["short"], "unknown": unknown,
                           "measured": len(t["results"]) - unknown,
-                          "judged": t["target"].judged})
+                          "judged": any(r.met is not None for r in t["results"]), "why": why})
     return sorted(lines, key=lambda x: -len(x["short"]))
 
 

@@ -283,3 +283,22 @@ def test_the_labor_summary_gives_the_city_wide_total_beside_the_counties(plan):
     city = evaluate(plan, given, ledger, owners, everyone, ON)[-1]
     assert city.formula == "外出务工贫困劳动力 5 人（7个单位已报送），去年 5 人"
     assert city.met is True and city.verdict == "达标"
+
+
+def test_a_village_over_100_percent_is_named_to_the_unit_in_its_acceptance(plan, tmp_path):
+    """Clause 6② ("光伏扶贫收益80%以上用于公益岗位工资及村级公益事业劳务支出"): the wages come out of
+    the income. 洮南市's 丙村 reports 12,000 元 of wages on 10,000 元 of income: the file is taken
+    (nothing the plan states is broken), and the unit's acceptance notes the row to check:
+    12,000 ÷ 10,000 = 120.0 %."""
+    from sprint.services import intake
+    from tests.factories import beijing
+
+    ledger = solar("220881", [("丙村", 10000, 12000, 0), ("丁村", 10000, 9000, 0)])
+    path = tmp_path / "光伏.xlsx"
+    ledger.drop(columns=[UNIT_COLUMN]).to_excel(path, index=False)
+    arrival = intake.Arrival("220881", path, intake.sha256_of(path), beijing("2020-10-30 10:00"))
+    j = intake.judge(arrival, path, plan)
+    assert j.accepted
+    assert [(n.row, n.reason) for n in j.verdict.notes] == [
+        (2, "公益岗位工资及村级公益事业劳务支出 12,000 元超过光伏收益 10,000 元（120.0%），"
+            "请核实（已接收，仅作提示）")]

@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from sprint.domain.calendar import BEIJING, Period, named_period, period_for_receipt, periods
+from sprint.domain.engine.wholes import over_whole
 from sprint.domain.plan import Duty, Plan
 from sprint.domain.records import Problem
 from sprint.reading.fence import Raised
@@ -201,6 +202,7 @@ def _judge(arrival: Arrival, kept: Path, plan: Plan, verdict: Verdict,
             done = (fulfilled or {}).get((arrival.unit, duty.id), set())
             period = period_for_receipt(all_periods, arrival.received_at, done)
     _check_within(verdict, period)
+    verdict.notes.extend(over_whole(duty, verdict.ledger))
     return Judgement(arrival, kept, verdict, duty, period.id)
 
 

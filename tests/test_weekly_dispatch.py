@@ -67,6 +67,10 @@ def test_the_dispatch_names_overdue_items_and_silent_units_and_the_notice_names_
     # "市扶贫办将建立周调度机制": the office that dispatches is never named in its own 通报.
     [notice] = [m for r, m in week if "lingdao@example.org" in r]
     assert "市扶贫办：" not in notice.get_body(("plain",)).get_content()
+    # The office's own duties past their date go to the operator here, never into a 通报:
+    # clause 19 ("在10月中旬前完成5年和1年“两个总结”", 市扶贫办 among its owners), due 10-20.
+    own = text.split("市扶贫办自身事项")[1].split("\n\n")[0]
+    assert "- 完成5年和1年“两个总结”（截止 2020年10月20日 17:00）：未报送" in own
     # "对工作不落实……随时通报": a zone that reported it has nothing is not behind.
     assert "查干浩特旅游经济开发区" not in twice
     assert "查干浩特旅游经济开发区" not in notice.get_body(("plain",)).get_content()

@@ -8,7 +8,9 @@ import datetime as dt
 
 import pandas as pd
 
+from sprint.domain.calendar import periods
 from sprint.domain.engine.book import UNIT_COLUMN, Book, of_unit
+from sprint.domain.engine.deadline import headway
 from sprint.domain.engine.draft import Chart, Draft, common, short_name, when
 from sprint.domain.engine.notices import expired, expires_at, notice
 from sprint.domain.engine.recurring import Measured, measure, silent_running
@@ -61,6 +63,7 @@ def dispatch_owed(plan: Plan, book: Book, m: Measured, now: dt.datetime
         "rollup": _rollup([m, *others]), "targets": _targets(plan, book, now),
         "completeness": _by_unit(plan, [m, *others], now),
         "notices": _notices(plan, book, _before(m, period), now),
+        "own": _own(plan, book, now),
         "totals": {k: sum(len(u[k]) if k == "overdue" else u[k] for u in units)
                    for k in ("open", "overdue", "closed")},
     }
@@ -89,6 +92,22 @@ def _lists(plan: Plan, duty: Duty, period, u: dict) -> Draft:
                               "template": plan.template_of(duty), "u": u}
     return Draft(ITEMS_LIST, OutboxKey(duty.id, period.id, u["code"], ITEMS_LIST), (u["code"],),
                  context, heading=f"items-list {u['name']}: {len(u['overdue'])} overdue")
+
+
+def _own(plan: Plan, book: Book, now: dt.datetime) -> list[dict]:
+    """The office's own deadlines past their date and not done: for the operator, since a
+    通报 never names the office that issues it."""
+    out = []
+    for d in plan.duties:
+        if d.kind != "deadline" or plan.operator not in {u.code for u in plan.owners(d)}:
+            continue
+        [period] = periods(plan, d)
+        if period.due > now:
+            continue
+        mine = [h for h in headway(plan, book, d, now) if h.unit == plan.operator]
+        out += [{"title": d.title, "due": when(period.due), "words": h.words}
+                for h in mine if not h.done]
+    return out
 
 
 def _rollup(measured: list[Measured]) -> list[dict]:

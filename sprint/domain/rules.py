@@ -89,7 +89,7 @@ def _number(column, raw, text, cells, filled, reasons, as_of):
             if above.any():
                 words = np.full(len(value), "", dtype=object)
                 words[above] = [f"{v:,.2f}".removesuffix(".00") + f"超过{column.warn_above:,.0f}"
-                                f"（已接收，仅作提示：{column.warn_reason}）" for v in value[above]]
+                                f"（已接收，{column.warn_reason}）" for v in value[above]]
                 reasons.warn(above, words)
     return pd.Series(value, index=text.index)
 

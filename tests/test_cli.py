@@ -126,7 +126,8 @@ def test_plan_lists_the_baselines_the_office_has_not_given(tmp_path):
     `sprint plan` names, for the operator, whose figure is missing and what until then."""
     run = sprint("plan", home=tmp_path)
     assert run.returncode == 0, run.stderr
-    assert ("    待提供：去年（2019年外出务工贫困劳动力总数，由市扶贫办据市人社局报送数填入）："
+    assert ("    待提供：去年（2019年外出务工贫困劳动力总数：市人社局报送《去年外出务工贫困劳动力基数表》，"
+            "或市扶贫办在计划文件中填入）："
             "洮北区、镇赉县、通榆县、洮南市、大安市、白城经济开发区、查干浩特旅游经济开发区；"
             "未提供前只列本年数，暂不判定") in run.stdout
     rows = json.loads(sprint("plan", "--json", home=tmp_path).stdout)

@@ -9,6 +9,7 @@ import datetime as dt
 import pandas as pd
 
 from sprint.domain.calendar import periods
+from sprint.domain.engine.baselines import given
 from sprint.domain.engine.book import UNIT_COLUMN, Book, of_unit
 from sprint.domain.engine.deadline import headway
 from sprint.domain.engine.draft import Chart, Draft, common, short_name, when
@@ -123,7 +124,9 @@ def _targets(plan: Plan, book: Book, now: dt.datetime) -> list[dict]:
             continue
         latest = book.latest_ledger(d.id, now)
         sent = set(latest[UNIT_COLUMN]) if len(latest) else set()
-        for t in target_results(plan, d, latest, [u.code for u in plan.owners(d)], sent, now.date()):
+        held, sourced = given(plan, book, d, now)
+        for t in target_results(plan, held, latest, [u.code for u in plan.owners(d)], sent,
+                                now.date(), sourced=sourced):
             unknown = sum(r.value is None for r in t["results"])
             # Judged only where a result was: a baseline not given is never "met".
             why = next((r.verdict for r in t["results"] if r.value is not None and r.met is None),

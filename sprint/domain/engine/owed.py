@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from sprint.domain.calendar import Period, periods
+from sprint.domain.engine.baselines import given
 from sprint.domain.engine.book import Book
 from sprint.domain.engine.coverage import VISITS_LIST, coverage_owed
 from sprint.domain.engine.deadline import deadline_owed, deadline_rows, event_rows, headway
@@ -67,7 +68,8 @@ def owed(plan: Plan, book: Book, flow: str, now: dt.datetime, rows: bool = True)
         elif m.closing and summary_key(plan, duty.id, m.closing[0].period.id) not in book.recorded:
             ledger = book.period_ledger(duty.template, m.closing)
             stock = stock_of(plan, book, duty, m.closing[0].period)
-            drafts = [summary_draft(plan, duty, m.closing, ledger, now, stock)]
+            held, sourced = given(plan, book, duty, now)  # thresholds from baseline ledgers
+            drafts = [summary_draft(plan, held, m.closing, ledger, now, stock, sourced)]
         else:
             drafts = []
         out.drafts += drafts

@@ -8,6 +8,7 @@ A period nobody reported says so plainly: no zeros dressed as figures, no empty 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pandas as pd
 
@@ -34,9 +35,11 @@ def period_rates(rows: list[Standing]) -> Rates:
 
 
 def target_results(plan: Plan, duty: Duty, ledger: pd.DataFrame, owners: list[str],
-                   submitted: set[str], as_of: dt.date, stock: Stock | None = None) -> list[dict]:
+                   submitted: set[str], as_of: dt.date, stock: Stock | None = None,
+                   sourced: dict[str, set[str]] | None = None) -> list[dict]:
     """Every target of the duty with each unit's result, the shortfalls named. A stock target
-    is held on `stock`, each unit's latest ledger, when given."""
+    is held on `stock`, each unit's latest ledger, when given; a threshold read from a baseline
+    ledger (`sourced`: target -> units) says whose figure it is."""
     out = []
     for t in duty.targets:
         if t.stock and stock is not None:
@@ -44,6 +47,10 @@ def target_results(plan: Plan, duty: Duty, ledger: pd.DataFrame, owners: list[st
             carried = stock.words(plan, submitted)
         else:
             results, carried = evaluate(plan, t, ledger, owners, submitted, as_of), ""
+        if t.baseline_from and t.baseline_from.by:
+            mine = (sourced or {}).get(t.id, set())
+            results = [replace(r, formula=f"{r.formula}（{t.baseline_from.by}）")
+                       if r.unit in mine and r.value is not None else r for r in results]
         out.append({"target": t, "results": results, "carried": carried,
                     "short": [r.name for r in results if r.met is False]})
     return out
@@ -59,7 +66,8 @@ def breakdown(ledger: pd.DataFrame, column: str, units: list[str],
 
 
 def summary_draft(plan: Plan, duty: Duty, rows: list[Standing], ledger: pd.DataFrame,
-                  now: dt.datetime, stock: Stock | None = None) -> Draft:
+                  now: dt.datetime, stock: Stock | None = None,
+                  sourced: dict[str, set[str]] | None = None) -> Draft:
     template = plan.template_of(duty)
     period = rows[0].period
     owners = [s.unit for s in rows]
@@ -76,7 +84,7 @@ def summary_draft(plan: Plan, duty: Duty, rows: list[Standing], ledger: pd.DataF
                    "rows": [r | {"name": names[r["unit"]]} for r in
                             breakdown(ledger, c, sorted(submitted, key=owners.index), choices[c])]}
                   for c in duty.summary.breakdowns] if submitted else []
-    targets = target_results(plan, duty, ledger, owners, submitted, now.date(), stock)
+    targets = target_results(plan, duty, ledger, owners, submitted, now.date(), stock, sourced)
     chart = _chart(duty, period.id, targets) if submitted else None
     tables = ()
     attachment = ""

@@ -18,6 +18,16 @@ class AgeRule(Strict):
     max: int
 
 
+class BaselineFrom(Strict):
+    """Thresholds read from another duty's ledger: a row per unit, named in `unit`, its figure
+    in `value`; `by` says whose figure it is, in the summary."""
+
+    duty: str
+    unit: str
+    value: str
+    by: str = ""
+
+
 class Beside(Strict):
     """Another population measured with the same formula and shown beside, never judged."""
 
@@ -60,6 +70,7 @@ class Target(Strict):
     # The threshold is a baseline the office gives per unit (last year's figure): until given
     # for a unit, its figure is shown and not judged. Says who gives it and from what.
     baseline: str | None = None
+    baseline_from: BaselineFrom | None = None
     part_of_whole: bool = False  # the numerator is part of the denominator: over 100 % is wrong data
     household: str | None = None  # rows of one household (this key) are measured as one
     # A stock (counters operating): it stands until the unit reports it changed, so each

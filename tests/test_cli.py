@@ -125,6 +125,21 @@ def test_plan_json_maps_every_clause_to_its_duty_flow_and_schedule(tmp_path):
     assert freeze["by"] == "office" and freeze["binding"] is False and "上冻前" in freeze["reason"]
 
 
+def test_plan_lists_the_baselines_the_office_has_not_given(tmp_path):
+    """Clause 6①: "紧盯外出务工贫困劳动力总数不低于去年的工作要求". 去年 is no figure of the plan:
+    `sprint plan` names, for the operator, whose figure is missing and what until then."""
+    run = sprint("plan", home=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert ("    待提供：去年（2019年外出务工贫困劳动力总数：市人社局报送《去年外出务工贫困劳动力基数表》，"
+            "或市扶贫办在计划文件中填入）："
+            "洮北区、镇赉县、通榆县、洮南市、大安市、白城经济开发区、查干浩特旅游经济开发区；"
+            "未提供前只列本年数，暂不判定") in run.stdout
+    rows = json.loads(sprint("plan", "--json", home=tmp_path).stdout)
+    labor = next(r for r in rows if r["duty"] == "labor-ledger")
+    assert labor["missing_baselines"] == [{"target": "migrant-workers", "what": "去年", "units": [
+        "洮北区", "镇赉县", "通榆县", "洮南市", "大安市", "白城经济开发区", "查干浩特旅游经济开发区"]}]
+
+
 def test_status_shows_each_unit_state_from_the_store(tmp_path):
     inbox = tmp_path / "inbox"
     drop(inbox, "220802", "a.xlsx", make_ledger(rows=3), "2020-10-08 10:00")

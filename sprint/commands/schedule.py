@@ -60,6 +60,9 @@ def cmd_plan(args) -> int:
         return 0
     deployments = load_deployments(plan)  # the live plan's: SPRINT_PLAN and a drill switch them
     rows = []
+    missing = {}  # duty -> the baselines the office has not given yet
+    for duty_id, target_id, what, names in plan.missing_baselines():
+        missing.setdefault(duty_id, []).append({"target": target_id, "what": what, "units": names})
     for duty in plan.duties:
         mine = [d for d in deployments if d.flow == duty.flow]
         for clause in duty.clauses:
@@ -70,7 +73,7 @@ def cmd_plan(args) -> int:
                          "schedules": [{"deployment": d.name, **x} for d in mine
                                        for x in d.schedules],
                          "due": duty.due.isoformat() if duty.due else None,
-                         "source": _source(duty)})
+                         "source": _source(duty), "missing_baselines": missing.get(duty.id, [])})
     rows.sort(key=lambda r: _clause_order(r["clause"]))
     _say([plan_line(s), _deployed_line(plan, deployments)], args.json)
     if args.json:
@@ -83,6 +86,9 @@ def cmd_plan(args) -> int:
             words = (f"方案：“{source['says']}”" if source["by"] == "plan"
                      else f"{plan.unit(plan.operator).name}：{source['reason']}")
             print(f"    日期依据：{words}" + ("" if source["binding"] else "（提醒日，不作通报依据）"))
+        for m in r["missing_baselines"]:
+            given = next(t for t in plan.duty(r["duty"]).targets if t.id == m["target"]).baseline
+            print(f"    待提供：{m['what']}（{given}）：{'、'.join(m['units'])}；未提供前只列本年数，暂不判定")
     return 0
 
 

@@ -90,6 +90,13 @@ def _number(column, raw, text, cells, filled, reasons, as_of):
             reasons.add(filled & (value < column.min), f"不能小于{column.min:g}")
         if column.max is not None:
             reasons.add(filled & (value > column.max), f"不能大于{column.max:g}")
+        if column.warn_above is not None:
+            above = filled & ~reasons.bad & (value > column.warn_above)
+            if above.any():
+                words = np.full(len(value), "", dtype=object)
+                words[above] = [f"{v:,.2f}".removesuffix(".00") + f"超过{column.warn_above:,.0f}"
+                                f"（已接收，{column.warn_reason}）" for v in value[above]]
+                reasons.warn(above, words)
     return pd.Series(value, index=text.index)
 
 

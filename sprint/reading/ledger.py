@@ -21,6 +21,7 @@ PERIOD_COLUMN = "报送期"
 ENCODING = ("文本文件的编码无法识别（不是 UTF-8、UTF-16、GBK 或 GB18030，可能是 Big5 等其他编码）："
             "请以 UTF-8 或 GBK 编码另存为 .csv 后重新提交")
 TOTAL_WORDS = ("合计", "总计", "小计", "合  计")
+NOTHING_TO_REPORT = "文件只有表头、没有数据行：按本期无数据计为已报送；如有数据漏填，请补齐后重新报送"
 
 
 def validate_file(path: Path, plan: Plan, unit_code: str | None, as_of: dt.date) -> Verdict:
@@ -146,9 +147,13 @@ def _check_rows(verdict: Verdict, group: list[Header], plan: Plan, unit_code: st
     missing = [c.name for c in template.columns if c.required and c.name not in header]
     for name in missing:
         verdict.problems.append(Problem(header_row, name, "", "缺少必填列（请使用模板的表头）"))
-    if not keep.any():
-        verdict.problems.append(Problem(None, "", "", "文件中没有数据行"))
-    if missing or not keep.any():
+    if missing:
+        return
+    if not keep.any():  # the header alone: a unit with nothing to list reports just that
+        verdict.notes.append(Problem(None, "", "", NOTHING_TO_REPORT))
+        verdict.ledger = pd.DataFrame({c.name: pd.Series(dtype=object)
+                                       for c in template.columns if c.name in header})
+        verdict.ledger.index.name = "row"
         return
     cleaned = {}
     problems = []

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from sprint.services import intake, keeping, receipts
+from sprint.services import intake, keeping, receipts, resend
 from sprint.services.context import QUIET, Log, Services
 
 
@@ -45,7 +45,7 @@ def validate(services: Services, kept: list[tuple[intake.Arrival, str]],
     verdict, and shelve the table of an accepted file."""
     store = services.store
     judged = []
-    done = receipts.fulfilled(store) if kept else {}
+    done = resend.fulfilled(store) if kept else {}
     files = [(arrival, Path(path)) for arrival, path in kept]
     checked = intake.verdicts(files, services.plan)
     for i, ((arrival, path), verdict) in enumerate(zip(files, checked, strict=True), start=1):

@@ -14,12 +14,14 @@ from pathlib import Path
 import pandas as pd
 
 from sprint.domain.calendar import BEIJING, Period, named_period, period_for_receipt, periods
+from sprint.domain.engine.wholes import over_whole
 from sprint.domain.plan import Duty, Plan
 from sprint.domain.records import Problem
 from sprint.reading.fence import Raised
 from sprint.reading.ledger import PERIOD_COLUMN, Verdict
 from sprint.reading.one_verdict import raised, refusal, validate_each, validate_fenced
 from sprint.services import keeping
+from sprint.services.resend import fulfilled, resent
 from sprint.store.store import Store
 
 
@@ -74,10 +76,11 @@ def scan(inbox: Path, plan: Plan, store: Store, now: dt.datetime,
 
     The folder says who sent a file. Links are not followed, so nothing outside the inbox is read.
     A file's received time is its modification time (when it was dropped), or `now` when that
-    time is after the wall clock (said in its reply); content the unit sent before is skipped;
-    so is a file written less than `quiet` seconds ago by the wall clock (it may still be being
-    copied in: the next run takes it). Returns the arrivals and warnings about links, FIFOs and
-    folders that are no unit's.
+    time is after the wall clock (said in its reply); content the unit sent before is skipped,
+    unless it arrived in a new period's window (a ledger unchanged since last month is this
+    month's report: `resent`); so is a file written less than `quiet` seconds ago by the wall
+    clock (it may still be being copied in: the next run takes it). Returns the arrivals and
+    warnings about links, FIFOs and folders that are no unit's.
     """
     wall = time.time()
     arrivals, warnings = [], []
@@ -85,7 +88,9 @@ def scan(inbox: Path, plan: Plan, store: Store, now: dt.datetime,
         return [], [f"the inbox {inbox} does not exist yet"]
     known = {u.code for u in plan.units}
     cap = plan.limits.max_file_mb
+    operator = plan.unit(plan.operator).name
     taken = store.known_digests()
+    done: dict[tuple[str, str], set[str]] | None = None  # read only if some content comes again
     for folder in sorted(os.scandir(inbox), key=lambda e: e.name):
         if folder.is_symlink():
             warnings.append(f"inbox folder {folder.name!r} is a link; links are not followed, "
@@ -126,11 +131,16 @@ def scan(inbox: Path, plan: Plan, store: Store, now: dt.datetime,
                           else keeping.unread_key(folder.name, entry.name, st))
             except OSError as e:  # one file that cannot be read is refused, never the run
                 digest = keeping.unread_key(folder.name, entry.name, st)
-                refused = (f"文件无法读取（{type(e).__name__}，已记录，请联系市扶贫办），请稍后重新提交",
+                refused = (f"文件无法读取（{type(e).__name__}，已记录，请联系{operator}），请稍后重新提交",
                            type(e).__name__)
-            if (folder.name, digest) not in taken:
-                arrivals.append(Arrival(folder.name, path, digest, received,
-                                        stamped if ahead else None, refused))
+            before = taken.get((folder.name, digest))
+            if before is not None:
+                if done is None:
+                    done = fulfilled(store)
+                if not resent(plan, folder.name, before, received, done):
+                    continue
+            arrivals.append(Arrival(folder.name, path, digest, received,
+                                    stamped if ahead else None, refused))
     arrivals.sort(key=lambda a: a.received_at)
     return arrivals, warnings
 
@@ -215,6 +225,7 @@ def _judge(arrival: Arrival, kept: Path, plan: Plan, verdict: Verdict,
             done = (fulfilled or {}).get((arrival.unit, duty.id), set())
             period = period_for_receipt(all_periods, arrival.received_at, done)
     _check_within(verdict, period)
+    verdict.notes.extend(over_whole(duty, verdict.ledger))
     return Judgement(arrival, kept, verdict, duty, period.id)
 
 

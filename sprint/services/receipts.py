@@ -1,18 +1,9 @@
-"""A judged file recorded in the store as its receipt, and the periods each unit has fulfilled
-(read once per run, so a second file of the same period in one run counts as its version)."""
+"""A judged file recorded in the store as its receipt."""
 
 from __future__ import annotations
 
 from sprint.services.intake import Judgement
 from sprint.store.store import Store
-
-
-def fulfilled(store: Store) -> dict[tuple[str, str], set[str]]:
-    out: dict[tuple[str, str], set[str]] = {}
-    for r in store.receipts():
-        if r.accepted and r.duty and r.period:
-            out.setdefault((r.unit, r.duty), set()).add(r.period)
-    return out
 
 
 def record(store: Store, j: Judgement) -> bool:

@@ -41,7 +41,10 @@ submissions = Table(
     Column("rows", Integer, nullable=False, default=0),
     Column("problems", Text, nullable=False, default="[]"),
     Column("notes", Integer, nullable=False, default=0),
-    UniqueConstraint("unit", "sha256", name="one_record_per_content"),
+    # The same content counts once per period: a ledger unchanged since last month, sent again
+    # in this month's window, is this month's report (NULL periods, files of no duty, are
+    # kept apart by the scan, which takes content of no duty once).
+    UniqueConstraint("unit", "sha256", "period", name="one_record_per_content_and_period"),
 )
 
 def _key() -> list[Column]:

@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from sprint.domain.calendar import Period, periods
+from sprint.domain.engine.baselines import given
 from sprint.domain.engine.book import Book
 from sprint.domain.engine.coverage import VISITS_LIST, coverage_owed
 from sprint.domain.engine.deadline import deadline_owed, deadline_rows, event_rows, headway
@@ -22,6 +23,7 @@ from sprint.domain.engine.recurring import measure, reminders, state_rows
 from sprint.domain.engine.reminders import REMINDER, merged
 from sprint.domain.engine.replies import replies
 from sprint.domain.engine.season import season_of
+from sprint.domain.engine.stock import stock_of
 from sprint.domain.engine.summary import summary_draft, summary_key
 from sprint.domain.plan import Plan
 from sprint.domain.status import Rates
@@ -67,7 +69,10 @@ def owed(plan: Plan, book: Book, flow: str, now: dt.datetime, rows: bool = True)
         elif m.closing and summary_key(plan, duty.id, m.closing[0].period.id) not in book.recorded:
             ledger = book.period_ledger(duty.template, m.closing)
             season = season_of(book, duty, m.everything, m.closing[0].period.id, len(m.periods))
-            drafts = [summary_draft(plan, duty, m.closing, ledger, now, season)]
+            stock = stock_of(plan, book, duty, m.closing[0].period)
+            held, sourced = given(plan, book, duty, now)  # thresholds from baseline ledgers
+            drafts = [summary_draft(plan, held, m.closing, ledger, now, season=season,
+                                    stock=stock, sourced=sourced)]
         else:
             drafts = []
         out.drafts += drafts

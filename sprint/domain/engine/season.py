@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from sprint.domain.engine.targets import Result, number
+from sprint.domain.engine.targets import Result
+from sprint.domain.figures import number
 from sprint.domain.status import Standing
 
 

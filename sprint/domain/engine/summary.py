@@ -8,13 +8,16 @@ A period nobody reported says so plainly: no zeros dressed as figures, no empty 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pandas as pd
 
 from sprint.domain.engine.book import UNIT_COLUMN
 from sprint.domain.engine.draft import Chart, Draft, Table, common, short_name, when
 from sprint.domain.engine.season import Season
-from sprint.domain.engine.targets import Result, evaluate, number
+from sprint.domain.engine.stock import Stock
+from sprint.domain.engine.targets import CITY, Result, evaluate
+from sprint.domain.figures import number
 from sprint.domain.plan import Duty, Plan
 from sprint.domain.records import OutboxKey
 from sprint.domain.status import Rates, Standing, State
@@ -34,19 +37,30 @@ def period_rates(rows: list[Standing]) -> Rates:
 
 
 def target_results(plan: Plan, duty: Duty, ledger: pd.DataFrame, owners: list[str],
-                   submitted: set[str], as_of: dt.date, season: Season | None = None
+                   submitted: set[str], as_of: dt.date, season: Season | None = None,
+                   stock: Stock | None = None, sourced: dict[str, set[str]] | None = None
                    ) -> list[dict]:
-    """Every target of the duty with each unit's result, the shortfalls named; a target over
-    the season is measured on the season's ledger so far (see season.py)."""
+    """Every target of the duty with each unit's result, the shortfalls named. A target over
+    the season is measured on the season's ledger so far (see season.py); a stock target on
+    `stock`, each unit's latest ledger, when given; a threshold read from a baseline ledger
+    (`sourced`: target -> units) says whose figure it is."""
     out = []
     for t in duty.targets:
+        carried = ""
         if t.over == "season" and season is not None:
             results = [season.judge(r) for r in
                        evaluate(plan, t, season.ledger, owners, season.submitted, as_of)]
+        elif t.stock and stock is not None:
+            results = evaluate(plan, t, stock.ledger, owners, set(stock.sent_for), as_of)
+            carried = stock.words(plan, submitted)
         else:
             results = evaluate(plan, t, ledger, owners, submitted, as_of)
-        out.append({"target": t, "results": results, "season": season.words
-                    if t.over == "season" and season is not None else "",
+        if t.baseline_from and t.baseline_from.by:
+            mine = (sourced or {}).get(t.id, set())
+            results = [replace(r, formula=f"{r.formula}（{t.baseline_from.by}）")
+                       if r.unit in mine and r.value is not None else r for r in results]
+        out.append({"target": t, "results": results, "carried": carried,
+                    "season": season.words if t.over == "season" and season is not None else "",
                     "short": [r.name for r in results if r.met is False]})
     return out
 
@@ -69,7 +83,8 @@ def breakdown(ledger: pd.DataFrame, column: str, units: list[str],
 
 
 def summary_draft(plan: Plan, duty: Duty, rows: list[Standing], ledger: pd.DataFrame,
-                  now: dt.datetime, season: Season | None = None) -> Draft:
+                  now: dt.datetime, season: Season | None = None, stock: Stock | None = None,
+                  sourced: dict[str, set[str]] | None = None) -> Draft:
     template = plan.template_of(duty)
     period = rows[0].period
     owners = [s.unit for s in rows]
@@ -88,7 +103,8 @@ def summary_draft(plan: Plan, duty: Duty, rows: list[Standing], ledger: pd.DataF
                             breakdown(ledger, b.column, sorted(submitted, key=owners.index),
                                       choices[b.column], b.sum)]}
                   for b in duty.summary.splits] if submitted else []
-    targets = target_results(plan, duty, ledger, owners, submitted, now.date(), season)
+    targets = target_results(plan, duty, ledger, owners, submitted, now.date(), season, stock,
+                             sourced)
     chart = _chart(duty, period.id, targets) if submitted else None
     tables = ()
     attachment = ""
@@ -114,14 +130,15 @@ def _chart(duty: Duty, period_id: str, targets: list[dict]) -> Chart | None:
     chosen = next((t for t in targets if t["target"].id == duty.summary.chart), None)
     if chosen is None:
         return None
-    shown: list[Result] = [r for r in chosen["results"] if r.value is not None]
+    shown: list[Result] = [r for r in chosen["results"] if r.value is not None
+                           and (r.unit != CITY or chosen["target"].scope == CITY)]
     if not shown:
         return None
     t = chosen["target"]
     limits = [t.at_least_by_unit.get(r.unit, t.at_least) for r in shown]
     so_far = "全季累计" if t.over == "season" else "本期"
     return Chart(f"chart-{duty.id}-{period_id}", tuple(short_name(r.name) for r in shown),
-                 tuple(r.value for r in shown), tuple(limits),
+                 tuple(float(r.value) for r in shown), tuple(limits),  # drawn, not compared
                  f"{t.words.get('figure', t.title)}：{so_far}与{t.words.get('threshold', '目标')}",
                  so_far, t.words.get("threshold", "目标"))
 
@@ -135,4 +152,5 @@ def section(context: dict) -> str:
         lines += ["", f"**{t['target'].title}**（第{t['target'].clause}条）", "",
                   "| 单位 | 计算 | 情况 |", "|---|---|---|"]
         lines += [f"| {r.name} | {r.formula} | {r.verdict} |" for r in t["results"]]
+        lines += [f"\n{t['carried']}"] if t["carried"] else []
     return "\n".join(lines)

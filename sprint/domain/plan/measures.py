@@ -18,6 +18,16 @@ class AgeRule(Strict):
     max: int
 
 
+class BaselineFrom(Strict):
+    """Thresholds read from another duty's ledger: a row per unit, named in `unit`, its figure
+    in `value`; `by` says whose figure it is, in the summary."""
+
+    duty: str
+    unit: str
+    value: str
+    by: str = ""
+
+
 class Beside(Strict):
     """Another population measured with the same formula and shown beside, never judged."""
 
@@ -57,6 +67,16 @@ class Target(Strict):
     noted_above: float | None = None  # above this is said, not counted as a failure
     stretch: float | None = None
     at_least_by_unit: dict[str, int] = {}
+    # The threshold is a baseline the office gives per unit (last year's figure): until given
+    # for a unit, its figure is shown and not judged. Says who gives it and from what.
+    baseline: str | None = None
+    baseline_from: BaselineFrom | None = None
+    part_of_whole: bool = False  # the numerator is part of the denominator: over 100 % is wrong data
+    household: str | None = None  # rows of one household (this key) are measured as one
+    # A stock (counters operating): it stands until the unit reports it changed, so each
+    # unit's latest accepted ledger counts, carried forward when it did not send this period.
+    stock: bool = False
+    city_total: bool = False  # per-unit figures added up beside them (全市合计)
     average: str | None = None
     average_words: str = "平均"
     count_also: Values = {}
@@ -69,13 +89,13 @@ class Target(Strict):
 
     @property
     def judged(self) -> bool:
-        return self.at_least is not None or bool(self.at_least_by_unit)
+        return self.at_least is not None or bool(self.at_least_by_unit) or bool(self.baseline)
 
     def columns(self) -> set[str]:
         names = {*self.where, *self.population, *self.eligible, *self.hit, *self.numerator,
                  *self.denominator, *self.count_also}
         names |= {n for b in self.beside for n in b.population}
-        names |= {n for n in (self.column, self.each, self.average) if n}
+        names |= {n for n in (self.column, self.each, self.average, self.household) if n}
         if self.eligible_age:
             names.add(self.eligible_age.column)
         return names

@@ -189,6 +189,19 @@ class Plan(Strict):
         """Every group's deployments, a group the plan gives none one to run it by hand."""
         return group_deployments(self)
 
+    def missing_baselines(self) -> list[tuple[str, str, str, list[str]]]:
+        """(duty, target, what, units' names) for every baseline the office has not given yet:
+        those units' figures are shown and not judged until it is."""
+        out = []
+        for d in self.duties:
+            for t in d.targets:
+                if t.baseline:
+                    held = self.group(t.units) if t.units else [u.code for u in self.owners(d)]
+                    missing = [self.unit(c).name for c in held if c not in t.at_least_by_unit]
+                    if missing:
+                        out.append((d.id, t.id, t.words.get("threshold", "基数"), missing))
+        return out
+
 
 def load_plan(path: Path | str | None = None) -> Plan:
     """Read and check a plan file; a bad plan raises PlanError naming the key and the problem."""

@@ -55,6 +55,13 @@ def _check_duty(plan, where: str, duty, known: set[str], ids: set[str]) -> None:
                 raise ValueError(f"{where}.targets.{t.id}.at_least_by_unit: unknown unit {code!r}")
         if t.units is not None and t.units not in plan.groups:
             raise ValueError(f"{where}.targets.{t.id}.units: no group is named {t.units!r}")
+        if t.baseline_from is not None:
+            source = next((d for d in plan.duties if d.id == t.baseline_from.duty), None)
+            if source is None or source.template is None:
+                raise ValueError(f"{where}.targets.{t.id}.baseline_from: no duty with a ledger "
+                                 f"is named {t.baseline_from.duty!r}")
+            need(f"targets.{j} ({t.id}).baseline_from",
+                 {t.baseline_from.unit, t.baseline_from.value}, source.template)
     if duty.summary.chart and duty.summary.chart not in {t.id for t in duty.targets}:
         raise ValueError(f"{where}.summary.chart: no target of this duty is {duty.summary.chart!r}")
     need("summary.breakdowns", {n for b in duty.summary.splits for n in (b.column, b.sum) if n})

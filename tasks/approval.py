@@ -12,10 +12,31 @@ from sprint.domain.records import EXPIRED, NoticeRecord
 from sprint.mailout.compose import Message
 from sprint.services import approval, deciding
 from sprint.services.context import Services
-from sprint.services.deciding import waiting
 from tasks.run_log import log
 
-__all__ = ["apply", "ask", "draft_notices", "waiting"]
+__all__ = ["apply", "ask", "draft_notices", "held", "waiting"]
+
+
+def held(run_id: str) -> bool:
+    """Whether another flow run still owns its drafts: it is live (running, or paused or
+    suspended waiting for the decision). A run this server does not know (a run from the shell
+    on a temporary server), or one that ended, holds nothing."""
+    from uuid import UUID
+
+    from prefect import get_client
+    from prefect.exceptions import ObjectNotFound
+
+    try:
+        with get_client(sync_client=True) as client:
+            return not client.read_flow_run(UUID(run_id)).state.is_final()
+    except (ObjectNotFound, ValueError):
+        return False
+
+
+def waiting(services: Services, run: str | None, now: dt.datetime,
+            group: str) -> list[NoticeRecord]:
+    """The drafts this run asks about: its own, and its group's that no live run holds."""
+    return deciding.waiting(services, run, now, group, held)
 
 
 @task(name="draft notices", cache_policy=NO_CACHE)
@@ -45,7 +66,7 @@ def ask(services: Services, record: NoticeRecord, now: dt.datetime) -> approval.
 
     seconds = max(60, int((expires_at(services.plan, record) - record.drafted_at).total_seconds()))
     form = NoticeDecision.with_initial_data(description=approval.form_text(record))
-    key = f"notice-{record.id}"
+    key = approval.pause_key(record.id)
     try:
         if deployment.id:
             answer = suspend_flow_run(wait_for_input=form, timeout=seconds, key=key)

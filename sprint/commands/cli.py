@@ -5,16 +5,16 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
 import sys
-import urllib.request
 from pathlib import Path
 
+from sprint.commands import approve
+from sprint.commands import run as run_command
 from sprint.commands.mail_in import cmd_submit, cmd_watch
 from sprint.commands.schedule import cmd_calendar, cmd_plan
 from sprint.commands.status import cmd_status
 from sprint.commands.validate import cmd_validate
-from sprint.config.deployments import PREFECT_YAML, load_deployments
+from sprint.config.deployments import load_deployments
 from sprint.config.drill import DrillError
 from sprint.config.settings import SettingsError, load_settings
 from sprint.domain import clock
@@ -23,9 +23,8 @@ from sprint.domain.plan import PlanError
 from sprint.domain.shift import ShiftError
 from sprint.store.store import Store, StoreError
 
-# The flows the shell runs in this process, by their entrypoints (as prefect.yaml names them).
-PROJECT = PREFECT_YAML.parent
-DUTIES, CENSUS = "flows/duties.py:duties", "flows/labor_census.py:labor_census"
+# The census flow the shell runs in this process, by its entrypoint (as prefect.yaml names it).
+CENSUS = "flows/labor_census.py:labor_census"
 
 
 class Usage(Exception):
@@ -47,18 +46,6 @@ def _moment(text: str) -> dt.datetime:
         raise argparse.ArgumentTypeError(f"not a date or time: {text!r}") from None
 
 
-def _local_prefect() -> None:
-    """Send the run to the main job's Prefect server when one answers, so it shows in the UI."""
-    if "PREFECT_API_URL" in os.environ:
-        return
-    url = f"http://127.0.0.1:{os.environ.get('SPRINT_PREFECT_PORT', '4200')}/api"
-    try:
-        with urllib.request.urlopen(f"{url}/health", timeout=1):
-            os.environ["PREFECT_API_URL"] = url
-    except OSError:
-        pass  # Prefect then runs the flow on a temporary local server of its own
-
-
 def resolve(plan, name: str) -> str:
     """The plan's group a deployment name, a group name or a duty id stands for."""
     if name in plan.flows:
@@ -74,33 +61,19 @@ def resolve(plan, name: str) -> str:
                 f"  duties: {', '.join(d.id for d in plan.duties)}")
 
 
-def _flow(entrypoint: str):
-    """The flow a deployment's entrypoint names (`flows/duties.py:duties`), loaded as the worker
-    loads it: the commands call the entry points by name, never import them."""
-    from prefect.flows import load_flow_from_entrypoint
-
-    path, _, name = entrypoint.partition(":")
-    return load_flow_from_entrypoint(f"{PROJECT / path}:{name}")
-
-
 def cmd_run(args) -> int:
     plan = load_settings().plan
-    group = resolve(plan, args.duty)
-    _local_prefect()
-    duties = _flow(DUTIES)
-    state = duties(flow=group, as_of=args.as_of, dry_run=args.dry_run, return_state=True)
-    print(f"{group}: {state.name} — {state.message or ''}")
-    return 0 if state.is_completed() else 1
+    return run_command.run(resolve(plan, args.duty), args.duty, args.as_of, args.dry_run)
 
 
 def cmd_census(args) -> int:
     load_settings()  # a bad plan or setting stops here, with its message
-    _local_prefect()
+    run_command.local_prefect()
     if args.inbox is not None and not args.inbox.is_dir():
         print(f"sprint: {args.inbox} is not a folder of unit folders", file=sys.stderr)
         return 1
     try:
-        labor_census = _flow(CENSUS)
+        labor_census = run_command.load_flow(CENSUS)
     except RuntimeError as e:  # SPRINT_DASK_ADDRESS set without the dask extra
         print(f"sprint: {e}", file=sys.stderr)
         return 1
@@ -164,6 +137,7 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--as-of", type=_moment, help="act as on this date (its end) or time")
     r.add_argument("--dry-run", action="store_true", help="render every email, send none")
     r.set_defaults(func=cmd_run)
+    approve.add_parser(sub, _moment)
     ce = sub.add_parser("census", help="check every unit's labor ledger at province or nation "
                         "scale (batches on every core, or on Dask with SPRINT_DASK_ADDRESS)")
     ce.add_argument("--inbox", type=Path, help="folder of unit folders (default: the inbox)")

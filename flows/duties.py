@@ -61,16 +61,22 @@ def waits() -> bool:
 def fixed_group(given: str) -> str:
     """The group a deployment runs is the deployment's own: a `flow` typed into the UI's form
     cannot start another group's duties under its name."""
+    from uuid import UUID
+
+    from prefect import get_client
     from prefect.runtime import deployment
 
-    own = (deployment.parameters or {}).get("flow") if deployment.id else None
+    if not deployment.id:
+        return given
+    with get_client(sync_client=True) as client:  # the deployment's own, not the run's
+        own = (client.read_deployment(UUID(deployment.id)).parameters or {}).get("flow")
     return own or given
 
 
 def run_name() -> str:
     """Group, period and clock, as the UI's list of runs should read:
     `labor-ledger 2020-10-09 @2020-10-12 12:00`."""
-    group = fixed_group(flow_run.parameters["flow"])
+    group = fixed_group(flow_run.parameters.get("flow", ""))
     try:
         now = moment(flow_run.parameters.get("as_of"))
     except NotAMoment:
@@ -83,17 +89,22 @@ def run_name() -> str:
 
 
 @flow(name="sprint-duties", flow_run_name=run_name, log_prints=True)
-def duties(flow: Group, as_of: AsOf = None, dry_run: DryRun = False):
+def duties(as_of: AsOf = None, dry_run: DryRun = False, flow: Group = ""):
     """Run the duties of one group of the plan (labor-ledger, weekly-dispatch, ...).
 
     Args:
-        flow: 方案中的事项组，由部署确定，如 labor-ledger
-        as_of: 按此时点运行；只写日期表示当日24时（北京时间）；留空表示现在
+        as_of: 按此时点运行；只写日期表示当日24时（北京时间）；留空表示现在。例：2020-10-12、2020/10/12、2020年10月12日、2020-10-12 12:00
         dry_run: 试运行（只生成邮件，不发送）
+        flow: 事项组，由部署确定（如 labor-ledger）；在此修改不生效
     """
+    # The form lists the fields in this order: the group, fixed by the deployment, comes last.
     # quote(x): a task gets x as it is, Prefect not walking it for futures (the drafts hold
     # thousands of rows; walking them took 40 ms a task).
-    flow = fixed_group(flow)
+    if (own := fixed_group(flow)) != flow:
+        print(f"本部署只运行事项组 {own}；表单中填写的 {flow} 不生效")
+        flow = own
+    if flow not in load_settings().plan.flows:
+        return Failed(message=f"没有事项组 {flow!r}；请从部署运行（Deployments → 部署名 → Run）")
     try:
         now = moment(as_of)
     except NotAMoment as e:

@@ -74,6 +74,6 @@ def ask(services: Services, record: NoticeRecord, now: dt.datetime) -> approval.
             answer = pause_flow_run(wait_for_input=form, timeout=seconds, poll_interval=2, key=key)
     except FlowPauseTimeout:
         services.store.notices.decide(record.id, EXPIRED, now)
-        log().warning("通报 #%d expired undecided", record.id)
+        log().warning("通报 #%d 过期未审批，已作废", record.id)
         return approval.Decision(approval.DROP, reason="过期未审批")
     return approval.Decision(answer.decision, answer.note, answer.reason)

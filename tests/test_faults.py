@@ -140,7 +140,7 @@ def test_the_outbox_command_lists_and_requeues_what_failed(prefect_server, home,
     assert [r["recipients"] for r in listed] == ["daan@example.org"]
     again = subprocess.run([sprint, "outbox", "--resend", str(listed[0]["id"])], env=env,
                            capture_output=True, text=True)
-    assert again.returncode == 0 and "queued again" in again.stdout
+    assert again.returncode == 0 and "已重新排队" in again.stdout
     del sink.handler.refuse["daan@example.org"]
     assert labor_ledger(as_of=AS_OF, return_state=True).is_completed()
     assert recipients(sink).count("daan@example.org") == 1

@@ -95,4 +95,4 @@ def test_a_taken_port_or_a_bad_drill_date_is_named_not_a_traceback(tmp_path):
     assert run.stderr.strip() == (f"sprint up: port {port} is taken (is the system already up?); "
                                   "set SPRINT_PREFECT_PORT to use another")
     bad = sprint("up", "--drill", "12/07", home=tmp_path)
-    assert bad.returncode == 2 and "not a date (YYYY-MM-DD): '12/07'" in bad.stderr
+    assert bad.returncode == 2 and "不是有效的日期：'12/07'" in bad.stderr

@@ -31,19 +31,25 @@ class Usage(Exception):
     pass
 
 
+OUTBOX_STATES = {"pending": "待发送", "sending": "发送中", "sent": "已发送", "failed": "失败",
+                 "doubt": "存疑"}
+
+
 def _date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+        raise argparse.ArgumentTypeError(f"不是有效的日期：{text!r}。例：2020-10-12") from None
 
 
 def _moment(text: str) -> dt.datetime:
     """A date means the end of that day in Beijing; a date and time is taken as Beijing time."""
     try:
         return clock.moment(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date or time: {text!r}") from None
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e) if isinstance(e, clock.NotAMoment) else
+                                         f"不是有效的日期或时间：{text!r}。请这样写："
+                                         f"{clock.EXAMPLES}") from None
 
 
 def resolve(plan, name: str) -> str:
@@ -55,10 +61,13 @@ def resolve(plan, name: str) -> str:
         return deployments[name]
     if name in {d.id for d in plan.duties}:
         return plan.duty(name).flow
-    raise Usage(f"no deployment, flow or duty is named {name!r}.\n"
-                f"  deployments: {', '.join(deployments)}\n"
-                f"  flows: {', '.join(plan.flows)}\n"
-                f"  duties: {', '.join(d.id for d in plan.duties)}")
+    every = [d.name + ("（收到文件时自动运行）" if d.triggers and "flow" not in d.parameters else "")
+             for d in load_deployments(triggered=True)]
+    raise Usage(f"没有名为 {name!r} 的部署、事项组或事项。可用的名称：\n"
+                f"  部署（{len(every)} 个）：{'、'.join(every)}\n"
+                f"  事项组：{'、'.join(plan.flows)}\n"
+                f"  事项：{'、'.join(d.id for d in plan.duties)}\n"
+                "例：.venv/bin/sprint run labor-ledger --as-of 2020-10-12")
 
 
 def cmd_run(args) -> int:
@@ -88,16 +97,19 @@ def cmd_outbox(args) -> int:
     if args.resend:
         changed = store.resend(args.resend)
         for message_id in args.resend:
-            print(f"#{message_id}: " + ("queued again; the next run sends it" if message_id in changed
-                                        else "not failed or in doubt: left as it is"))
+            print(f"#{message_id}：" + ("已重新排队，下次运行时发送" if message_id in changed
+                                       else "不是发送失败或存疑的邮件，未改动"))
         return 0 if len(changed) == len(args.resend) else 1
     rows = [{k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in r.items()
              if k != "message"} for r in store.outbox_rows(args.status)]
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0
+    if not rows:
+        print("发件箱中没有邮件记录。")
     for r in rows:
-        print(f"#{r['id']:<5} {r['status']:<8} {r['kind']:<16} {r['duty']} {r['period']} "
+        status = OUTBOX_STATES.get(r["status"], r["status"])
+        print(f"#{r['id']:<5} {status:<6} {r['kind']:<16} {r['duty']} {r['period']} "
               f"→ {r['recipients']}  {r['last_error'] or ''}")
     return 0
 

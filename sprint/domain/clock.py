@@ -17,7 +17,8 @@ WRITTEN = (r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号
            r"(?:\s*[T\s]?\s*(\d{1,2})\s*(?:[:：时点]\s*(?:(\d{1,2})\s*(?:[:：分]\s*"
            r"(?:(\d{1,2})\s*秒?)?)?)?)?)?\s*$")
 # The same, for the UI's form to refuse anything else before a run starts (ISO with a zone too).
-PATTERN = WRITTEN[:-1] + r"|^\s*\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:?\d{2}|Z)?\s*$"
+PATTERN = (f"(?:{WRITTEN})|"
+           r"(?:^\s*\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:[+-]\d{2}:?\d{2}|Z)?\s*$)")
 
 
 class NotAMoment(ValueError):

@@ -25,7 +25,7 @@ def draft_notices(services: Services, owed_now: Owed, now: dt.datetime, run: str
         m = message_of(services.templates, plan, d)
         named = ",".join(x["code"] for x in d.context["named"])
         if store.notices.draft(d.key, m.to, m.subject, m.text, m.html, named, now, run):
-            log.info("通报 draft recorded: %s", m.subject)
+            log.info("通报草稿已登记：%s", m.subject)
     asks = [r for r in store.notices.all() if r.status == WAITING and r.run == run]
     return [message_of(services.templates, plan, approval.request(plan, asks, link))] if asks else []
 
@@ -71,6 +71,6 @@ def apply(services: Services, record: NoticeRecord, decision: approval.Decision,
     if not services.store.notices.decide(record.id, status, now, decision.note.strip() or None,
                                          reason):
         return []  # decided before (another run resumed it first)
-    log.info("通报 #%d %s%s", record.id, decision.choice,
+    log.info("通报 #%d：%s%s", record.id, decision.choice,
              f"：{decision.reason}" if decision.reason else "")
     return [approval.approved_message(record, decision.note)] if decision.approved else []

@@ -18,7 +18,7 @@ def collect(services: Services, now, log: Log = QUIET) -> list[tuple[intake.Arri
     for w in warnings:
         log.warning(w)
     kept = [(a, str(intake.keep(a, s.kept_root))) for a in arrivals]
-    log.info("inbox %s: %d new file(s)", s.inbox_root, len(kept))
+    log.info("收件箱 %s：新文件 %d 个", s.inbox_root, len(kept))
     return kept
 
 
@@ -38,10 +38,10 @@ def validate(services: Services, kept: list[tuple[intake.Arrival, str]],
             if j.accepted:
                 done.setdefault((arrival.unit, j.duty.id), set()).add(j.period)
                 services.shelf.put(str(j.kept_path), j.verdict.ledger)
-        verdict = "accepted" if j.accepted else f"rejected ({len(j.verdict.problems)} problem(s))"
+        verdict = "已接收" if j.accepted else f"退回（{len(j.verdict.problems)} 个问题）"
         first = j.verdict.problems[0].reason if j.verdict.problems else ""
         if j.verdict.failure:
-            verdict += f" [{j.verdict.failure}]"
-        log.info("[%d/%d] %s/%s: %s %s", i, len(kept), arrival.unit, arrival.path.name,
+            verdict += f"［{j.verdict.failure}］"
+        log.info("[%d/%d] %s/%s：%s %s", i, len(kept), arrival.unit, arrival.path.name,
                  verdict, first)
     return judged

@@ -71,7 +71,7 @@ def dispatch_owed(plan: Plan, book: Book, m: Measured, now: dt.datetime
                   f"各单位报送完整率（%，截至{period.end:%m-%d}）", "完整率", "应报")
     drafts.append(Draft(DISPATCH, summary_key(plan, duty.id, period.id, DISPATCH),
                         (plan.operator,), context, chart=chart,
-                        heading=f"dispatch {period.id}: {context['totals']['overdue']} overdue"))
+                        heading=f"周调度 {period.id}：超期问题 {context['totals']['overdue']} 项"))
     behind = [(u["code"], f"{len(u['overdue'])} 项问题超过整改时限未完成（{'、'.join(u['overdue'])}）")
               for u in units if u["overdue"]]
     behind += [(c, f"连续{duty.escalate_after_silent_periods or 2}期未报送《{plan.template_of(duty).name}》")
@@ -84,7 +84,7 @@ def _lists(plan: Plan, duty: Duty, period, u: dict) -> Draft:
     context = common(plan) | {"unit": plan.unit(u["code"]), "duty": duty, "period": period,
                               "template": plan.template_of(duty), "u": u}
     return Draft(ITEMS_LIST, OutboxKey(duty.id, period.id, u["code"], ITEMS_LIST), (u["code"],),
-                 context, heading=f"items-list {u['name']}: {len(u['overdue'])} overdue")
+                 context, heading=f"超期问题清单 {u['name']}：{len(u['overdue'])} 项")
 
 
 def _rollup(measured: list[Measured]) -> list[dict]:

@@ -62,7 +62,7 @@ def rejection(plan: Plan, r: Receipt, period: Period | None) -> Draft:
                              columns=["行", "列", "值", "问题"])
         tables = (Table("问题清单.xlsx", frame, sheet="问题清单"),)
     return Draft(REJECTION, reply_key(r), (r.unit,), context, tables=tables,
-                 heading=f"rejection {r.unit}/{r.file_name}: {len(problems)} problem(s)")
+                 heading=f"退回 {r.unit}/{r.file_name}：{len(problems)} 个问题")
 
 
 def acceptance(plan: Plan, r: Receipt, period: Period, earlier: list[Receipt]) -> Draft:
@@ -84,4 +84,4 @@ def acceptance(plan: Plan, r: Receipt, period: Period, earlier: list[Receipt]) -
     }
     return Draft(ACCEPTANCE, reply_key(r), (r.unit,), common(plan) | {"unit": unit, "sections": [section]},
                  parts=(reply_key(r), *(reply_key(x) for x in earlier)),
-                 heading=f"acceptance {r.unit}/{r.file_name} → {duty.id} {period.id}")
+                 heading=f"已接收 {r.unit}/{r.file_name} → {duty.id} {period.id}")

@@ -8,9 +8,10 @@ import re
 import unicodedata
 from pathlib import Path
 
+from sprint.domain.filenames import mark
+
 LEDGER_SUFFIXES = (".xlsx", ".xls", ".csv")
 _UNSAFE = re.compile(r'[<>:"|?*;\'`$&]')
-_DIGITS = str.maketrans("0123456789", "ghijklmnop")
 
 
 def base_name(name: str) -> str:
@@ -36,8 +37,7 @@ def placed_name(name: str, key: str) -> str:
     while len(stem.encode()) > 120:  # a file system's name holds 255 bytes, a Chinese character 3
         stem = stem[:-1]
     stem = stem or "附件"
-    mark = hashlib.sha256(key.encode()).hexdigest()[:8].translate(_DIGITS)
-    return f"{stem}_{mark}{ext}"
+    return f"{stem}_{mark(hashlib.sha256(key.encode()).hexdigest())}{ext}"
 
 
 def inside(folder: Path, name: str) -> Path:

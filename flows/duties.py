@@ -89,6 +89,7 @@ def run_name() -> str:
 
 
 @flow(name="sprint-duties", flow_run_name=run_name, log_prints=True)
+# The UI's form lists the fields in this order: the group, fixed by the deployment, comes last.
 def duties(as_of: AsOf = None, dry_run: DryRun = False, flow: Group = ""):
     """Run the duties of one group of the plan (labor-ledger, weekly-dispatch, ...).
 
@@ -97,7 +98,6 @@ def duties(as_of: AsOf = None, dry_run: DryRun = False, flow: Group = ""):
         dry_run: 试运行（只生成邮件，不发送）
         flow: 事项组，由部署确定（如 labor-ledger）；在此修改不生效
     """
-    # The form lists the fields in this order: the group, fixed by the deployment, comes last.
     # quote(x): a task gets x as it is, Prefect not walking it for futures (the drafts hold
     # thousands of rows; walking them took 40 ms a task).
     if (own := fixed_group(flow)) != flow:
@@ -127,6 +127,8 @@ def duties(as_of: AsOf = None, dry_run: DryRun = False, flow: Group = ""):
         drafts = []
     for record in drafts:
         decision = ask(services, record, now)
+        if decision is None:  # no choice made: the draft waits for the next run or the shell
+            continue
         delivery = merge(delivery, send(services, apply(services, record, decision, now), flow,
                                         now, dry_run))
     text = publish(services, flow, owed, delivery, judged, now, dry_run)

@@ -53,11 +53,12 @@ def apply(services: Services, record: NoticeRecord, decision: approval.Decision,
     return deciding.apply(services, record, decision, now, log())
 
 
-def ask(services: Services, record: NoticeRecord, now: dt.datetime) -> approval.Decision:
+def ask(services: Services, record: NoticeRecord, now: dt.datetime) -> approval.Decision | None:
     """Wait for the operator's decision in the Prefect UI: a deployment's run is suspended
     (waiting holds no worker: the run starts again when resumed, and finds its decision); a run
     started by hand in this process pauses. A draft left undecided expires."""
     from prefect import pause_flow_run, suspend_flow_run
+    from prefect.artifacts import create_markdown_artifact
     from prefect.exceptions import FlowPauseTimeout
     from prefect.runtime import deployment
 
@@ -65,7 +66,11 @@ def ask(services: Services, record: NoticeRecord, now: dt.datetime) -> approval.
     from tasks.decision import NoticeDecision
 
     seconds = max(60, int((expires_at(services.plan, record) - record.drafted_at).total_seconds()))
-    form = NoticeDecision.with_initial_data(description=approval.form_text(record))
+    text = approval.form_text(record)
+    # The run's page shows the draft while it waits (the summary comes once all is decided).
+    create_markdown_artifact(f"# 待审批的通报草稿 #{record.id}\n\n{text}",
+                             description=f"通报草稿 #{record.id}，待审批")
+    form = NoticeDecision.with_initial_data(description=text)
     key = approval.pause_key(record.id)
     try:
         if deployment.id:
@@ -76,4 +81,8 @@ def ask(services: Services, record: NoticeRecord, now: dt.datetime) -> approval.
         services.store.notices.decide(record.id, EXPIRED, now)
         log().warning("通报 #%d 过期未审批，已作废", record.id)
         return approval.Decision(approval.DROP, reason="过期未审批")
+    if answer.decision is None:  # the form sent without a choice: the draft waits on
+        log().warning("通报 #%d 未选择审批意见，草稿仍待审批；可在下次运行或用 "
+                      ".venv/bin/sprint approve 审批", record.id)
+        return None
     return approval.Decision(answer.decision, answer.note, answer.reason)

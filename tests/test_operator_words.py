@@ -76,3 +76,31 @@ def test_a_bad_date_from_the_form_ends_the_run_with_one_chinese_line(prefect_ser
     assert state.is_failed()
     assert state.message.startswith("不是有效的日期或时间：'2020-13-40'")
     assert "\n" not in state.message
+
+
+def test_a_paused_deployment_says_so_and_why_in_its_description(tmp_path, plan):
+    """Prefect's page shows "At 09:15 AM every day" and no word of a pause: the description,
+    which leads with the schedule in Chinese, says it is paused and why."""
+    import datetime as dt
+
+    import yaml
+
+    from sprint.config.deployments import write_deployments
+    from sprint.domain.window import finished
+
+    why = finished(plan, dt.datetime(2026, 12, 7, 9, tzinfo=dt.UTC))
+    written = yaml.safe_load(write_deployments(tmp_path / "p.yaml", paused=why).read_text("utf-8"))
+    by_name = {d["name"]: d["description"] for d in written["deployments"]}
+    assert by_name["deadlines"].startswith("每天9:15（北京时间）（已暂停：方案已于")
+    assert "（已暂停" not in by_name["intake"]  # it has no schedule: it runs when a file lands
+
+
+def test_the_approval_form_asks_no_required_field_prefect_would_name_in_english():
+    """Prefect's form says "'decision' is a required property" for a required field left empty;
+    the form says in Chinese to choose, and a form sent empty leaves the draft waiting."""
+    from tasks.decision import NoticeDecision
+
+    schema = NoticeDecision.model_json_schema()
+    assert not schema.get("required")
+    assert "请选择" in schema["properties"]["decision"]["description"]
+    assert NoticeDecision().decision is None

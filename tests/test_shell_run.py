@@ -176,6 +176,15 @@ def test_with_the_main_job_up_the_shell_runs_the_deployment_and_decides_from_the
     assert mails(sink, LEADERS) == []
     drafts = waiting(home)
     assert len(drafts) == 3
+    # The suspended run's page shows the draft it waits for, before anyone decides.
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+
+    with get_client(sync_client=True) as client:
+        [suspended] = [r for r in client.read_flow_runs() if r.deployment_id is not None]
+        shown = client.read_artifacts(artifact_filter=ArtifactFilter(
+            flow_run_id=ArtifactFilterFlowRunId(any_=[suspended.id])))
+    assert any("待审批的通报草稿" in (a.data or "") and drafts[0].subject in (a.data or "")
+               for a in shown), [a.description for a in shown]
 
     # Ctrl-C while following the next run stops the following only: the run goes on.
     assert interrupt_once_started(["run", "deadlines", "--as-of", "2020-11-02 11:00"], env) == 130

@@ -118,7 +118,7 @@ def main_job(seed_demo: bool = True, drill_day: dt.date | None = None) -> int:
     prefect_file = write_deployments(
         home / "prefect.yaml", delta=drill.delta if drill else dt.timedelta(0),
         span=(span.opens.replace(tzinfo=None), span.closes.replace(tzinfo=None)),
-        paused=paused is not None)
+        paused=paused or False)
     api = f"http://127.0.0.1:{port}/api"
     env = os.environ | {
         "SPRINT_HOME": str(home),

@@ -72,11 +72,21 @@ def run(group: str, name: str, as_of, dry_run: bool) -> int:
 
 
 def in_process(group: str, as_of, dry_run: bool) -> int:
+    # Prefect starts a temporary server of its own here; on a busy machine it takes longer than
+    # Prefect's 20 s default, and its failure would be a traceback.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     from prefect import tags
 
     duties = load_flow(DUTIES)
-    with tags(NO_WAIT):
-        state = duties(flow=group, as_of=as_of, dry_run=dry_run, return_state=True)
+    try:
+        with tags(NO_WAIT):
+            state = duties(flow=group, as_of=as_of, dry_run=dry_run, return_state=True)
+    except RuntimeError as e:
+        if "ephemeral" not in str(e):
+            raise
+        print("sprint：临时的 Prefect 服务未能启动（本机繁忙？），本次未运行。请稍后重试，"
+              "或先启动主任务（bin/start）再运行。", file=sys.stderr)
+        return 1
     print(f"{group}：{state_word(state)} — {state.message or ''}")
     services = connect()
     mine = {d.id for d in services.plan.in_flow(group)}

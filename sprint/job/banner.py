@@ -43,10 +43,9 @@ def banner(s: Started) -> str:
               f"  邮件报送  {mail_in}",
               f"  日志      {s.logs}/（Prefect 服务器、部署与 worker 的输出）"]
     if outside:
-        lines += ["注意：今天不在方案的日期内，收到的台账只收存，不答复，也不发提醒。",
-                  "  要演练收件、答复与提醒，请启动演练（整个方案平移到下周一起，规则不变）：",
-                  "  先按 Ctrl-C 停止，再运行 bin/start --drill；结束演练：停止后不带 --drill 重新启动。",
-                  f"  或按方案原日期手动运行，例：{s.sprint} run labor-ledger --as-of \"2020-10-12 12:00\""]
+        lines += ["注意：今天不在方案的日期内，收到的台账只收存，不答复，也不发提醒。要演练收件、答复"
+                  "与提醒，请启动演练（日程平移到下周一起，规则不变）：",
+                  "  按 Ctrl-C 停止后运行 bin/start --drill；结束演练：停止后不带 --drill 重新启动。"]
     if s.drill is not None:
         monday = s.drill.first_day - dt.timedelta(days=s.drill.first_day.weekday())
         lines.append(f"先试：{s.sprint} calendar --from {monday} --to {monday + dt.timedelta(days=6)}"

@@ -110,8 +110,9 @@ def main_job(seed_demo: bool = True, drill_day: dt.date | None = None) -> int:
     logs.mkdir(parents=True, exist_ok=True)
     port = int(os.environ.get("SPRINT_PREFECT_PORT", "4200"))
     if not _port_free(port):
-        print(f"sprint up: port {port} is taken (is the system already up?); set "
-              "SPRINT_PREFECT_PORT to use another", file=sys.stderr)
+        print(f"sprint up：端口 {port} 已被占用（系统是否已经启动？）；"
+              "要用别的端口，请设置 SPRINT_PREFECT_PORT，例：SPRINT_PREFECT_PORT=4300 bin/start",
+              file=sys.stderr)
         return 1
     paused = finished(plan, dt.datetime.now(BEIJING))
     span = window(source_plan)
@@ -170,7 +171,7 @@ def main_job(seed_demo: bool = True, drill_day: dt.date | None = None) -> int:
             flush=True)
         while all(c.poll() is None for c in children):
             time.sleep(1)
-        print(f"sprint up: a component stopped; shutting down ({logs})", file=sys.stderr)
+        print(f"sprint up：有组件停止运行，系统随之停止（日志见 {logs}）", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 0

@@ -104,3 +104,10 @@ def test_the_approval_form_asks_no_required_field_prefect_would_name_in_english(
     assert not schema.get("required")
     assert "请选择" in schema["properties"]["decision"]["description"]
     assert NoticeDecision().decision is None
+
+
+def test_a_bad_date_ends_the_intake_run_with_one_chinese_line_too(prefect_server, home):
+    from flows.intake import intake
+
+    state = intake(as_of="2020-02-30", return_state=True)
+    assert state.is_failed() and state.message.startswith("不是有效的日期或时间：'2020-02-30'")

@@ -44,17 +44,19 @@ def cmd_approve(args) -> int:
     now, _ = as_of_moment(services.settings, args.as_of)
     messages = deciding.apply(services, record, decision, now)
     group = services.plan.duty(record.duty).flow
-    delivery = sending.send(services, messages, group, now, dry_run=False)
-    if decision.approved:
+    delivery = sending.send(services, messages, group, now, dry_run=False) if messages else None
+    if delivery is not None:
         print(f"通报 #{record.id} 已批准，已发送 {len(delivery.sent)} 封：{record.subject}")
         for problem in delivery.problems:
             print(f"  {problem}", file=sys.stderr)
+    elif decision.approved:  # decided meanwhile in the UI: its decision stands, sent once
+        print(f"通报 #{record.id} 刚刚已在界面中审批，未重复发送。")
     else:
         print(f"通报 #{record.id} 不发送，理由已记录：{decision.reason or '未填写理由'}")
     resumed = resume(record.run, record.id, decision)
     if resumed:
         print(f"等待此草稿的运行已继续：{resumed}")
-    return 1 if decision.approved and delivery.problems else 0
+    return 1 if delivery is not None and delivery.problems else 0
 
 
 def listing(services, waiting) -> int:

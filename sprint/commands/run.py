@@ -8,6 +8,7 @@ so that it records its drafts and returns instead of pausing."""
 from __future__ import annotations
 
 import os
+import re
 import sys
 import time
 import urllib.request
@@ -136,13 +137,17 @@ def follow(client, run_id, poll: float = 1.0):
         logs = client.read_logs(LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run_id])),
                                 sort=LogSort.TIMESTAMP_ASC, limit=200, offset=seen)
         for entry in logs:
-            print(f"{entry.timestamp:%H:%M:%S} {entry.message}", flush=True)
+            if entry.level >= 30 or _CJK.search(entry.message):  # the project's own lines
+                print(f"{entry.timestamp:%H:%M:%S} {entry.message}", flush=True)
         seen += len(logs)
         if state is not None and (state.is_final() or state.is_paused()) and not logs:
             return state
         time.sleep(poll)
 
 
+# The run's log as the operator reads it: the project's lines (Chinese) and any warning; the
+# worker's and engine's English bookkeeping stays in the UI.
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 STATES = {"COMPLETED": "已完成", "FAILED": "失败", "CRASHED": "异常中止", "CANCELLED": "已取消",
           "PAUSED": "等待审批"}
 

@@ -63,7 +63,7 @@ def test_validate_never_prints_a_traceback_for_any_file(tmp_path, name, content)
 
 def test_validate_of_a_missing_file_or_unknown_unit_is_a_clear_error(tmp_path):
     run = sprint("validate", str(tmp_path / "nope.xlsx"), home=tmp_path)
-    assert run.returncode == 1 and "no such file" in run.stderr
+    assert run.returncode == 1 and "找不到文件" in run.stderr
     path = write_ledger(make_ledger(rows=1), tmp_path / "x.xlsx")
     run = sprint("validate", str(path), "--unit", "999999", home=tmp_path)
     assert run.returncode == 1 and "no unit with the code '999999'" in run.stderr

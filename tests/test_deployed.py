@@ -80,7 +80,7 @@ def test_a_bare_date_is_the_end_of_that_day_through_the_api_and_the_command_line
     assert cli.returncode == 0, cli.stderr[-2000:]
     with get_client(sync_client=True) as client:
         names = sorted(r.name for r in client.read_flow_runs() if r.name.startswith("labor-ledger"))
-    assert names == ["labor-ledger 2020-10-09 @2020-10-12 23:59 (演练)"] * 2
+    assert names == ["labor-ledger 2020-10-09 @2020-10-12 23:59 (试运行)"] * 2
 
 
 def deployed_api() -> str:

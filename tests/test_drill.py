@@ -11,7 +11,7 @@ from sprint.config.deployments import read_deployments, write_deployments
 from sprint.config.drill import make_live, next_monday, plan_drill, write_plan
 from sprint.domain.calendar import is_workday, periods
 from sprint.domain.plan import BUNDLED_PLAN, load_plan
-from sprint.domain.shift import shifted, shifted_schedule, weeks_between
+from sprint.domain.shift import WORLD, shifted, shifted_schedule, weeks_between
 from sprint.domain.window import window
 from tests.test_cli import sprint
 
@@ -19,17 +19,18 @@ MONDAY = dt.date(2026, 12, 7)
 SPAN = (dt.datetime(2020, 9, 22), dt.datetime(2021, 1, 9))
 
 
-def _dates(value, found=None):
+def _dates(value, found=None, skip=frozenset()):
     found = [] if found is None else found
     if isinstance(value, dt.date):
         found.append(value)
     elif isinstance(value, dict):
         for k, v in value.items():
-            _dates(k, found)
-            _dates(v, found)
+            _dates(k, found, skip)
+            if k not in skip:
+                _dates(v, found, skip)
     elif isinstance(value, list):
         for v in value:
-            _dates(v, found)
+            _dates(v, found, skip)
     return found
 
 
@@ -41,8 +42,9 @@ def test_a_drill_starts_in_the_week_of_the_chosen_day_and_by_default_next_monday
     assert weeks_between(dt.date(2020, 9, 22), dt.date(2026, 12, 13)) == weeks  # its Sunday
 
 
-def test_every_date_of_the_plan_moves_by_the_same_whole_weeks(tmp_path, plan):
-    """Every date moves by the drill's whole weeks, but a monthly cadence's first due date,
+def test_every_date_of_the_schedule_moves_by_the_same_whole_weeks(tmp_path, plan):
+    """Every date of the schedule moves by the drill's whole weeks (the ledgers' rules, about
+    the world, stay), but a monthly cadence's first due date,
     which must fall on its day of the month (due_day 5, or the month's last day): it becomes
     the first such day on or after its moved date (2020-11-05 + 324 weeks = 2027-01-21 →
     2027-02-05; 2020-10-31 + 324 weeks = 2027-01-16 → 2027-01-31)."""
@@ -51,8 +53,8 @@ def test_every_date_of_the_plan_moves_by_the_same_whole_weeks(tmp_path, plan):
     source = yaml.safe_load(BUNDLED_PLAN.read_text(encoding="utf-8"))
     monthly = [d["cadence"]["first_due"] for d in source["duties"]
                if (d.get("cadence") or {}).get("monthly")]
-    before = _dates(source)
-    after = _dates(yaml.safe_load(drill.plan_file.read_text(encoding="utf-8")))
+    before = _dates(source, skip=WORLD)
+    after = _dates(yaml.safe_load(drill.plan_file.read_text(encoding="utf-8")), skip=WORLD)
     kept_days = {dt.date(2020, 11, 5) + drill.delta: dt.date(2027, 2, 5),
                  dt.date(2020, 10, 31) + drill.delta: dt.date(2027, 1, 31)}
     assert len(monthly) >= 4 and set(monthly) <= {dt.date(2020, 11, 5), dt.date(2020, 10, 31)}
@@ -62,6 +64,17 @@ def test_every_date_of_the_plan_moves_by_the_same_whole_weeks(tmp_path, plan):
     assert sum(a != e for a, e in zip(after, expected, strict=True)) == len(monthly)
     assert moved.sprint.start == dt.date(2026, 12, 8)
     assert moved.duty("labor-ledger").cadence.first_due == dt.date(2026, 12, 25)  # still a Friday
+
+
+def test_a_drill_moves_the_schedule_not_the_rules_about_the_world(tmp_path, plan):
+    """Contract, labor ledger: 务工开始日期 "not in the future, not before 2015"; clause 5: every
+    contract renewed runs "to the end of 2025" at least. A drill 6 years on keeps both."""
+    moved = write_plan(plan_drill(tmp_path, BUNDLED_PLAN, plan, MONDAY))
+    [start] = [c for c in moved.templates["labor"].columns if c.name == "务工开始日期"]
+    assert start.not_before == dt.date(2015, 1, 1)
+    raw = drill_text = (tmp_path / "drill-2026-12-08" / "plan.yaml").read_text(encoding="utf-8")
+    assert "date: 2025-12-31" in raw and "rules kept" in drill_text
+    assert moved.sprint.start == dt.date(2026, 12, 8)  # while the days move
 
 
 def test_the_move_knows_no_field_names_a_new_date_anywhere_moves_too():

@@ -52,7 +52,7 @@ def test_a_recipient_refused_for_good_is_reported_to_the_operator_and_the_others
         prefect_server, home, inbox, sink):
     sink.handler.refuse["daan@example.org"] = "550 5.1.1 mailbox unavailable"
     state = labor_ledger(as_of=AS_OF, return_state=True)
-    assert state.is_failed() and "1 failed for good" in state.message
+    assert state.is_failed() and "1 封发送失败" in state.message
     got = recipients(sink)
     assert "bcjk@example.org" in got and "taonan@example.org" in got
     assert "daan@example.org" not in got
@@ -104,7 +104,7 @@ def test_a_run_killed_while_sending_sends_nothing_twice_and_names_what_is_in_dou
 
     sink.handler.delay = 0
     state = labor_ledger(as_of=AS_OF, return_state=True)
-    assert state.is_failed() and "1 in doubt" in state.message
+    assert state.is_failed() and "1 封不确定是否送达" in state.message
     [notice] = [m for r, m in sink.handler.received if r == ["fupinban@example.org"]]
     text = notice.get_body(("plain",)).get_content()
     assert "无法确定是否已送达" in text and f"(#{doubt['id']})" in text
@@ -140,7 +140,7 @@ def test_the_outbox_command_lists_and_requeues_what_failed(prefect_server, home,
     assert [r["recipients"] for r in listed] == ["daan@example.org"]
     again = subprocess.run([sprint, "outbox", "--resend", str(listed[0]["id"])], env=env,
                            capture_output=True, text=True)
-    assert again.returncode == 0 and "queued again" in again.stdout
+    assert again.returncode == 0 and "已重新排队" in again.stdout
     del sink.handler.refuse["daan@example.org"]
     assert labor_ledger(as_of=AS_OF, return_state=True).is_completed()
     assert recipients(sink).count("daan@example.org") == 1

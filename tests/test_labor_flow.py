@@ -179,7 +179,7 @@ def test_mail_that_cannot_go_waits_and_the_run_says_so(prefect_server, home, inb
     monkeypatch.setenv("SPRINT_SMTP_PORT", str(free_port("127.0.0.1")))
     state = labor_ledger(as_of=beijing("2020-10-12 12:00"), return_state=True)
     assert state.is_failed()
-    assert "9 message(s) wait for the next run" in state.message
+    assert "9 封邮件待下次运行重发" in state.message
     monkeypatch.setenv("SPRINT_SMTP_PORT", str(sink.port))
     assert labor_ledger(as_of=beijing("2020-10-12 12:00"), return_state=True).is_completed()
     assert len(sink.handler.received) == 9

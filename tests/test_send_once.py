@@ -179,7 +179,7 @@ def test_a_run_against_a_silent_server_stops_early_and_says_so(
     monkeypatch.setenv("SPRINT_SMTP_PORT", str(silent.port))
     monkeypatch.setenv("SPRINT_SMTP_TIMEOUT", "0.3")
     state = labor_ledger(as_of=beijing("2020-10-12 12:00"), return_state=True)
-    assert state.is_failed() and "8 message(s) wait for the next run" in state.message
+    assert state.is_failed() and "8 封邮件待下次运行重发" in state.message
     summary = Artifact.get("labor-ledger-summary").data
     assert "⚠ the mail server did not answer 3 times in a row: delivery stopped" in summary
     assert len(silent.accepted) == 3

@@ -92,7 +92,8 @@ def test_a_taken_port_or_a_bad_drill_date_is_named_not_a_traceback(tmp_path):
         port = taken.getsockname()[1]
         run = sprint("up", "--no-demo", home=tmp_path, env={"SPRINT_PREFECT_PORT": str(port)})
     assert run.returncode == 1 and "Traceback" not in run.stderr
-    assert run.stderr.strip() == (f"sprint up: port {port} is taken (is the system already up?); "
-                                  "set SPRINT_PREFECT_PORT to use another")
+    assert run.stderr.strip() == (f"sprint up：端口 {port} 已被占用（系统是否已经启动？）；"
+                                  "要用别的端口，请设置 SPRINT_PREFECT_PORT，"
+                                  "例：SPRINT_PREFECT_PORT=4300 bin/start")
     bad = sprint("up", "--drill", "12/07", home=tmp_path)
-    assert bad.returncode == 2 and "not a date (YYYY-MM-DD): '12/07'" in bad.stderr
+    assert bad.returncode == 2 and "不是有效的日期：'12/07'" in bad.stderr

@@ -28,7 +28,7 @@ def cmd_validate(args) -> int:
     s = load_settings()
     path: Path = args.file
     if not path.is_file():
-        print(f"no such file: {path}", file=sys.stderr)
+        print(f"sprint：找不到文件：{path}", file=sys.stderr)
         return 1
     unit = args.unit or (path.parent.name if path.parent.name in {u.code for u in s.plan.units} else None)
     if unit is not None:

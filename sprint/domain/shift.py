@@ -31,14 +31,22 @@ def weeks_between(first: dt.date, chosen: dt.date) -> int:
     return (monday(chosen) - monday(first)).days // 7
 
 
-def shifted(value, delta: dt.timedelta):
-    """`value` with every date and date-time in it, at any depth (keys too), moved by delta."""
+# Dates about the world, not the schedule: a ledger's column limits (work started not before
+# 2015) and a target's fixed dates (a contract running to the end of 2025 at least). A drill
+# rehearses the plan's days with real files, so these stay as the plan says.
+WORLD = frozenset({"templates", "done_date_at_least"})
+
+
+def shifted(value, delta: dt.timedelta, keep: frozenset[str] = frozenset()):
+    """`value` with every date and date-time in it, at any depth (keys too), moved by delta;
+    what sits under a key named in `keep` stays as it is."""
     if isinstance(value, dt.date):  # a datetime is a date too
         return value + delta
     if isinstance(value, dict):
-        return {shifted(k, delta): shifted(v, delta) for k, v in value.items()}
+        return {shifted(k, delta): v if k in keep else shifted(v, delta, keep)
+                for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return type(value)(shifted(v, delta) for v in value)
+        return type(value)(shifted(v, delta, keep) for v in value)
     return value
 
 

@@ -108,12 +108,13 @@ def main_job(seed_demo: bool = True, drill_day: dt.date | None = None) -> int:
     logs.mkdir(parents=True, exist_ok=True)
     port = int(os.environ.get("SPRINT_PREFECT_PORT", "4200"))
     if not _port_free(port):
-        print(f"sprint up: port {port} is taken (is the system already up?); set "
-              "SPRINT_PREFECT_PORT to use another", file=sys.stderr)
+        print(f"sprint up：端口 {port} 已被占用（系统是否已经启动？）；"
+              "要用别的端口，请设置 SPRINT_PREFECT_PORT，例：SPRINT_PREFECT_PORT=4300 bin/start",
+              file=sys.stderr)
         return 1
     paused = finished(plan, dt.datetime.now(BEIJING))
     # The live plan's own deployments (a drill's plan carries its schedules moved).
-    prefect_file = write_deployments(home / "prefect.yaml", plan, paused=paused is not None,
+    prefect_file = write_deployments(home / "prefect.yaml", plan, paused=paused or False,
                                      source=s.plan_file or BUNDLED_PLAN)
     project = project_dir()
     api = f"http://127.0.0.1:{port}/api"
@@ -170,7 +171,7 @@ def main_job(seed_demo: bool = True, drill_day: dt.date | None = None) -> int:
             flush=True)
         while all(c.poll() is None for c in children):
             time.sleep(1)
-        print(f"sprint up: a component stopped; shutting down ({logs})", file=sys.stderr)
+        print(f"sprint up：有组件停止运行，系统随之停止（日志见 {logs}）", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 0

@@ -19,6 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2.ext import Extension
 
 from sprint.config.resources import templates
 from sprint.domain.records import OutboxKey
@@ -48,13 +49,34 @@ class Message:
 
 
 @lru_cache(maxsize=4)
+def quoted(value) -> str:
+    """Text in Chinese quotation marks; its own “…” become ‘…’, as Chinese nests quotes (not
+    ““三保障”和饮水安全…”)."""
+    text = str(value).replace("“", "‘").replace("”", "’")
+    return f"“{text}”"
+
+
+class Quotes(Extension):
+    """Every `“{{ x }}”` of a template is read as `{{ x|quoted }}`: a quoted title that holds
+    quotes of its own is nested right, in every template, present and future."""
+
+    def preprocess(self, source, name, filename=None):
+        return _QUOTED.sub(lambda m: "{{ (" + m.group(1).strip() + ")|quoted }}", source)
+
+
+_QUOTED = re.compile(r"“\{\{(.+?)\}\}”")
+
+
 def environment(folder: Path = TEMPLATES) -> Environment:
-    return Environment(
+    env = Environment(
         loader=FileSystemLoader(folder),
         autoescape=select_autoescape(["html"]),
         undefined=StrictUndefined,
         keep_trailing_newline=False,
+        extensions=[Quotes],
     )
+    env.filters["quoted"] = quoted
+    return env
 
 
 def render(env: Environment, kind: str, context: dict) -> tuple[str, str, str]:

@@ -25,7 +25,7 @@ def markdown(plan: Plan, flow: str, owed_now: Owed, delivery: Delivery, new_file
     lines = [
         f"# {plan.flows.get(flow, flow)}",
         (f"方案第{clauses}条 · " if clauses else "") + f"运行时点 {now.astimezone(BEIJING):%Y-%m-%d %H:%M}（北京时间）"
-        + (" · **演练（未发送）**" if dry_run else ""),
+        + (" · **试运行（只生成邮件，不发送）**" if dry_run else ""),
         "",
         f"- 新收文件：{new_files}",
     ]

@@ -33,10 +33,10 @@ def send(services: Services, messages: list[Message], flow: str, now, dry_run: b
         for i, m in enumerate(messages, start=1):
             path = folder / f"{i:03d}-{m.key.kind}-{m.key.unit}.eml"
             path.write_bytes(to_bytes(m, sender, name))
-        log.info("dry run: %d message(s) rendered into %s, none sent", len(messages), folder)
+        log.info("试运行：%d 封邮件已生成到 %s，均未发送", len(messages), folder)
         return after or outbox.Delivery()
     new = outbox.enqueue(store, messages, sender, name, now)
-    log.info("outbox: %d new message(s), %d already recorded", new, len(messages) - new)
+    log.info("发件箱：新登记 %d 封，已登记过 %d 封（不重发）", new, len(messages) - new)
     mailer = services.mailer()
     stale = dt.timedelta(minutes=services.plan.limits.sending_stale_minutes)
     try:
@@ -75,7 +75,7 @@ def _silent(delivery: outbox.Delivery | None) -> int:
 
 
 def _log(delivery: outbox.Delivery, log: Log) -> None:
-    log.info("sent %d, deferred %d, failed %d, in doubt %d", len(delivery.sent),
+    log.info("已发送 %d 封，待重发 %d 封，失败 %d 封，不确定是否送达 %d 封", len(delivery.sent),
              len(delivery.deferred), len(delivery.failed), len(delivery.in_doubt))
     for problem in delivery.problems:
         log.warning(problem)

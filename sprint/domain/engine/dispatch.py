@@ -85,7 +85,8 @@ def dispatch_owed(plan: Plan, book: Book, m: Measured, now: dt.datetime
     context["twice_not"] = sorted(plan.unit(c).name for c in silent if c not in named)
     drafts.append(Draft(DISPATCH, summary_key(plan, duty.id, period.id, DISPATCH),
                         (plan.operator,), context, chart=chart,
-                        heading=f"dispatch {period.id}: {context['totals']['overdue']} overdue"))
+                        heading=f"{duty.dispatch or plan.flows[duty.flow]} {period.id}："
+                                f"超期问题 {context['totals']['overdue']} 项"))
     return drafts, [draft] if draft else []
 
 
@@ -93,7 +94,7 @@ def _lists(plan: Plan, duty: Duty, period, u: dict) -> Draft:
     context = common(plan) | {"unit": plan.unit(u["code"]), "duty": duty, "period": period,
                               "template": plan.template_of(duty), "u": u}
     return Draft(ITEMS_LIST, OutboxKey(duty.id, period.id, u["code"], ITEMS_LIST), (u["code"],),
-                 context, heading=f"items-list {u['name']}: {len(u['overdue'])} overdue")
+                 context, heading=f"超期问题清单 {u['name']}：{len(u['overdue'])} 项")
 
 
 def _own(plan: Plan, book: Book, now: dt.datetime) -> list[dict]:

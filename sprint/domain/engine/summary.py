@@ -123,7 +123,7 @@ def summary_draft(plan: Plan, duty: Duty, rows: list[Standing], ledger: pd.DataF
     }
     return Draft(SUMMARY, summary_key(plan, duty.id, period.id), tuple(duty.recipients), context,
                  tables=tables, chart=chart,
-                 heading=f"summary {duty.id} {period.id}: {len(submitted)}/{len(rows)} reported")
+                 heading=f"汇总 {duty.id} {period.id}：已报送 {len(submitted)}/{len(rows)}")
 
 
 def _chart(duty: Duty, period_id: str, targets: list[dict]) -> Chart | None:

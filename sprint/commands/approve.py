@@ -29,7 +29,7 @@ def cmd_approve(args) -> int:
         return listing(services, waiting)
     record = next((r for r in waiting if r.id == args.id), None)
     if record is None:
-        known = "、".join(f"#{r.id}" for r in waiting) or "无"
+        known = "、".join(f"#{r.id}" for r in waiting) or "（没有）"
         print(f"sprint：没有待审批的通报草稿 #{args.id}（可能已审批、已作废或编号有误）。"
               f"待审批的草稿：{known}", file=sys.stderr)
         return 1

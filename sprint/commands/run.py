@@ -146,7 +146,7 @@ def follow(client, run_id, poll: float = 1.0):
 # The run's log as the operator reads it: the project's lines (Chinese) and any warning; the
 # worker's and engine's English bookkeeping stays in the UI.
 _CJK = re.compile(r"[\u4e00-\u9fff]")
-STATES = {"COMPLETED": "已完成", "FAILED": "失败", "CRASHED": "异常中止", "CANCELLED": "已取消",
+STATES = {"COMPLETED": "运行完成", "FAILED": "失败", "CRASHED": "异常中止", "CANCELLED": "已取消",
           "PAUSED": "等待审批"}
 
 

@@ -85,7 +85,7 @@ def keep(unit: str, path: Path, sha256: str, stamp: str, kept_root: Path, max_mb
         tmp.unlink(missing_ok=True)
         if e.errno in (errno.ENOSPC, errno.EDQUOT):
             raise Later(f"磁盘已满，{unit}/{path.name} 未能保存，下次运行再接收（{e}）") from e
-        raise Refused(f"文件无法读取或保存（{type(e).__name__}，已记录，请联系市扶贫办），"
+        raise Refused(f"文件无法读取或保存（{type(e).__name__}，已记录；仍不成功请联系调度单位），"
                       "请稍后重新提交", type(e).__name__) from e
 
 

@@ -70,7 +70,7 @@ def letter_answers(plan: Plan, letters: list[Letter], recorded: set, now: dt.dat
              "received_text": when(x.received_at), "kept": x.kept_path,
              "files": len(x.skipped)} for x in unknown]}
         drafts.append(Draft(UNKNOWN_SENDERS, key, (plan.operator,), context, parts=keys,
-                            heading=f"未知发件人，已告知市扶贫办："
+                            heading=f"未知发件人，已告知{plan.unit(plan.operator).name}："
                                     f"{'、'.join(x.sender or '?' for x in unknown)}"))
     return drafts
 

@@ -67,11 +67,16 @@ def test_every_date_of_the_schedule_moves_by_the_same_whole_weeks(tmp_path, plan
 
 
 def test_a_drill_moves_the_schedule_not_the_rules_about_the_world(tmp_path, plan):
-    """Contract, labor ledger: 务工开始日期 "not in the future, not before 2015"; clause 5: every
-    contract renewed runs "to the end of 2025" at least. A drill 6 years on keeps both."""
+    """Clause 5: every contract renewed runs "to the end of 2025" at least. A drill 6 years on
+    keeps it (a date under `templates` would stay too: the labor ledger's old "not before 2015"
+    went with issue 22, the plan setting no such limit)."""
     moved = write_plan(plan_drill(tmp_path, BUNDLED_PLAN, plan, MONDAY))
-    [start] = [c for c in moved.templates["labor"].columns if c.name == "务工开始日期"]
-    assert start.not_before == dt.date(2015, 1, 1)
+    week6 = dt.timedelta(weeks=324)
+    rule = {"templates": {"labor": {"columns": [{"not_before": dt.date(2015, 1, 1)}]}},
+            "sprint": {"start": dt.date(2020, 9, 22)}}
+    assert shifted(rule, week6, WORLD) == {
+        "templates": {"labor": {"columns": [{"not_before": dt.date(2015, 1, 1)}]}},
+        "sprint": {"start": dt.date(2026, 12, 8)}}
     raw = drill_text = (tmp_path / "drill-2026-12-08" / "plan.yaml").read_text(encoding="utf-8")
     assert "date: 2025-12-31" in raw and "rules kept" in drill_text
     assert moved.sprint.start == dt.date(2026, 12, 8)  # while the days move

@@ -43,11 +43,11 @@ def test_a_bad_date_is_refused_in_chinese_with_an_example(capsys):
 
 
 def test_a_wrong_name_lists_every_deployment_intake_included(capsys):
-    import yaml
 
-    from sprint.config.deployments import PREFECT_YAML
+    from sprint.config.deployments import load_deployments
 
-    names = [d["name"] for d in yaml.safe_load(PREFECT_YAML.read_text("utf-8"))["deployments"]]
+    names = [d.name for d in load_deployments(triggered=True)]
+    assert len(names) == 9
     assert main(["run", "labor-ledgr"]) == 2
     err = capsys.readouterr().err
     assert f"部署（{len(names)} 个）" in err
@@ -89,7 +89,8 @@ def test_a_paused_deployment_says_so_and_why_in_its_description(tmp_path, plan):
     from sprint.domain.window import finished
 
     why = finished(plan, dt.datetime(2026, 12, 7, 9, tzinfo=dt.UTC))
-    written = yaml.safe_load(write_deployments(tmp_path / "p.yaml", paused=why).read_text("utf-8"))
+    written = yaml.safe_load(write_deployments(tmp_path / "p.yaml", plan, paused=why)
+                             .read_text("utf-8"))
     by_name = {d["name"]: d["description"] for d in written["deployments"]}
     assert by_name["deadlines"].startswith("每天9:15（北京时间）（已暂停：方案已于")
     assert "（已暂停" not in by_name["intake"]  # it has no schedule: it runs when a file lands

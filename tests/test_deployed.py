@@ -15,7 +15,7 @@ import pytest
 
 from tests.factories import beijing, drop, make_ledger
 from tests.test_deadlines import rectification
-from tests.test_workers import start_worker, wait_for
+from tests.test_workers import process_pool, start_worker, wait_for
 
 pytest_plugins = ["tests.pg"]
 pytestmark = pytest.mark.integration
@@ -29,17 +29,9 @@ def deployed(prefect_pg, home, sink, tmp_path, monkeypatch):
     """The duty flow deployed from the project, and a process worker whose runs use this test's
     state folder, inbox and mail server."""
     from prefect import flow, get_client
-    from prefect.client.schemas.actions import WorkPoolCreate
-    from prefect.exceptions import ObjectAlreadyExists
-    from prefect.workers.process import ProcessWorker
 
     with get_client(sync_client=True) as client:
-        try:
-            client.create_work_pool(WorkPoolCreate(
-                name=POOL, type="process",
-                base_job_template=ProcessWorker.get_default_base_job_template()))
-        except ObjectAlreadyExists:
-            pass
+        process_pool(client, POOL)
     deployment_id = flow.from_source(str(PROJECT), "flows/duties.py:duties").deploy(
         "duties-under-test", work_pool_name=POOL, build=False, push=False,
         print_next_steps=False, ignore_warnings=True)

@@ -125,20 +125,12 @@ def main_job(prefect_pg, home, sink, tmp_path):
     """The main job's part that matters here: the deadlines deployment on a real server, and a
     process worker whose runs use this test's state folder, inbox and mail server."""
     from prefect import flow, get_client
-    from prefect.client.schemas.actions import WorkPoolCreate
-    from prefect.exceptions import ObjectAlreadyExists
-    from prefect.workers.process import ProcessWorker
 
     from tests.pg import stop
-    from tests.test_workers import start_worker, wait_for
+    from tests.test_workers import process_pool, start_worker, wait_for
 
     with get_client(sync_client=True) as client:
-        try:
-            client.create_work_pool(WorkPoolCreate(
-                name=POOL, type="process",
-                base_job_template=ProcessWorker.get_default_base_job_template()))
-        except ObjectAlreadyExists:
-            pass
+        process_pool(client, POOL)
     flow.from_source(str(PROJECT), "flows/duties.py:duties").deploy(
         "deadlines", work_pool_name=POOL, parameters={"flow": "deadlines"}, build=False,
         push=False, print_next_steps=False, ignore_warnings=True)

@@ -91,7 +91,7 @@ def test_the_installed_sprint_shows_the_plan_validates_and_runs_outside_the_chec
     run = _sprint(installed, "run", "labor-ledger", "--as-of", "2020-10-12", "--dry-run",
                   cwd=tmp_path, env={"PREFECT_API_URL": PREFECT_API_URL.value()})
     assert run.returncode == 0, (run.stdout + run.stderr)[-3000:]
-    assert run.stdout.startswith("labor-ledger: Completed")
+    assert run.stdout.startswith("labor-ledger：运行完成 —")
     [folder] = (tmp_path / "var" / "dry-run").iterdir()
     rendered = {p.name.split("-", 1)[1]: email.message_from_bytes(p.read_bytes(),
                                                                     policy=email.policy.default)

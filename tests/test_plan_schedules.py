@@ -89,8 +89,8 @@ def test_sprint_run_names_the_live_plans_deployments(tmp_path):
     run = sprint("run", "labor-ledger-reminders", "--dry-run",
                  env={"SPRINT_PLAN": str(SIPING)}, home=tmp_path)
     assert run.returncode == 2
-    assert "no deployment, flow or duty is named 'labor-ledger-reminders'" in run.stderr
-    assert "  deployments: sowing, sowing-reminders, dates" in run.stderr
+    assert "没有名为 'labor-ledger-reminders' 的部署、事项组或事项" in run.stderr
+    assert "  部署（4 个）：sowing、sowing-reminders、dates、intake" in run.stderr
 
 
 @pytest.mark.parametrize("change, message", [

@@ -242,8 +242,8 @@ def test_a_run_whose_server_takes_data_and_never_answers_counts_each_message_onc
     sink.handler.delay = 1.0
     state = labor_ledger(as_of=beijing("2020-10-12 12:00"), return_state=True)
     assert state.is_failed()
-    assert state.message.startswith("6 message(s) wait for the next run, 0 failed for good, "
-                                     "0 partly refused, 3 in doubt")
+    assert state.message.startswith("6 封邮件待下次运行重发，0 封发送失败，0 封部分收件人被拒，"
+                                     "3 封不确定是否送达")
     sink.handler.delay = 0
     sink.handler.received.clear()
     again = labor_ledger(as_of=beijing("2020-10-12 12:00"), return_state=True)

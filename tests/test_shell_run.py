@@ -149,6 +149,12 @@ def main_job(prefect_pg, home, sink, tmp_path):
         stop(worker)
 
 
+def ours(client) -> list:
+    """The runs of this test's deployment (the session's server holds other tests' runs too)."""
+    deployment = client.read_deployment_by_name("sprint-duties/deadlines")
+    return [r for r in client.read_flow_runs() if r.deployment_id == deployment.id]
+
+
 def test_with_the_main_job_up_the_shell_runs_the_deployment_and_decides_from_the_shell(
         main_job, home, inbox, sink):  # noqa: F811
     """With the server up: `sprint run deadlines` starts the deployment's run (it shows under
@@ -172,7 +178,7 @@ def test_with_the_main_job_up_the_shell_runs_the_deployment_and_decides_from_the
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
 
     with get_client(sync_client=True) as client:
-        [suspended] = [r for r in client.read_flow_runs() if r.deployment_id is not None]
+        [suspended] = ours(client)
         shown = client.read_artifacts(artifact_filter=ArtifactFilter(
             flow_run_id=ArtifactFilterFlowRunId(any_=[suspended.id])))
     assert any("待审批的通报草稿" in (a.data or "") and drafts[0].subject in (a.data or "")
@@ -181,7 +187,7 @@ def test_with_the_main_job_up_the_shell_runs_the_deployment_and_decides_from_the
     # Ctrl-C while following the next run stops the following only: the run goes on.
     assert interrupt_once_started(["run", "deadlines", "--as-of", "2020-11-02 11:00"], env) == 130
     with get_client(sync_client=True) as client:
-        runs = [r for r in client.read_flow_runs() if r.deployment_id is not None]
+        runs = ours(client)
         assert len(runs) == 2  # both under the deployment, as the UI lists them
         second = max(runs, key=lambda r: r.created)
         assert wait_for(lambda: (s := client.read_flow_run(second.id).state).is_final() and s,
@@ -193,7 +199,7 @@ def test_with_the_main_job_up_the_shell_runs_the_deployment_and_decides_from_the
         assert decided.returncode == 0, decided.stderr
     assert len(mails(sink, LEADERS)) == 3
     with get_client(sync_client=True) as client:
-        runs = [r for r in client.read_flow_runs() if r.deployment_id is not None]
+        runs = ours(client)
         ended = [wait_for(lambda r=r: (s := client.read_flow_run(r.id).state).is_final() and s,
                           180, "a resumed run did not end", [log]) for r in runs]
     assert all(s.is_completed() for s in ended), [s.message for s in ended]

@@ -63,7 +63,7 @@ def test_the_dispatch_names_overdue_items_and_silent_units_and_the_notice_names_
     assert "- 镇赉县：未完成 0 项，超期 0 项，本周完成 1 项" in text
     assert "- 大安市：已逾期" in text
     twice = text.split("连续两周未报送：")[1].split("\n")[0]
-    assert "大安市" in twice and "镇赉县" not in twice and "已拟稿通报领导小组，须经审批" in twice
+    assert "大安市" in twice and "镇赉县" not in twice and "已拟稿通报市脱贫攻坚领导小组，须经审批" in twice
     # "市扶贫办将建立周调度机制": the office that dispatches is never named in its own 通报.
     [notice] = [m for r, m in week if "lingdao@example.org" in r]
     assert "市扶贫办：" not in notice.get_body(("plain",)).get_content()

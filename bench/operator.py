@@ -29,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -42,9 +43,16 @@ def call(url: str, body: dict | None = None, timeout: float = 30):
     data = None if body is None else json.dumps(body).encode()
     request = urllib.request.Request(url, data=data, method="GET" if body is None else "POST",
                                      headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=timeout) as answer:
-        text = answer.read().decode()
-    return json.loads(text) if text else None
+    for attempt in range(5):
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as answer:
+                text = answer.read().decode()
+            return json.loads(text) if text else None
+        except urllib.error.HTTPError as e:
+            # A loaded server's SQLite says 503 (database locked) now and then: ask again.
+            if e.code != 503 or attempt == 4:
+                raise
+            time.sleep(0.5)
 
 
 def stamp(text: str) -> dt.datetime:

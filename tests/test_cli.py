@@ -10,6 +10,8 @@ import pytest
 from sprint.demo.ledgers import write_ledger
 from tests.factories import drop, make_ledger
 
+pytestmark = pytest.mark.integration  # each test runs the `sprint` command in a subprocess
+
 SPRINT = str(Path(sys.executable).parent / "sprint")
 
 

@@ -58,6 +58,7 @@ def test_a_file_over_the_size_limit_is_refused_before_it_is_read(plan, tmp_path)
     assert "超过上限 20 MB" in problem.reason
 
 
+@pytest.mark.integration  # every corpus file through a run: 10-15 s
 def test_every_corpus_file_is_kept_byte_for_byte_whatever_its_verdict(plan, tmp_path):
     inbox = tmp_path / "inbox" / "220802"
     inbox.mkdir(parents=True)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -102,8 +101,11 @@ def test_a_notice_suspends_its_deployed_run_and_the_approval_resumes_it(deployed
 
         state = wait_for(paused_or_over, 180, "the run did not suspend", [log])
         assert state.name == "Suspended", state
-        # Suspended, the run holds no process: its worker runs nothing meanwhile.
-        time.sleep(2)
+        # Suspended, the run holds no process: its own process (the pid the worker recorded)
+        # ends, however loaded the machine, and then the worker runs nothing meanwhile.
+        pid = _run_pid(client.read_flow_run(run.id))
+        wait_for(lambda: not _alive(pid), 60, f"the suspended run's process {pid} did not end",
+                 [log])
         assert not [p for p in _processes() if "prefect.engine" in p]
         assert not [m for r, m in sink.handler.received if "lingdao@example.org" in r]
         decided = 0
@@ -125,3 +127,20 @@ def test_a_notice_suspends_its_deployed_run_and_the_approval_resumes_it(deployed
 def _processes() -> list[str]:
     out = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
     return [line for line in out.splitlines() if sys.executable in line]
+
+
+def _run_pid(run) -> int:
+    """The pid of the process the worker started for the run (Prefect records it, as `pid` or
+    `host:pid`)."""
+    assert run.infrastructure_pid, "the worker recorded no process for the run"
+    return int(str(run.infrastructure_pid).rsplit(":", 1)[-1])
+
+
+def _alive(pid: int) -> bool:
+    # A child of the worker, not of this test: once it exits and the worker reaps it, the pid is
+    # gone; a zombie not yet reaped holds no work, so it counts as ended.
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state != "Z"

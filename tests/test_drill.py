@@ -5,6 +5,7 @@ import datetime as dt
 import json
 import re
 
+import pytest
 import yaml
 
 from sprint.config.deployments import read_deployments, write_deployments
@@ -123,6 +124,7 @@ def test_a_finished_plan_deploys_every_schedule_paused(tmp_path, plan):
     assert schedules and all(s["active"] is False for s in schedules)
 
 
+@pytest.mark.integration  # `sprint` subprocesses
 def test_calendar_and_plan_say_which_plan_and_drill_are_live(tmp_path, plan):
     run = sprint("calendar", "--from", "2020-10-01", "--to", "2020-10-09", home=tmp_path)
     assert run.stdout.splitlines()[0] == f"计划文件：{BUNDLED_PLAN}（原日程，未平移）"
@@ -143,6 +145,7 @@ def test_calendar_and_plan_say_which_plan_and_drill_are_live(tmp_path, plan):
     assert "未平移" in sprint("plan", home=tmp_path).stdout.splitlines()[0]
 
 
+@pytest.mark.integration  # `sprint` subprocesses
 def test_a_drill_started_today_shows_this_weeks_due_dates_and_reminders_on_working_days(
         tmp_path, plan):
     """Done when: a drill started on 2026-12-03 for that very week."""
@@ -159,6 +162,7 @@ def test_a_drill_started_today_shows_this_weeks_due_dates_and_reminders_on_worki
     assert "平移演练" in run.stderr
 
 
+@pytest.mark.integration  # `sprint` subprocesses
 def test_the_calendar_says_plainly_when_a_year_counts_weekends_alone(tmp_path, plan):
     drill = plan_drill(tmp_path, BUNDLED_PLAN, plan, MONDAY)
     moved = write_plan(drill)

@@ -78,6 +78,7 @@ def _sleep():
     (_spin, Limits(reader_cpu_seconds=1), "CPU time passed"),
     (_sleep, Limits(reader_wall_seconds=1), "wall time passed: killed"),
 ], ids=["memory", "cpu", "wall"])
+@pytest.mark.integration  # spends a CPU limit: ~6 s
 def test_a_reader_past_its_limits_is_stopped_and_says_how(work, limits, how):
     with pytest.raises(fence.Broken) as broken:
         fence.call(work, limits=limits)
@@ -175,6 +176,7 @@ def _most_of_a_second_of_cpu(n):
     return n
 
 
+@pytest.mark.integration  # spends whole CPU limits: ~10 s
 def test_each_file_in_a_child_has_the_whole_cpu_limit_to_itself():
     answers = list(fence.calls(_most_of_a_second_of_cpu, [(1,), (2,), (3,), (4,)],
                                Limits(reader_cpu_seconds=1)))

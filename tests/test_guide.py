@@ -16,7 +16,6 @@ import pytest
 
 from sprint.domain.status import State
 
-pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[1]
 GUIDE = ROOT / "docs" / "操作手册.md"
 
@@ -27,6 +26,7 @@ def test_every_state_is_explained_in_the_guide():
         assert f"| {state.value} |" in text, state
 
 
+@pytest.mark.integration  # Chromium and the main job; the other tests read the guide only
 def test_the_guides_pictures_are_made_by_the_set_up_and_each_one_shown_exists(tmp_path):
     if not Path("/usr/bin/chromium").exists() and not os.environ.get("CI"):
         pytest.skip("Debian's chromium is not installed")

@@ -247,6 +247,7 @@ def test_a_labor_run_over_a_hostile_inbox_completes_and_answers_every_good_file(
     assert "按首次发现时间 2020-10-12 12:00 计为收到" in Artifact.get("intake").data
 
 
+@pytest.mark.integration  # fifty files through a run: ~6 s
 def test_fifty_files_in_one_run_get_one_acceptance(home, sink):
     """The README: one acceptance per unit and run. 洮北区 mails 50 ledgers at once (placed in
     its folder as 50 files); the intake's answer is one acceptance with 50 sections, not 50."""

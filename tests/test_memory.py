@@ -8,6 +8,7 @@ import datetime as dt
 import zipfile
 
 import pandas as pd
+import pytest
 
 from sprint.reading.one_verdict import validate_fenced
 from tests.factories import make_ledger
@@ -75,6 +76,7 @@ def test_a_header_repeated_100000_times_is_refused_with_a_bounded_list(plan, tmp
     assert last.startswith("以上列出前 1000 处问题，另有 ") and "未逐一列出" in last
 
 
+@pytest.mark.integration  # ~10 s
 def test_a_workbook_of_200_sheets_gives_a_bounded_problem_list(plan, tmp_path):
     """200 sheets of one ledger, the same 10 rows on each, every 务工区域 wrong: 2,000 wrong
     regions and 2,000 repeated IDs, of which the first 1,000 are listed and 3,000 counted, each
@@ -93,6 +95,7 @@ def test_a_workbook_of_200_sheets_gives_a_bounded_problem_list(plan, tmp_path):
     assert sum(len(p.reason) for p in verdict.problems) < 250_000
 
 
+@pytest.mark.integration  # ~10 s
 def test_an_xlsx_of_nine_million_shared_strings_is_refused_before_it_is_parsed(plan, tmp_path):
     """A 377 KB workbook whose shared-string table holds 9,000,000 strings (its reader peaked
     at 609 MB) is refused by their count, over the plan's max_cells (5,000,000), before any

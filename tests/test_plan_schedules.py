@@ -28,6 +28,7 @@ def _variant(tmp_path: Path, change) -> Path:
     return path
 
 
+@pytest.mark.integration  # `sprint` subprocesses
 def test_sprint_plan_lists_the_second_plans_own_schedules(tmp_path):
     """Siping's weekly sowing ledger is due "每周五16:00" from 2021-03-12 (its `office:`
     rhythm), reminders at 08:30: its plan deploys `sowing` every Friday 16:30 from 2021-03-12
@@ -54,6 +55,7 @@ def test_sprint_plan_lists_the_second_plans_own_schedules(tmp_path):
         {"deployment": "sowing-reminders", "cron": "30 8 * * *", "timezone": "Asia/Shanghai"}]
 
 
+@pytest.mark.integration  # `sprint` subprocesses
 def test_a_group_without_schedules_says_it_runs_only_by_hand_and_is_still_deployed(tmp_path):
     """A plan that gives the group `dates` no deployment: `sprint plan` says 仅手动运行, and
     `sprint up` deploys it under its own name, with no schedule, so the UI can run it."""
@@ -83,6 +85,7 @@ def test_the_replay_and_up_take_the_second_plans_groups_and_times():
     assert {d["entrypoint"] for d in deployed} == {"flows/duties.py:duties", "flows/intake.py:intake"}
 
 
+@pytest.mark.integration  # `sprint` subprocesses
 def test_sprint_run_names_the_live_plans_deployments(tmp_path):
     """Under SPRINT_PLAN=siping, Baicheng's deployment names mean nothing, and the message
     lists Siping's."""

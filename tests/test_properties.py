@@ -23,6 +23,7 @@ from pathlib import Path
 
 import openpyxl
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
 
@@ -31,6 +32,8 @@ from sprint.domain.plan import load_plan
 from sprint.reading import fence
 from sprint.reading.dimensions import column_letters
 from sprint.reading.ledger import NOTHING_TO_REPORT, validate_file
+
+pytestmark = pytest.mark.integration  # hypothesis draws hundreds of damaged ledgers: ~1 min
 
 # No explain phase: it reruns a failure hundreds of times to annotate it, a minute here.
 QUICK = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow],

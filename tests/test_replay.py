@@ -15,6 +15,7 @@ from sprint.reading.ledger import validate_file
 D = dt.date
 
 
+@pytest.mark.integration  # generates the sprint's files twice: ~10 s
 def test_generated_files_are_deterministic_and_a_wrong_file_is_followed_by_its_correction(
         plan, tmp_path):
     first = submissions(plan, 5, D(2020, 10, 1), D(2020, 10, 31))
@@ -69,6 +70,7 @@ def test_a_short_replay_sends_every_kind_once_and_again_nothing(home, sink, monk
     assert len(sink.handler.received) == result["mails"] == again["mails"]
 
 
+@pytest.mark.integration  # ~6 s
 def test_the_demo_inbox_is_the_generators_first_weeks_each_file_dated_as_it_arrived(plan, tmp_path):
     written = seed_demo(plan, tmp_path)
     counties = {u.code for u in plan.owners(plan.duty("labor-ledger"))}

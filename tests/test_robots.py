@@ -1,0 +1,190 @@
+"""Group robots beside mail (issue 27): WeCom and DingTalk messages, rendered, recorded in the
+outbox and posted to a real local robot server on loopback (sprint.job.robots)."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import hmac
+import os
+import subprocess
+import sys
+import textwrap
+import time
+import urllib.parse
+
+import pytest
+
+from sprint.chat import client
+from sprint.chat import delivery as robots
+from sprint.chat.render import LIMITS, chat_messages, fit
+from sprint.domain.plan import load_plan
+from sprint.domain.records import OutboxKey
+from sprint.job.robots import RobotServer
+from sprint.store.store import Store
+
+NOW = dt.datetime(2020, 10, 12, 4, 0, tzinfo=dt.UTC)
+SECRET = "SEC-test-secret"
+
+
+def plan_with(per_minute=20, window=60.0, failures=3):
+    plan = load_plan()
+    return plan.model_copy(update={"robots": plan.robots.model_copy(update={
+        "per_minute": per_minute, "window_seconds": window,
+        "failures_before_mail_only": failures})})
+
+
+@pytest.fixture
+def server(tmp_path):
+    s = RobotServer(tmp_path / "robots", {"daan": SECRET, "ldxz": SECRET}).start()
+    yield s
+    s.stop()
+
+
+@pytest.fixture
+def env(server):
+    return {"SPRINT_ROBOT_DAAN_URL": server.url("dingtalk", "daan"),
+            "SPRINT_ROBOT_DAAN_SECRET": SECRET,
+            "SPRINT_ROBOT_TAONAN_URL": server.url("wecom", "taonan"),
+            "SPRINT_ROBOT_LDXZ_URL": server.url("dingtalk", "ldxz"),
+            "SPRINT_ROBOT_LDXZ_SECRET": SECRET}
+
+
+@pytest.fixture
+def store(tmp_path):
+    return Store(f"sqlite:///{tmp_path / 'store.db'}")
+
+
+def notices(plan, unit, n, kind="summary"):
+    return [c for i in range(n) for c in chat_messages(
+        plan, OutboxKey("labor-ledger", "2020-10-09", unit, kind, f"r{i}"), [unit],
+        f"【百日冲刺】第{i + 1}条", "汇总：已报5/7")]
+
+
+def test_dingtalk_signature_is_the_documented_hmac():
+    """DingTalk: "把timestamp+"\\n"+密钥当做签名字符串，使用HmacSHA256算法计算签名，然后进行
+    Base64 encode，最后再把签名参数再进行urlEncode". Worked independently here for 1600000000000."""
+    digest = hmac.new(b"SECabc", b"1600000000000\nSECabc", hashlib.sha256).digest()
+    expected = urllib.parse.quote_plus(base64.b64encode(digest).decode())
+    assert client.sign("SECabc", 1600000000000) == expected
+    assert "%" in expected or expected.isalnum()  # URL-encoded: no bare + / =
+    url = client.signed_url("http://127.0.0.1:1/robot/send?access_token=t", "SECabc", 1600000000000)
+    assert url.endswith(f"&timestamp=1600000000000&sign={expected}")
+
+
+def test_a_long_message_fits_each_service_and_says_the_rest_is_in_the_mail():
+    """WeCom's markdown takes 4096 bytes, DingTalk's 20000: a notice of 3,000 Chinese characters
+    (9,000 bytes) is cut for WeCom, whole for DingTalk."""
+    long = "某单位未按时报送。" * 334  # 3,006 characters, 9,018 bytes
+    assert len(fit(long, LIMITS["wecom"]).encode()) <= 4096
+    assert fit(long, LIMITS["wecom"]).endswith("（全文见邮件）")
+    assert fit(long, LIMITS["dingtalk"]) == long
+
+
+def test_each_message_is_posted_once_and_kept_as_the_chat_shows_it(store, server, env, tmp_path):
+    plan = plan_with()
+    chats = notices(plan, "220882", 2) + notices(plan, "220881", 1) + notices(plan, "220802", 1)
+    assert len(chats) == 3  # 洮北区 has no robot: mail only
+    assert robots.enqueue(store, plan, chats, NOW) == 3
+    assert robots.enqueue(store, plan, chats, NOW) == 0  # at most once per key
+    report = robots.deliver(store, plan, NOW, env)
+    assert len(report.sent) == 3 and not report.problems
+    assert robots.deliver(store, plan, NOW, env).sent == []
+    assert [(k, n) for k, n, _ in server.received] == [
+        ("dingtalk", "daan"), ("dingtalk", "daan"), ("wecom", "taonan")]
+    shown = sorted(p.read_text(encoding="utf-8") for p in (tmp_path / "robots" / "daan").glob("*.md"))
+    assert shown == ["### 【百日冲刺】第1条\n汇总：已报5/7", "### 【百日冲刺】第2条\n汇总：已报5/7"]
+
+
+def test_a_wrong_signature_is_refused_by_the_server_and_named(store, server, env):
+    plan = plan_with()
+    robots.enqueue(store, plan, notices(plan, "220882", 1), NOW)
+    report = robots.deliver(store, plan, NOW, env | {"SPRINT_ROBOT_DAAN_SECRET": "wrong"})
+    assert server.received == [] and len(report.failed) == 1
+    assert "310000" in report.failed[0] and "sign not match" in report.failed[0]
+
+
+def test_messages_are_spread_so_a_robot_never_gets_more_than_its_limit(store, tmp_path, env):
+    """"每个机器人发送的消息不能超过20条/分钟": twelve messages to one robot whose server takes 5
+    per 2-second window arrive all, none refused (the minute scaled down, the rule the same)."""
+    server = RobotServer(tmp_path / "r", {"daan": SECRET}, limit=5, window=2.0).start()
+    try:
+        plan = plan_with(per_minute=5, window=2.0)
+        robots.enqueue(store, plan, notices(plan, "220882", 12), NOW)
+        report = robots.deliver(store, plan, NOW, env | {
+            "SPRINT_ROBOT_DAAN_URL": server.url("dingtalk", "daan")})
+        assert len(report.sent) == 12 and not report.problems
+        assert server.over_limit == 0 and server.refused == []
+        assert len(server.received) == 12
+    finally:
+        server.stop()
+
+
+def test_dingtalk_throttling_holds_the_robots_queue_instead_of_failing(store, tmp_path, env):
+    """"超过20条/分钟……会被限流10分钟": a robot the plan lets send faster than its service takes
+    (limit 2 here) is answered 130101 on the third: that and the rest wait, pending, held."""
+    server = RobotServer(tmp_path / "r", {"daan": SECRET}, limit=2, window=60).start()
+    try:
+        plan = plan_with(per_minute=20)
+        robots.enqueue(store, plan, notices(plan, "220882", 5), NOW)
+        url = env | {"SPRINT_ROBOT_DAAN_URL": server.url("dingtalk", "daan")}
+        report = robots.deliver(store, plan, NOW, url)
+        assert len(report.sent) == 2 and report.failed == []
+        assert len(report.deferred) == 3 and "130101" in report.deferred[0]
+        assert store.robots.get("220882").held_until is not None
+        again = robots.deliver(store, plan, NOW, url)  # within the 10 minutes: nothing posted
+        assert again.sent == [] and len(server.refused) == 1
+        pending = [r for r in store.outbox_rows("pending", with_message=False)]
+        assert len(pending) == 3
+    finally:
+        server.stop()
+
+
+def test_a_robot_that_keeps_failing_falls_back_to_mail_and_is_named_once(store, server, env):
+    plan = plan_with(failures=3)
+    server.fail_with["taonan"] = (93000, "invalid webhook url")
+    robots.enqueue(store, plan, notices(plan, "220881", 5), NOW)
+    report = robots.deliver(store, plan, NOW, env)
+    named = [p for p in report.failed if p.startswith("robot 220881")]
+    assert len(named) == 1 and "已改为仅发送邮件" in named[0]
+    assert len(report.failed) == 4  # three tries and the notice; the other two never posted
+    robots.enqueue(store, plan, notices(plan, "220881", 8), NOW)  # a later run
+    later = robots.deliver(store, plan, NOW, env)
+    assert later.failed == [] and later.sent == []
+    assert len(server.refused) == 3
+
+
+def test_nothing_twice_after_a_kill_mid_delivery(store, tmp_path, env):
+    """A run killed (-9) while a robot's answer is on its way: that message is in doubt, named,
+    never posted again by itself; the others go once."""
+    server = RobotServer(tmp_path / "r", {"daan": SECRET}).start()
+    server.delay = 30.0  # the first post is held: the child is killed while it waits
+    env = env | {"SPRINT_ROBOT_DAAN_URL": server.url("dingtalk", "daan")}
+    plan = plan_with()
+    robots.enqueue(store, plan, notices(plan, "220882", 3), NOW)
+    child = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import datetime as dt
+        from sprint.chat import delivery
+        from sprint.domain.plan import load_plan
+        from sprint.store.store import Store
+        delivery.deliver(Store({store.engine.url.render_as_string(False)!r}), load_plan(),
+                         dt.datetime(2020, 10, 12, 4, tzinfo=dt.UTC))
+        """)], env=os.environ | env)
+    try:
+        for _ in range(600):
+            if server.arrived:
+                break
+            time.sleep(0.05)
+        assert server.arrived == 1
+        child.kill()
+        child.wait()
+        server.delay = 0.0
+        report = robots.deliver(store, plan, NOW, env)
+        assert len(report.in_doubt) == 1 and "sprint outbox --resend" in report.in_doubt[0]
+        assert len(report.sent) == 2
+        statuses = sorted(r["status"] for r in store.outbox_rows(with_message=False))
+        assert statuses == ["doubt", "sent", "sent"]
+        assert robots.deliver(store, plan, NOW, env).sent == []
+    finally:
+        server.stop()

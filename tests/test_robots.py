@@ -86,8 +86,8 @@ def test_each_message_is_posted_once_and_kept_as_the_chat_shows_it(store, server
     plan = plan_with()
     chats = notices(plan, "220882", 2) + notices(plan, "220881", 1) + notices(plan, "220802", 1)
     assert len(chats) == 3  # 洮北区 has no robot: mail only
-    assert robots.enqueue(store, plan, chats, NOW) == 3
-    assert robots.enqueue(store, plan, chats, NOW) == 0  # at most once per key
+    assert robots.enqueue(store, plan, chats, NOW, env) == 3
+    assert robots.enqueue(store, plan, chats, NOW, env) == 0  # at most once per key
     report = robots.deliver(store, plan, NOW, env)
     assert len(report.sent) == 3 and not report.problems
     assert robots.deliver(store, plan, NOW, env).sent == []
@@ -99,7 +99,7 @@ def test_each_message_is_posted_once_and_kept_as_the_chat_shows_it(store, server
 
 def test_a_wrong_signature_is_refused_by_the_server_and_named(store, server, env):
     plan = plan_with()
-    robots.enqueue(store, plan, notices(plan, "220882", 1), NOW)
+    robots.enqueue(store, plan, notices(plan, "220882", 1), NOW, env)
     report = robots.deliver(store, plan, NOW, env | {"SPRINT_ROBOT_DAAN_SECRET": "wrong"})
     assert server.received == [] and len(report.failed) == 1
     assert "310000" in report.failed[0] and "sign not match" in report.failed[0]
@@ -111,7 +111,7 @@ def test_messages_are_spread_so_a_robot_never_gets_more_than_its_limit(store, tm
     server = RobotServer(tmp_path / "r", {"daan": SECRET}, limit=5, window=2.0).start()
     try:
         plan = plan_with(per_minute=5, window=2.0)
-        robots.enqueue(store, plan, notices(plan, "220882", 12), NOW)
+        robots.enqueue(store, plan, notices(plan, "220882", 12), NOW, env)
         report = robots.deliver(store, plan, NOW, env | {
             "SPRINT_ROBOT_DAAN_URL": server.url("dingtalk", "daan")})
         assert len(report.sent) == 12 and not report.problems
@@ -127,7 +127,7 @@ def test_dingtalk_throttling_holds_the_robots_queue_instead_of_failing(store, tm
     server = RobotServer(tmp_path / "r", {"daan": SECRET}, limit=2, window=60).start()
     try:
         plan = plan_with(per_minute=20)
-        robots.enqueue(store, plan, notices(plan, "220882", 5), NOW)
+        robots.enqueue(store, plan, notices(plan, "220882", 5), NOW, env)
         url = env | {"SPRINT_ROBOT_DAAN_URL": server.url("dingtalk", "daan")}
         report = robots.deliver(store, plan, NOW, url)
         assert len(report.sent) == 2 and report.failed == []
@@ -144,12 +144,12 @@ def test_dingtalk_throttling_holds_the_robots_queue_instead_of_failing(store, tm
 def test_a_robot_that_keeps_failing_falls_back_to_mail_and_is_named_once(store, server, env):
     plan = plan_with(failures=3)
     server.fail_with["taonan"] = (93000, "invalid webhook url")
-    robots.enqueue(store, plan, notices(plan, "220881", 5), NOW)
+    robots.enqueue(store, plan, notices(plan, "220881", 5), NOW, env)
     report = robots.deliver(store, plan, NOW, env)
     named = [p for p in report.failed if p.startswith("robot 220881")]
     assert len(named) == 1 and "已改为仅发送邮件" in named[0]
     assert len(report.failed) == 4  # three tries and the notice; the other two never posted
-    robots.enqueue(store, plan, notices(plan, "220881", 8), NOW)  # a later run
+    robots.enqueue(store, plan, notices(plan, "220881", 8), NOW, env)  # a later run
     later = robots.deliver(store, plan, NOW, env)
     assert later.failed == [] and later.sent == []
     assert len(server.refused) == 3
@@ -162,7 +162,7 @@ def test_nothing_twice_after_a_kill_mid_delivery(store, tmp_path, env):
     server.delay = 30.0  # the first post is held: the child is killed while it waits
     env = env | {"SPRINT_ROBOT_DAAN_URL": server.url("dingtalk", "daan")}
     plan = plan_with()
-    robots.enqueue(store, plan, notices(plan, "220882", 3), NOW)
+    robots.enqueue(store, plan, notices(plan, "220882", 3), NOW, env)
     child = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
         import datetime as dt
         from sprint.chat import delivery

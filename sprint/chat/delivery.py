@@ -35,9 +35,18 @@ class Delivery:
         return self.deferred + self.failed + self.in_doubt
 
 
-def enqueue(store: Store, plan: Plan, chats: list[ChatMessage], now: dt.datetime) -> int:
-    """Record each robot message not recorded yet; none to a robot fallen back to mail only."""
-    quiet = store.robots.mail_only()
+def unset(plan: Plan, env: Mapping[str, str] | None = None) -> list[str]:
+    """The units whose robot has no webhook on this machine (its URL variable unset): they
+    hear by mail only, and the run's log says so."""
+    env = os.environ if env is None else env
+    return [u.code for u in plan.units if u.robot is not None and not env.get(u.robot.url_env)]
+
+
+def enqueue(store: Store, plan: Plan, chats: list[ChatMessage], now: dt.datetime,
+            env: Mapping[str, str] | None = None) -> int:
+    """Record each robot message not recorded yet; none to a robot fallen back to mail only,
+    nor to one not set up on this machine."""
+    quiet = store.robots.mail_only() | set(unset(plan, env))
     known = store.keys()
     new = 0
     for c in chats:

@@ -44,6 +44,9 @@ def send(services: Services, messages: list[Message], now, log: Log = QUIET) -> 
     """Record and post the robots' messages; a robot's trouble never holds up the mail."""
     if not any(u.robot for u in services.plan.units):
         return outbox.Delivery()
+    for code in robots.unset(services.plan):
+        unit = services.plan.unit(code)
+        log.info("群机器人未配置：%s 的环境变量 %s 未设置，仅发送邮件", unit.name, unit.robot.url_env)
     new = robots.enqueue(services.store, services.plan, _chats(services, messages), now)
     stale = dt.timedelta(minutes=services.plan.limits.sending_stale_minutes)
     done = robots.deliver(services.store, services.plan, now, claimer=outbox.CLAIMER,

@@ -188,3 +188,25 @@ def test_nothing_twice_after_a_kill_mid_delivery(store, tmp_path, env):
         assert robots.deliver(store, plan, NOW, env).sent == []
     finally:
         server.stop()
+
+
+def test_sprint_up_points_the_plans_robots_at_a_local_server_and_keeps_what_it_takes(tmp_path):
+    """`sprint up`'s robots: every robot of the demo plan whose URL variable is unset gets the
+    local server's URL (DingTalk's with a secret it checks); a real robot's URL is left alone."""
+    from sprint.job.robots import local_robots
+
+    env = {"SPRINT_ROBOT_TAONAN_URL": "http://127.0.0.1:9/cgi-bin/webhook/send?key=real"}
+    server = local_robots(load_plan(), tmp_path / "robots", env)
+    try:
+        assert env["SPRINT_ROBOT_TAONAN_URL"].endswith("key=real")
+        assert env["SPRINT_ROBOT_DAAN_URL"].startswith("http://127.0.0.1:")
+        assert len(env["SPRINT_ROBOT_DAAN_SECRET"]) == 32
+        payload = client.payload_bytes({"msgtype": "markdown", "markdown": {
+            "title": "催报", "text": "### 催报\n- 已逾期2个工作日"}, "at": {"atMobiles": []}})
+        answer = client.post("dingtalk", env["SPRINT_ROBOT_DAAN_URL"],
+                             env["SPRINT_ROBOT_DAAN_SECRET"], payload)
+        assert answer.sent, answer.error
+        assert [p.read_text(encoding="utf-8") for p in (tmp_path / "robots" / "220882").glob("*.md")] \
+            == ["### 催报\n- 已逾期2个工作日"]
+    finally:
+        server.stop()

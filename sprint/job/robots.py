@@ -177,3 +177,22 @@ def _shape(kind: str, payload) -> str:
                                       and all(isinstance(m, str) for m in mentioned)):
         return "mentioned mobiles must be a list of strings"
     return ""
+
+
+def local_robots(plan, folder: Path, env: dict[str, str]) -> RobotServer | None:
+    """For `sprint up`: a local robot server standing in for every robot of the plan whose URL
+    variable is not set (a real robot's is left alone), its URL and a fresh secret written into
+    `env` for the children; None when every robot is real or the plan has none."""
+    import secrets as tokens
+
+    local = [u for u in plan.units if u.robot is not None and not env.get(u.robot.url_env)]
+    if not local:
+        return None
+    keys = {u.code: (env.get(u.robot.secret_env) or tokens.token_hex(16)) if u.robot.secret_env
+            else "" for u in local}
+    server = RobotServer(folder, {code: key for code, key in keys.items() if key}).start()
+    for u in local:
+        env[u.robot.url_env] = server.url(u.robot.kind, u.code)
+        if u.robot.secret_env:
+            env[u.robot.secret_env] = keys[u.code]
+    return server

@@ -37,3 +37,4 @@ class Robots(Strict):
     hold_minutes: float = Field(default=10, ge=0)  # DingTalk's throttling
     failures_before_mail_only: int = Field(default=3, gt=0)
     timeout_seconds: float = Field(default=10, gt=0)
+    office: str | None = None  # the office's reason for these choices (the plan says nothing)

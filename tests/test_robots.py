@@ -210,3 +210,44 @@ def test_sprint_up_points_the_plans_robots_at_a_local_server_and_keeps_what_it_t
             == ["### 催报\n- 已逾期2个工作日"]
     finally:
         server.stop()
+
+
+def test_a_lost_answer_leaves_the_message_in_doubt_never_posted_again(store, server, env):
+    """The robot took the message but its answer never came (our time-out, 0.3 s here): it may
+    be in the chat, so it is in doubt, named, and not posted again by itself."""
+    plan = plan_with()
+    plan = plan.model_copy(update={"robots": plan.robots.model_copy(update={"timeout_seconds": 0.3})})
+    server.delay = 1.0
+    robots.enqueue(store, plan, notices(plan, "220881", 1), NOW, env)
+    report = robots.deliver(store, plan, NOW, env)
+    assert report.sent == [] and len(report.in_doubt) == 1
+    assert "已发出但未收到应答" in report.in_doubt[0]
+    server.delay = 0.0
+    assert robots.deliver(store, plan, NOW, env).sent == []
+    assert [r["status"] for r in store.outbox_rows(with_message=False)] == ["doubt"]
+
+
+def test_an_approved_notice_reaches_the_leading_groups_chat_beside_its_mail(home, sink, server,
+                                                                            env, monkeypatch):
+    """四(三) "随时通报市脱贫攻坚领导小组": an approved 通报 goes by mail to the leading group and
+    the operator, and, short, to the leading group's DingTalk chat (the operator has none)."""
+    from sprint.mailout.compose import Message
+    from sprint.services import sending
+    from sprint.services.context import connect
+
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    services = connect()
+    text = "关于洮南市、大安市贫困劳动力转移就业台账逾期未报的通报\n\n" + "一、基本情况。\n" * 3000
+    notice = Message(OutboxKey("labor-ledger", "2020-10-09", "ldxz", "notice", "abc"),
+                     ["lingdao@example.org", "fupinban@example.org"],
+                     "【百日冲刺】通报：逾期未报送", text, f"<p>{text}</p>")
+    delivery = sending.send(services, [notice], "labor-ledger", NOW, dry_run=False)
+    assert len(delivery.sent) == 2 and not delivery.problems  # the mail and the chat
+    assert sorted(r for rcpt, _ in sink.handler.received for r in rcpt) == [
+        "fupinban@example.org", "lingdao@example.org"]
+    [(kind, robot, payload)] = server.received
+    assert (kind, robot) == ("dingtalk", "ldxz")
+    shown = payload["markdown"]["text"]
+    assert shown.startswith("### 【百日冲刺】通报：逾期未报送\n关于洮南市、大安市")
+    assert shown.endswith("（全文见邮件）") and len(shown.encode()) <= 20000

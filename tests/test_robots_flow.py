@@ -82,6 +82,8 @@ def test_a_labor_period_is_heard_in_the_group_chats(prefect_server, home, sink, 
     assert summary["markdown"]["content"].startswith(
         "### 【百日冲刺】贫困劳动力转移就业台账汇总（2020-09-26至2020-10-09）")
     assert len(summary["markdown"]["content"].encode()) <= 4096
+    assert "报送情况：应报 7 个单位，已报 2 个（完整率 2 ÷ 7 = 29%）" in summary["markdown"]["content"]
+    assert summary["markdown"]["content"].endswith("……（全文见邮件）")  # the head of a long mail
     assert (home / "robots" / "office").is_dir() and list((home / "robots" / "office").glob("*.md"))
 
     # The mail goes on as before: the unit's full rejection is in its mailbox.

@@ -16,6 +16,7 @@ LIMITS = {WECOM: 4096, DINGTALK: 20000}  # bytes of markdown each service takes
 WECOM_TEXT_LIMIT = 2048  # WeCom's text message, the one that can @ a mobile number
 MORE = "\n\n……（全文见邮件）"
 REMINDERS = ("reminder", "event")
+SHORT_LINES = 12  # of a summary or 通报: the greeting, the basis, the figures that lead
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,8 @@ def _lines(kind: str, context: dict | None, text: str) -> tuple[list[str], bool]
         return [f"- 退回 {context['file_name']}：未通过校验，共 {len(context['problems'])} 处问题",
                 "- 逐行问题说明已发至贵单位邮箱，修改后请重新报送"], False
     body = [line for line in text.strip().splitlines() if line.strip()]
+    if len(body) > SHORT_LINES:  # a chat shows the head of a long mail; the mail has the rest
+        body = [*body[:SHORT_LINES], MORE.strip()]
     return body, False
 
 

@@ -251,3 +251,34 @@ def test_an_approved_notice_reaches_the_leading_groups_chat_beside_its_mail(home
     shown = payload["markdown"]["text"]
     assert shown.startswith("### 【百日冲刺】通报：逾期未报送\n关于洮南市、大安市")
     assert shown.endswith("（全文见邮件）") and len(shown.encode()) <= 20000
+
+
+def test_the_operator_is_told_once_by_mail_that_a_robot_fell_back_to_mail(home, sink, server,
+                                                                         env, monkeypatch):
+    """A robot that keeps failing (here its webhook is refused, errcode 93000) makes the run's
+    delivery report to 市扶贫办 name it once; the units' mail goes all the same, and a later run
+    neither posts to it nor tells the operator again."""
+    from sprint.mailout.compose import Message
+    from sprint.services import sending
+    from sprint.services.context import connect
+
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    server.fail_with["taonan"] = (93000, "invalid webhook url")
+    services = connect()
+
+    def reminders(tag, n):
+        return [Message(OutboxKey("labor-ledger", "2020-10-09", "220881", "summary", f"{tag}{i}"),
+                        ["taonan@example.org"], f"【百日冲刺】第{i}条", "正文", "<p>正文</p>")
+                for i in range(n)]
+
+    sending.send(services, reminders("a", 4), "labor-ledger", NOW, dry_run=False)
+    to_office = [m for rcpt, m in sink.handler.received if rcpt == ["fupinban@example.org"]]
+    [report] = to_office
+    body = report.get_body(("plain",)).get_content()
+    assert body.count("群机器人连续 3 次发送失败") == 1 and "已改为仅发送邮件" in body
+    assert sum(1 for rcpt, _ in sink.handler.received if rcpt == ["taonan@example.org"]) == 4
+
+    sending.send(services, reminders("b", 2), "labor-ledger", NOW, dry_run=False)
+    assert [m for rcpt, m in sink.handler.received if rcpt == ["fupinban@example.org"]] == to_office
+    assert len(server.refused) == 3 and server.received == []

@@ -282,3 +282,19 @@ def test_the_operator_is_told_once_by_mail_that_a_robot_fell_back_to_mail(home, 
     sending.send(services, reminders("b", 2), "labor-ledger", NOW, dry_run=False)
     assert [m for rcpt, m in sink.handler.received if rcpt == ["fupinban@example.org"]] == to_office
     assert len(server.refused) == 3 and server.received == []
+
+
+def test_a_dry_run_writes_the_robot_messages_beside_the_mail_and_posts_none(home, sink, server,
+                                                                            env, monkeypatch):
+    from sprint.mailout.compose import Message
+    from sprint.services import sending
+    from sprint.services.context import connect
+
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    m = Message(OutboxKey("labor-ledger", "2020-10-09", "220882", "summary", "x"),
+                ["daan@example.org"], "【百日冲刺】汇总", "正文", "<p>正文</p>")
+    sending.send(connect(), [m], "labor-ledger", NOW, dry_run=True)
+    [written] = (home / "var" / "dry-run").rglob("robot-*.json")
+    assert written.name == "robot-001-220882.json" and "【百日冲刺】汇总" in written.read_text("utf-8")
+    assert server.received == [] and sink.handler.received == []

@@ -298,3 +298,23 @@ def test_a_dry_run_writes_the_robot_messages_beside_the_mail_and_posts_none(home
     [written] = (home / "var" / "dry-run").rglob("robot-*.json")
     assert written.name == "robot-001-220882.json" and "【百日冲刺】汇总" in written.read_text("utf-8")
     assert server.received == [] and sink.handler.received == []
+
+
+def test_a_mended_robot_is_brought_back_from_the_command_line(home, server, env, monkeypatch,
+                                                              capsys):
+    """The notice says how: `sprint outbox --robot-back UNIT`; then the robot posts again."""
+    from sprint.commands.cli import main
+
+    monkeypatch.setenv("SPRINT_HOME", str(home / "var"))
+    store = Store(f"sqlite:///{home / 'var' / 'sprint.db'}")
+    plan = plan_with(failures=1)
+    server.fail_with["taonan"] = (93000, "invalid webhook url")
+    robots.enqueue(store, plan, notices(plan, "220881", 1), NOW, env)
+    [_, told] = robots.deliver(store, plan, NOW, env).failed
+    assert ".venv/bin/sprint outbox --robot-back 220881" in told
+    del server.fail_with["taonan"]
+    assert main(["outbox", "--robot-back", "220881"]) == 0
+    assert "群机器人 220881：已恢复，下次运行起重新发送群消息" in capsys.readouterr().out
+    assert main(["outbox", "--robot-back", "220881"]) == 1  # not fallen back any more
+    robots.enqueue(store, plan, notices(plan, "220881", 2)[1:], NOW, env)
+    assert len(robots.deliver(store, plan, NOW, env).sent) == 1

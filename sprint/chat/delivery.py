@@ -150,7 +150,8 @@ def _fall_back(store, state: Standing, rest, now, report: Delivery, why: str) ->
     state.mail_only_since = now
     if not state.told:
         report.failed.append(f"robot {state.code}: 群机器人连续 {state.failures} 次发送失败"
-                             f"（{why}），已改为仅发送邮件；修复后请在数据库 robots 表中恢复")
+                             f"（{why}），已改为仅发送邮件；修复后运行 "
+                             f".venv/bin/sprint outbox --robot-back {state.code} 恢复")
         state.told = True
     store.robots.put(state)
 

@@ -62,6 +62,14 @@ class RobotState:
                 except IntegrityError:  # written meanwhile by another run: this one's stands
                     conn.execute(update(robots).where(robots.c.code == s.code).values(**values))
 
+    def restore(self, code: str) -> bool:
+        """A robot fallen back to mail only posts again; False when it had not fallen back."""
+        with self.engine.begin() as conn:
+            done = conn.execute(update(robots).where(
+                robots.c.code == code, robots.c.mail_only_since.is_not(None)).values(
+                mail_only_since=None, failures=0, told=0, held_until=None))
+            return done.rowcount == 1
+
     def mail_only(self) -> set[str]:
         with self.engine.connect() as conn:
             return {r[0] for r in conn.execute(

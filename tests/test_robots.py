@@ -318,3 +318,38 @@ def test_a_mended_robot_is_brought_back_from_the_command_line(home, server, env,
     assert main(["outbox", "--robot-back", "220881"]) == 1  # not fallen back any more
     robots.enqueue(store, plan, notices(plan, "220881", 2)[1:], NOW, env)
     assert len(robots.deliver(store, plan, NOW, env).sent) == 1
+
+
+def test_an_overdue_reminder_mentions_the_contact_in_wecom_by_a_text_message(plan):
+    """WeCom's markdown cannot @ a mobile number; its text message can (mentioned_mobile_list,
+    2,048 bytes): an overdue reminder to 洮南市's WeCom chat goes as text, @13800000881; one not
+    yet overdue goes as markdown, mentioning no one."""
+    from sprint.domain.calendar import Period
+
+    duty = plan.duty("labor-ledger")
+    period = Period("labor-ledger", "2020-10-09", dt.date(2020, 9, 26), dt.date(2020, 10, 9),
+                    dt.datetime(2020, 10, 9, 9, 0, tzinfo=dt.UTC), ())
+    section = {"duty": duty, "template": plan.templates[duty.template], "period": period,
+               "due_text": "2020年10月9日 17:00", "standing": "已逾期2个工作日", "late": True}
+    key = OutboxKey("labor-ledger", "2020-10-09", "220881", "reminder", "r")
+    [late] = chat_messages(plan, key, ["220881"], "【百日冲刺】已逾期2个工作日", "", {"sections": [section]})
+    assert late.payload["msgtype"] == "text"
+    assert late.payload["text"]["mentioned_mobile_list"] == ["13800000881"]
+    assert late.payload["text"]["content"] == (
+        "【百日冲刺】已逾期2个工作日\n- 贫困劳动力转移就业台账（2020-09-26至2020-10-09）："
+        "已逾期2个工作日，截止 2020年10月9日 17:00")
+    early = section | {"standing": "还有2个工作日截止", "late": False}
+    [soon] = chat_messages(plan, key, ["220881"], "【百日冲刺】还有2个工作日截止", "", {"sections": [early]})
+    assert soon.payload["msgtype"] == "markdown" and "mentioned_mobile_list" not in str(soon.payload)
+
+
+def test_the_server_refuses_a_signature_older_than_an_hour(server):
+    """DingTalk: "timestamp……与请求调用时间误差不能超过1小时"."""
+    import httpx
+
+    old = int(time.time() * 1000) - 2 * 3600 * 1000
+    body = client.payload_bytes({"msgtype": "text", "text": {"content": "测试"}})
+    answer = httpx.post(client.signed_url(server.url("dingtalk", "daan"), SECRET, old), content=body)
+    assert answer.json()["errcode"] == 310000 and "timestamp" in answer.json()["errmsg"]
+    fresh = httpx.post(client.signed_url(server.url("dingtalk", "daan"), SECRET), content=body)
+    assert fresh.json() == {"errcode": 0, "errmsg": "ok"}

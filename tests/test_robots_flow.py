@@ -62,6 +62,7 @@ def test_a_labor_period_is_heard_in_the_group_chats(prefect_server, home, sink, 
 
     state = duties(flow="labor-ledger", as_of=beijing("2020-10-12 12:00"), return_state=True)
     assert state.is_completed(), state.message
+    assert state.message.endswith("，群消息 4 条")  # the mail counted apart
 
     texts = {kind: p["markdown"]["text"] for kind, p in shown(chat, "daan")
              for kind in [p["markdown"]["title"]]}

@@ -60,6 +60,8 @@ def test_a_finished_plan_starts_paused_and_a_drill_starts_moved_and_live(tmp_pat
         assert ("  定时运行  方案已于2021-01-05结束（百日冲刺为2020-09-22至2020-12-30），"
                 "定时运行已暂停；仍可手动运行任一日期。") in lines
         assert f"  邮件      {tmp_path / 'var' / 'mail'}/new/" in printed
+        # The plan's group robots post to the local robot server, each message kept as a file.
+        assert f"；群机器人消息 {tmp_path / 'var' / 'robots'}/<单位代码>/" in printed
         assert "as_of 填 2020-10-12 12:00" in printed
         assert "started!" not in printed and "successfully created" not in printed  # Prefect's
         schedules = _schedules(api)

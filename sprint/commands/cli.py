@@ -99,6 +99,11 @@ def cmd_outbox(args) -> int:
             print(f"#{message_id}：" + ("已重新排队，下次运行时发送" if message_id in changed
                                        else "不是发送失败或存疑的邮件，未改动"))
         return 0 if len(changed) == len(args.resend) else 1
+    if args.robot_back:  # a robot fallen back to mail only, mended: its chat hears again
+        done = store.robots.restore(args.robot_back)
+        print(f"群机器人 {args.robot_back}：" + ("已恢复，下次运行起重新发送群消息" if done
+                                                else "未停用，无需恢复"))
+        return 0 if done else 1
     rows = [{k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in r.items()
              if k != "message"} for r in store.outbox_rows(args.status)]
     if args.json:
@@ -176,6 +181,8 @@ def parser() -> argparse.ArgumentParser:
     o.add_argument("--status", choices=["pending", "sending", "sent", "failed", "doubt"])
     o.add_argument("--resend", type=int, nargs="+", metavar="ID",
                    help="queue failed or doubtful messages again")
+    o.add_argument("--robot-back", metavar="UNIT",
+                   help="a group robot fallen back to mail only: post to it again")
     o.add_argument("--json", action="store_true")
     o.set_defaults(func=cmd_outbox)
     rp = sub.add_parser("replay", help="live the sprint in minutes on generated files")

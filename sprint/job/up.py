@@ -29,6 +29,7 @@ from sprint.domain.plan import BUNDLED_PLAN
 from sprint.domain.window import finished, window
 from sprint.job.banner import Started, banner
 from sprint.job.mailsink import MailSink
+from sprint.job.robots import local_robots
 
 
 def wait_healthy(url: str, server: subprocess.Popen, seconds: float = 120,
@@ -130,7 +131,7 @@ def main_job(seed_demo: bool = True, drill_day: dt.date | None = None) -> int:
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "PREFECT_UI_URL": f"http://127.0.0.1:{port}",
     }
-    sink = None
+    sink = chats = None
     children: list[subprocess.Popen] = []
     try:
         if "SPRINT_SMTP_HOST" not in os.environ:
@@ -140,6 +141,7 @@ def main_job(seed_demo: bool = True, drill_day: dt.date | None = None) -> int:
             sink = MailSink("127.0.0.1", s.smtp_port, maildir=s.mail_root.resolve(),
                             mailboxes=boxes).start()
             env["SPRINT_SMTP_PORT"] = str(sink.port)
+        chats = local_robots(plan, home / "robots", env)  # the plan's group chats, kept as files
         inbox = s.inbox_root.resolve()
         if seed_demo:
             write_demo_inbox(plan, inbox, until=DEMO_UNTIL + (drill.delta if drill else dt.timedelta(0)))
@@ -160,7 +162,8 @@ def main_job(seed_demo: bool = True, drill_day: dt.date | None = None) -> int:
         children.append(_spawn("sprint.commands.cli", ["watch"], env, logs / "watch.log"))
         make_live(base_home, drill)
         mail = (f"{s.mail_root.resolve()}/new/（本地邮件服务 127.0.0.1:{sink.port} 收到的每一封）"
-                if sink else f"经 {s.smtp_host}:{s.smtp_port} 发出")
+                if sink else f"经 {s.smtp_host}:{s.smtp_port} 发出") + (
+            f"；群机器人消息 {chats.folder}/<单位代码>/（本地机器人服务收到的每一条）" if chats else "")
         first = next((d for d in plan.duties if d.cadence), None)  # what to try first
         print(banner(Started(
             ui=f"http://127.0.0.1:{port}", inbox=inbox, mail=mail, logs=logs,
@@ -189,6 +192,8 @@ def main_job(seed_demo: bool = True, drill_day: dt.date | None = None) -> int:
                 child.kill()
         if sink is not None:
             sink.stop()
+        if chats is not None:
+            chats.stop()
 
 
 def _spawn(module: str, args: list[str], env: dict, log: Path) -> subprocess.Popen:

@@ -46,6 +46,7 @@ class Message:
     attachments: list[Attachment] = field(default_factory=list)
     images: dict[str, bytes] = field(default_factory=dict)  # Content-ID -> PNG
     covers: tuple[OutboxKey, ...] = ()  # the keys it settles, when not only its own
+    chats: list | None = None  # its group robots' messages (sprint.chat), when made with it
 
 
 @lru_cache(maxsize=4)

@@ -10,6 +10,7 @@ import socket
 import time
 from dataclasses import dataclass, field
 
+from sprint.domain.records import ROBOT  # group robots' messages: sprint.chat delivers them
 from sprint.mailout.compose import Message, to_bytes
 from sprint.mailout.mailer import Mailer, MailError
 from sprint.store.outbox_writer import OutboxWriter
@@ -112,7 +113,7 @@ def deliver(store: Store, mailer: Mailer, now: dt.datetime, max_attempts: int = 
         report.in_doubt.append(f"{_label(row)}: the run sending it stopped "
                                "mid-send; check, then `sprint outbox --resend ID`")
     rows = [r for r in store.outbox_rows("pending", with_message=False, only=DELIVERY_READS)
-            if kinds is None or r["kind"] in kinds]
+            if (kinds is None or r["kind"] in kinds) and not r["kind"].startswith(ROBOT)]
     writer = OutboxWriter(store)
     settle = None  # how the message just sent went: written with the next claim, one commit
     claim = None

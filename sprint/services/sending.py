@@ -10,12 +10,14 @@ from sprint.mailout import outbox
 from sprint.mailout.compose import Message, to_bytes
 from sprint.mailout.notices import delivery_report
 from sprint.mailout.render import message_of
+from sprint.services import chatting
 from sprint.services.context import QUIET, Log, Services
 
 
 def render(services: Services, drafts: list[Draft]) -> list[Message]:
     """Each draft as the message it becomes: templates, workbooks, charts."""
-    return [message_of(services.templates, services.plan, d) for d in drafts]
+    return [chatting.attach(services, d, message_of(services.templates, services.plan, d))
+            for d in drafts]
 
 
 def send(services: Services, messages: list[Message], flow: str, now, dry_run: bool,
@@ -33,7 +35,8 @@ def send(services: Services, messages: list[Message], flow: str, now, dry_run: b
         for i, m in enumerate(messages, start=1):
             path = folder / f"{i:03d}-{m.key.kind}-{m.key.unit}.eml"
             path.write_bytes(to_bytes(m, sender, name))
-        log.info("试运行：%d 封邮件已生成到 %s，均未发送", len(messages), folder)
+        chats = chatting.dry_run(services, messages, folder)
+        log.info("试运行：%d 封邮件、%d 条群机器人消息已生成到 %s，均未发送", len(messages), chats, folder)
         return after or outbox.Delivery()
     new = outbox.enqueue(store, messages, sender, name, now)
     log.info("发件箱：新登记 %d 封，已登记过 %d 封（不重发）", new, len(messages) - new)
@@ -43,6 +46,7 @@ def send(services: Services, messages: list[Message], flow: str, now, dry_run: b
         delivery = outbox.deliver(store, mailer, now, stale=stale, silent=_silent(after))
     finally:
         mailer.close()
+    delivery = outbox.merge(delivery, chatting.send(services, messages, now, log))
     if after is not None:
         delivery = outbox.merge(after, delivery)
     if report:

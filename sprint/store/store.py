@@ -17,6 +17,7 @@ from sprint.store.content_key import widen
 from sprint.store.letters import Letters
 from sprint.store.notice_drafts import NoticeDrafts
 from sprint.store.outbox_records import OutboxRecords
+from sprint.store.robot_state import RobotState
 from sprint.store.schema import (
     BUSY_SECONDS,
     StoreError,
@@ -40,6 +41,11 @@ def _without(text: str, secret: str | None) -> str:
 
 
 class Store(OutboxRecords):
+    @property
+    def robots(self) -> RobotState:
+        """The group robots' standing (sprint/chat)."""
+        return RobotState(self.engine)
+
     def __init__(self, url: str, busy_seconds: float = BUSY_SECONDS):
         try:
             parsed = make_url(url)

@@ -15,6 +15,7 @@ from sprint.domain.plan.base import PlanError, Strict
 from sprint.domain.plan.duties import Duty
 from sprint.domain.plan.ledgers import Template
 from sprint.domain.plan.references import check_references
+from sprint.domain.plan.robots import Robot, Robots
 from sprint.domain.plan.schedules import Deployment, check_deployments, group_deployments
 
 # Found where the package is, checkout or site-packages (package data, not a path of the
@@ -33,6 +34,7 @@ class Unit(Strict):
     kind: Literal["county", "zone", "department", "group", "town", "village"]
     email: str = Field(pattern=r"^[^@\s<>,;\r\n]+@[^@\s<>,;\r\n]+\.[^@\s<>,;\r\n]+$")
     division: str | None = Field(default=None, pattern=r"^[1-9][0-9]{5}$")
+    robot: Robot | None = None  # its group chat's robot, beside mail (sprint/chat)
 
     @property
     def division_code(self) -> str | None:
@@ -108,6 +110,7 @@ class Plan(Strict):
     sprint: Sprint
     calendar: CalendarRules = CalendarRules()
     limits: Limits = Limits()
+    robots: Robots = Robots()
     operator: str
     leading_group: str
     notices: Notices

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from prefect import flow
 from prefect.runtime import flow_run
+from prefect.states import Failed
 
 from flows.duties import AsOf
 from flows.ending import finish
-from sprint.domain.clock import moment
+from sprint.domain.clock import NotAMoment, moment
 from sprint.domain.window import outside
 from sprint.services.context import connect
 from tasks.artifacts import idle, publish
@@ -22,7 +23,10 @@ GROUP = "intake"
 
 def run_name() -> str:
     unit = flow_run.parameters.get("unit") or "—"
-    return f"intake {unit} @{moment(flow_run.parameters.get('as_of')):%Y-%m-%d %H:%M:%S}"
+    try:
+        return f"intake {unit} @{moment(flow_run.parameters.get('as_of')):%Y-%m-%d %H:%M:%S}"
+    except NotAMoment:
+        return f"intake {unit} @日期有误"
 
 
 @flow(name="sprint-intake", flow_run_name=run_name, log_prints=True)
@@ -33,8 +37,11 @@ def intake(unit: str | None = None, as_of: AsOf = None):
         unit: 触发本次收件的单位代码（事件带来）；本次收件覆盖所有单位的新文件
         as_of: 按此时点运行；留空表示现在
     """
+    try:
+        now = moment(as_of)
+    except NotAMoment as e:  # a date from the form that does not exist: one Chinese line
+        return Failed(message=str(e))
     services = connect()
-    now = moment(as_of)
     if why := outside(services.plan, now):
         return idle(GROUP, why)
     kept = collect(services, now)

@@ -26,7 +26,7 @@ def labor_census(inbox: str | None = None, as_of: AsOf = None, batches: int | No
         inbox: 各单位文件夹所在的目录（默认为收件目录）
         as_of: 按此时点运行；只写日期表示当日24时（北京时间）；留空表示现在
         batches: 至少分成的批数（默认：本机一批，用满所有核；Dask 集群按工作进程数）
-        dry_run: 演练：邮件只生成到 var/dry-run，不发送
+        dry_run: 试运行（只生成邮件，不发送）：邮件生成到 var/dry-run
     """
     # quote(x): Prefect passes x as it is, without walking it for futures (walking the plan
     # took 30 ms a step).

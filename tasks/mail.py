@@ -33,6 +33,15 @@ def render(services: Services, drafts: list[Draft]) -> list[Message]:
 
 
 @task(name="send", cache_policy=NO_CACHE)  # no retries: a retry around many sends is what the outbox prevents
-def send(services: Services, messages: list[Message], flow: str, now,
-         dry_run: bool) -> outbox.Delivery:
-    return sending.send(services, messages, flow, now, dry_run, log())
+def send(services: Services, messages: list[Message], flow: str, now, dry_run: bool,
+         report: bool = True, after: outbox.Delivery | None = None) -> outbox.Delivery:
+    return sending.send(services, messages, flow, now, dry_run, log(), report, after)
+
+
+@task(name="report", cache_policy=NO_CACHE)
+def report(services: Services, delivery: outbox.Delivery, flow: str, now,
+           dry_run: bool) -> outbox.Delivery:
+    """After the run's last delivery: every message in doubt or failed named to the operator."""
+    if dry_run:
+        return delivery
+    return sending.report_to_operator(services, delivery, flow, now, log())

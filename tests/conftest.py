@@ -10,6 +10,17 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 from sprint.domain.plan import load_plan  # noqa: E402
 from sprint.job.mailsink import MailSink  # noqa: E402
 
+# A test that asks for one of these starts a server process (Prefect, PostgreSQL, Dovecot): it
+# belongs to the integration lane wherever it is, so `-m "not integration"` (the fast lane) never
+# waits for one, and a new test is filed there by what it uses, not by remembering a mark.
+SERVERS = {"prefect_server", "prefect_pg", "prefect_on_postgres", "postgres", "pg_url", "dovecot"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if SERVERS & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.integration)
+
 
 @pytest.fixture(scope="session")
 def plan():

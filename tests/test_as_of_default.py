@@ -4,10 +4,14 @@ and say so. (Today is past the Baicheng plan, which ended in January 2021, whene
 import datetime as dt
 import json
 
+import pytest
+
 from sprint.commands.cli import main
 from sprint.demo.simulate import seed_demo
 from sprint.domain.calendar import BEIJING
 from tests.test_cli import sprint
+
+pytestmark = pytest.mark.integration  # the `sprint` command in a subprocess, on the demo inbox
 
 NOTE = "提示：今天（{today}）已过方案期限（百日冲刺为2020-09-22至2020-12-30，各项事项至2021-01-05结束），按方案最后一天2021-01-05计算；其他日期请用 --as-of 指定。"
 

@@ -10,6 +10,8 @@ import pytest
 from sprint.demo.ledgers import write_ledger
 from tests.factories import drop, make_ledger
 
+pytestmark = pytest.mark.integration  # each test runs the `sprint` command in a subprocess
+
 SPRINT = str(Path(sys.executable).parent / "sprint")
 
 
@@ -63,7 +65,7 @@ def test_validate_never_prints_a_traceback_for_any_file(tmp_path, name, content)
 
 def test_validate_of_a_missing_file_or_unknown_unit_is_a_clear_error(tmp_path):
     run = sprint("validate", str(tmp_path / "nope.xlsx"), home=tmp_path)
-    assert run.returncode == 1 and "no such file" in run.stderr
+    assert run.returncode == 1 and "找不到文件" in run.stderr
     path = write_ledger(make_ledger(rows=1), tmp_path / "x.xlsx")
     run = sprint("validate", str(path), "--unit", "999999", home=tmp_path)
     assert run.returncode == 1 and "no unit with the code '999999'" in run.stderr
@@ -111,7 +113,11 @@ def test_plan_json_maps_every_clause_to_its_duty_flow_and_schedule(tmp_path):
     assert all("not deployed" not in r["schedule"] for r in rows)
     labor = next(r for r in rows if r["duty"] == "labor-ledger")
     assert labor["clause"] == "6①" and labor["flow"] == "labor-ledger"
-    assert "INTERVAL=2" in labor["schedule"] and "cron 0 9 * * *" in labor["schedule"]
+    assert labor["schedule"] == ("labor-ledger：每隔一周周五17:30（北京时间），自2020年10月9日起；"
+                                 "labor-ledger-reminders：每天9:00（北京时间）")
+    assert [(x["deployment"], x.get("rrule") or x.get("cron")) for x in labor["schedules"]] == [
+        ("labor-ledger", "DTSTART:20201009T173000\nRRULE:FREQ=WEEKLY;INTERVAL=2;BYDAY=FR"),
+        ("labor-ledger-reminders", "0 9 * * *")]
     # Every deadline gives its date's source: the plan's words, or the office's reason.
     deadlines = {r["duty"]: r for r in rows if r["kind"] == "deadline"}
     assert all(r["source"] for r in deadlines.values())
@@ -121,20 +127,35 @@ def test_plan_json_maps_every_clause_to_its_duty_flow_and_schedule(tmp_path):
     assert freeze["by"] == "office" and freeze["binding"] is False and "上冻前" in freeze["reason"]
 
 
+def test_plan_lists_the_baselines_the_office_has_not_given(tmp_path):
+    """Clause 6①: "紧盯外出务工贫困劳动力总数不低于去年的工作要求". 去年 is no figure of the plan:
+    `sprint plan` names, for the operator, whose figure is missing and what until then."""
+    run = sprint("plan", home=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert ("    待提供：去年（2019年外出务工贫困劳动力总数：市人社局报送《去年外出务工贫困劳动力基数表》，"
+            "或市扶贫办在计划文件中填入）："
+            "洮北区、镇赉县、通榆县、洮南市、大安市、白城经济开发区、查干浩特旅游经济开发区；"
+            "未提供前只列本年数，暂不判定") in run.stdout
+    rows = json.loads(sprint("plan", "--json", home=tmp_path).stdout)
+    labor = next(r for r in rows if r["duty"] == "labor-ledger")
+    assert labor["missing_baselines"] == [{"target": "migrant-workers", "what": "去年", "units": [
+        "洮北区", "镇赉县", "通榆县", "洮南市", "大安市", "白城经济开发区", "查干浩特旅游经济开发区"]}]
+
+
 def test_status_shows_each_unit_state_from_the_store(tmp_path):
     inbox = tmp_path / "inbox"
     drop(inbox, "220802", "a.xlsx", make_ledger(rows=3), "2020-10-08 10:00")
     env = {"SPRINT_INBOX": str(inbox)}
     # Take the file in without mail: the intake step of the flow, from Python.
     from sprint.domain.plan import load_plan
-    from sprint.services import intake
+    from sprint.services import intake, receipts
     from sprint.store.store import Store
     from tests.factories import beijing
 
     store = Store(f"sqlite:///{tmp_path / 'sprint.db'}")
     arrivals, _ = intake.scan(inbox, load_plan(), store, beijing("2020-10-12 12:00"))
     for a in arrivals:
-        intake.record(store, intake.judge(a, intake.keep(a, tmp_path / "kept"), load_plan()))
+        receipts.record(store, intake.judge(a, intake.keep(a, tmp_path / "kept"), load_plan()))
     run = sprint("status", "--as-of", "2020-10-12", "--json", env=env, home=tmp_path)
     rows = {r["报送单位"]: r["状态"] for r in json.loads(run.stdout)
             if (r["任务"], r["报送期"]) == ("贫困劳动力转移就业台账（双周报送）", "2020-10-09")}
@@ -146,3 +167,19 @@ def test_census_names_a_missing_inbox_instead_of_a_traceback(tmp_path):
                           capture_output=True, text=True)
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert done.stderr.strip() == f"sprint: {tmp_path / 'nowhere'} is not a folder of unit folders"
+
+
+def test_validate_neutralises_terminal_escapes_and_right_to_left_marks(tmp_path):
+    """A cell holding an escape sequence (here one that clears the screen and one that writes
+    a fake 结果：通过 in green) or a right-to-left override (U+202E, which shows 'xslx.exe' as
+    'exe.xlsx') reaches the operator's terminal shown, not obeyed: each such character printed
+    as <U+XXXX>, and no ESC byte or bidi mark in the output at all."""
+    frame = make_ledger(rows=3)
+    frame.loc[0, "人员类别"] = "\x1b[2J\x1b[32m结果：通过\x1b[0m"
+    frame.loc[1, "务工区域"] = "省外\u202eexe.xlsx\u2066"
+    path = write_ledger(frame, tmp_path / "bad.csv")
+    run = sprint("validate", str(path), "--unit", "220802", "--as-of", "2020-10-09", home=tmp_path)
+    assert run.returncode == 1
+    assert "\x1b" not in run.stdout and "\u202e" not in run.stdout and "\u2066" not in run.stdout
+    assert "  第2行 | 人员类别 | <U+001B>[2J<U+001B>[32m结果：通过<U+001B>[0m | 应为" in run.stdout
+    assert "  第3行 | 务工区域 | 省外<U+202E>exe.xlsx<U+2066> | 应为" in run.stdout

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from sprint.reading.ledger import validate_file
-from sprint.services import intake
+from sprint.services import intake, receipts
 from sprint.store.store import Store
 from tests.factories import beijing
 
@@ -58,6 +58,7 @@ def test_a_file_over_the_size_limit_is_refused_before_it_is_read(plan, tmp_path)
     assert "超过上限 20 MB" in problem.reason
 
 
+@pytest.mark.integration  # every corpus file through a run: 10-15 s
 def test_every_corpus_file_is_kept_byte_for_byte_whatever_its_verdict(plan, tmp_path):
     inbox = tmp_path / "inbox" / "220802"
     inbox.mkdir(parents=True)
@@ -66,10 +67,10 @@ def test_every_corpus_file_is_kept_byte_for_byte_whatever_its_verdict(plan, tmp_
     store = Store(f"sqlite:///{tmp_path / 's.db'}")
     arrivals, _ = intake.scan(tmp_path / "inbox", plan, store, beijing("2030-01-01 00:00"))
     for a in arrivals:
-        intake.record(store, intake.judge(a, intake.keep(a, tmp_path / "kept"), plan))
-    receipts = store.receipts()
+        receipts.record(store, intake.judge(a, intake.keep(a, tmp_path / "kept"), plan))
+    recorded = store.receipts()
     distinct = {hashlib.sha256(p.read_bytes()).hexdigest() for p in inbox.iterdir()}
-    assert {r.sha256 for r in receipts} == distinct
-    for r in receipts:
+    assert {r.sha256 for r in recorded} == distinct
+    for r in recorded:
         assert hashlib.sha256(Path(r.kept_path).read_bytes()).hexdigest() == r.sha256
-    assert sum(r.verdict == "accepted" for r in receipts) == sum(c["accepted"] for c in CASES)
+    assert sum(r.verdict == "accepted" for r in recorded) == sum(c["accepted"] for c in CASES)

@@ -107,19 +107,19 @@ def test_a_catch_up_run_reminds_first_and_names_nobody_until_a_working_day_later
     drop(home / "inbox", "220822", "总结.xlsx", report.assign(事项="写总结"), "2020-10-14 10:00")
     # The first run comes after the due day and its 通报 time: it sends the due-day reminder
     # (the last one missed) and drafts no 通报, since nobody was told yet.
-    state = duties(flow="deadlines", as_of=beijing("2020-10-16 10:00"), return_state=True)
+    state = duties(flow="deadlines", as_of=beijing("2020-10-21 10:00"), return_state=True)
     assert state.is_completed(), state.message
     [accepted] = mails(sink, "zhenlai@example.org", "已接收")
     assert "计入报送期" in accepted["Subject"]
     [zhenlai] = [m for m in mails(sink, "zhenlai@example.org", "待办") if "两个总结" in text(m)]
-    assert ("完成5年和1年“两个总结”，截止 2020年10月15日 17:00（方案规定的时限），已逾期1个工作日。"
+    assert ("完成5年和1年“两个总结”，截止 2020年10月20日 17:00（方案规定的时限），已逾期1个工作日。"
             "\n贵单位目前：报告为“推进中”。") in text(zhenlai)
     [reply] = [m for m in mails(sink, "tongyu@example.org") if "退回" in m["Subject"]]
     assert "应为以下事项之一" in text(reply) and "完成5年和1年“两个总结”" in text(reply)
     assert not mails(sink, "lingdao@example.org") and not mails(sink, "fupinban@example.org", "待审批")
 
     # A working day later the units told are named; approval sends it.
-    run = Run(flow="deadlines", as_of=beijing("2020-10-19 10:00"))
+    run = Run(flow="deadlines", as_of=beijing("2020-10-22 10:00"))
     run.answer(decision="批准发送")
     assert run.wait().is_completed()
     [notice] = [m for m in mails(sink, "lingdao@example.org") if "两个总结" in text(m)]

@@ -8,14 +8,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from tests.factories import beijing, drop, make_ledger
 from tests.test_deadlines import rectification
-from tests.test_workers import start_worker, wait_for
+from tests.test_workers import process_pool, start_worker, wait_for
 
 pytest_plugins = ["tests.pg"]
 pytestmark = pytest.mark.integration
@@ -29,17 +28,9 @@ def deployed(prefect_pg, home, sink, tmp_path, monkeypatch):
     """The duty flow deployed from the project, and a process worker whose runs use this test's
     state folder, inbox and mail server."""
     from prefect import flow, get_client
-    from prefect.client.schemas.actions import WorkPoolCreate
-    from prefect.exceptions import ObjectAlreadyExists
-    from prefect.workers.process import ProcessWorker
 
     with get_client(sync_client=True) as client:
-        try:
-            client.create_work_pool(WorkPoolCreate(
-                name=POOL, type="process",
-                base_job_template=ProcessWorker.get_default_base_job_template()))
-        except ObjectAlreadyExists:
-            pass
+        process_pool(client, POOL)
     deployment_id = flow.from_source(str(PROJECT), "flows/duties.py:duties").deploy(
         "duties-under-test", work_pool_name=POOL, build=False, push=False,
         print_next_steps=False, ignore_warnings=True)
@@ -80,7 +71,7 @@ def test_a_bare_date_is_the_end_of_that_day_through_the_api_and_the_command_line
     assert cli.returncode == 0, cli.stderr[-2000:]
     with get_client(sync_client=True) as client:
         names = sorted(r.name for r in client.read_flow_runs() if r.name.startswith("labor-ledger"))
-    assert names == ["labor-ledger 2020-10-09 @2020-10-12 23:59 (演练)"] * 2
+    assert names == ["labor-ledger 2020-10-09 @2020-10-12 23:59 (试运行)"] * 2
 
 
 def deployed_api() -> str:
@@ -110,8 +101,11 @@ def test_a_notice_suspends_its_deployed_run_and_the_approval_resumes_it(deployed
 
         state = wait_for(paused_or_over, 180, "the run did not suspend", [log])
         assert state.name == "Suspended", state
-        # Suspended, the run holds no process: its worker runs nothing meanwhile.
-        time.sleep(2)
+        # Suspended, the run holds no process: its own process (the pid the worker recorded)
+        # ends, however loaded the machine, and then the worker runs nothing meanwhile.
+        pid = _run_pid(client.read_flow_run(run.id))
+        wait_for(lambda: not _alive(pid), 60, f"the suspended run's process {pid} did not end",
+                 [log])
         assert not [p for p in _processes() if "prefect.engine" in p]
         assert not [m for r, m in sink.handler.received if "lingdao@example.org" in r]
         decided = 0
@@ -133,3 +127,20 @@ def test_a_notice_suspends_its_deployed_run_and_the_approval_resumes_it(deployed
 def _processes() -> list[str]:
     out = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
     return [line for line in out.splitlines() if sys.executable in line]
+
+
+def _run_pid(run) -> int:
+    """The pid of the process the worker started for the run (Prefect records it, as `pid` or
+    `host:pid`)."""
+    assert run.infrastructure_pid, "the worker recorded no process for the run"
+    return int(str(run.infrastructure_pid).rsplit(":", 1)[-1])
+
+
+def _alive(pid: int) -> bool:
+    # A child of the worker, not of this test: once it exits and the worker reaps it, the pid is
+    # gone; a zombie not yet reaped holds no work, so it counts as ended.
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state != "Z"

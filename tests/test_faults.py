@@ -52,7 +52,7 @@ def test_a_recipient_refused_for_good_is_reported_to_the_operator_and_the_others
         prefect_server, home, inbox, sink):
     sink.handler.refuse["daan@example.org"] = "550 5.1.1 mailbox unavailable"
     state = labor_ledger(as_of=AS_OF, return_state=True)
-    assert state.is_failed() and "1 failed for good" in state.message
+    assert state.is_failed() and "1 封发送失败" in state.message
     got = recipients(sink)
     assert "bcjk@example.org" in got and "taonan@example.org" in got
     assert "daan@example.org" not in got
@@ -104,7 +104,7 @@ def test_a_run_killed_while_sending_sends_nothing_twice_and_names_what_is_in_dou
 
     sink.handler.delay = 0
     state = labor_ledger(as_of=AS_OF, return_state=True)
-    assert state.is_failed() and "1 in doubt" in state.message
+    assert state.is_failed() and "1 封不确定是否送达" in state.message
     [notice] = [m for r, m in sink.handler.received if r == ["fupinban@example.org"]]
     text = notice.get_body(("plain",)).get_content()
     assert "无法确定是否已送达" in text and f"(#{doubt['id']})" in text
@@ -140,7 +140,34 @@ def test_the_outbox_command_lists_and_requeues_what_failed(prefect_server, home,
     assert [r["recipients"] for r in listed] == ["daan@example.org"]
     again = subprocess.run([sprint, "outbox", "--resend", str(listed[0]["id"])], env=env,
                            capture_output=True, text=True)
-    assert again.returncode == 0 and "queued again" in again.stdout
+    assert again.returncode == 0 and "已重新排队" in again.stdout
     del sink.handler.refuse["daan@example.org"]
     assert labor_ledger(as_of=AS_OF, return_state=True).is_completed()
     assert recipients(sink).count("daan@example.org") == 1
+
+
+def test_a_locked_database_waits_then_fails_with_a_clear_store_error(tmp_path):
+    """Another program holds the SQLite database (an exclusive lock, as a database browser
+    writing takes): a write waits the busy time (here 0.3 s; 30 s in a run), then fails with a
+    store error that says what to do, never the driver's raw OperationalError, so the run's
+    tasks do not retry it and the run ends saying so."""
+    import sqlite3
+
+    from sprint.store.store import Store, StoreError
+    from tests.factories import beijing
+
+    path = tmp_path / "s.db"
+    store = Store(f"sqlite:///{path}", busy_seconds=0.3)
+    locker = sqlite3.connect(path, isolation_level=None)
+    locker.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(StoreError, match="数据库被其他程序锁定"):
+            store.record(unit="220802", sha256="0" * 64, file_name="a.xlsx", kept_path="k",
+                         received_at=beijing("2020-10-08 10:00"), duty=None, period=None,
+                         template=None, verdict="rejected", rows=0, problems=[], notes=0)
+    finally:
+        locker.execute("ROLLBACK")
+        locker.close()
+    assert store.record(unit="220802", sha256="0" * 64, file_name="a.xlsx", kept_path="k",
+                        received_at=beijing("2020-10-08 10:00"), duty=None, period=None,
+                        template=None, verdict="rejected", rows=0, problems=[], notes=0)

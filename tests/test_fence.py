@@ -78,6 +78,7 @@ def _sleep():
     (_spin, Limits(reader_cpu_seconds=1), "CPU time passed"),
     (_sleep, Limits(reader_wall_seconds=1), "wall time passed: killed"),
 ], ids=["memory", "cpu", "wall"])
+@pytest.mark.integration  # spends a CPU limit: ~6 s
 def test_a_reader_past_its_limits_is_stopped_and_says_how(work, limits, how):
     with pytest.raises(fence.Broken) as broken:
         fence.call(work, limits=limits)
@@ -175,6 +176,7 @@ def _most_of_a_second_of_cpu(n):
     return n
 
 
+@pytest.mark.integration  # spends whole CPU limits: ~10 s
 def test_each_file_in_a_child_has_the_whole_cpu_limit_to_itself():
     answers = list(fence.calls(_most_of_a_second_of_cpu, [(1,), (2,), (3,), (4,)],
                                Limits(reader_cpu_seconds=1)))
@@ -216,3 +218,28 @@ def test_a_legacy_sheet_with_cells_past_its_declared_size_is_refused_by_its_real
     [problem] = verdict.problems
     assert "65,283 列，超过上限 1,000 列" in problem.reason
     assert verdict.failure is None  # refused for its size, not for a reader that was stopped
+
+
+def test_the_readers_memory_is_one_budget_for_the_whole_machine(plan):
+    """The plan: `readers_at_once: 2`, each with `reader_memory_mb: 1536`, so two readers
+    (3,072 MB) and the worker fit a 4 GB machine. While another process (another run) holds both
+    readers, a run here gets none; once that process ends (even killed), one is free again."""
+    import subprocess
+    import sys
+
+    from sprint.reading import fence_budget
+
+    assert plan.limits.readers_at_once == 2 and plan.limits.reader_memory_mb == 1536
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys\nfrom sprint.reading import fence_budget as b\n"
+         "print(None not in (b.take(2, False), b.take(2, False)), flush=True)\nsys.stdin.read()"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "True"
+        assert fence_budget.take(2, wait=False) is None
+    finally:
+        holder.kill()
+        holder.wait()
+    slot = fence_budget.take(2, wait=False)
+    assert slot is not None
+    fence_budget.give(slot)

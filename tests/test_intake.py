@@ -3,7 +3,7 @@
 import hashlib
 import os
 
-from sprint.services import intake
+from sprint.services import intake, receipts
 from sprint.store.store import Store
 from tests.factories import beijing, drop, make_ledger
 
@@ -15,7 +15,7 @@ def take_in(plan, root, store):
     judged = []
     for a in arrivals:
         j = intake.judge(a, intake.keep(a, root / "kept"), plan)
-        intake.record(store, j)
+        receipts.record(store, j)
         judged.append(j)
     return judged, warnings
 

@@ -39,7 +39,7 @@ def test_a_name_with_a_line_break_cannot_add_a_header(plan):
                "duty": plan.duty("labor-ledger"), "template": plan.templates["labor"],
                "period": periods(plan, plan.duty("labor-ledger"))[0], "file_name": "<b>x</b>.xlsx",
                "received_text": "", "problems": [], "shown": [], "due_text": "", "sha256": "",
-               "template_names": ""}
+               "template_names": "", "by_mail": False}
     subject, text, html = render(env, "rejection", context)
     message = to_mime(Message(OutboxKey("d", "p", "u", "rejection"), ["a@example.org"], subject,
                             text, html), "fupinban@example.org", "市扶贫办")

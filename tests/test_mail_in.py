@@ -152,3 +152,61 @@ def test_a_store_made_before_mail_intake_gets_its_table_when_opened(tmp_path):
 def test_placed_names_hold_no_digit_of_their_own_so_no_date_is_read_into_them():
     name = placed_name("台账.xlsx", "20201009" * 8)
     assert name.startswith("台账_") and not any(c.isdigit() for c in name)
+
+
+def with_from(raw: bytes, header: str) -> bytes:
+    """The message with its From header written as a hostile or odd client writes it, byte for
+    byte (a mail library would tidy it)."""
+    head, blank, body = raw.partition(b"\r\n\r\n")
+    lines = [b"From: " + header.encode() if line.lower().startswith(b"from:") else line
+             for line in head.split(b"\r\n")]
+    return b"\r\n".join(lines) + blank + body
+
+
+@pytest.mark.parametrize("header", [
+    "taobei@example.org <evil@attacker.test>",
+    '"taobei@example.org" <evil@attacker.test>',
+    "=?utf-8?b?dGFvYmVpQGV4YW1wbGUub3Jn?= <evil@attacker.test>",  # the same, encoded
+    '"洮北区 (taobei@example.org)" <evil@attacker.test>',
+])
+def test_a_sender_disguised_as_a_unit_is_an_unknown_sender(box, tmp_path, header):
+    """The sender is the address in angle brackets; a display name holding another address makes
+    the mail an unknown sender's: nothing placed in 洮北区's folder, named to the operator with
+    both addresses (issue 23, point 4; before, it was read as 洮北区's)."""
+    raw = with_from(mail("x@example.org", [("劳动力台账.xlsx", ledger_bytes(tmp_path))]), header)
+    t = box(raw)
+    assert (t.outcome, t.unit) == (UNKNOWN, None)
+    assert not (box.inbox / "220802").exists()
+    [letter] = box.store.letters.all()
+    assert letter.sender == "evil@attacker.test（显示名冒充 taobei@example.org）"
+
+
+@pytest.mark.parametrize("header", [
+    "taobei@example.org", "<taobei@example.org>", '"洮北区" <TaoBei@example.org>',
+    '"洮北区 taobei@example.org" <taobei@example.org>',  # a client that repeats the address
+    "taobei@example.org (洮北区扶贫办)",
+])
+def test_a_units_address_however_its_client_writes_it_is_the_unit(box, tmp_path, header):
+    raw = with_from(mail("x@example.org", [("劳动力台账.xlsx", ledger_bytes(tmp_path))]), header)
+    assert (box(raw).outcome, box.store.letters.all()[0].unit) == (TAKEN, "220802")
+
+
+def test_a_forwarded_message_carrying_another_units_ledger_is_not_taken(box, tmp_path):
+    """Decided: a ledger inside a forwarded message (message/rfc822) is not taken. Its own sender
+    cannot be checked (anyone can write one) and the forwarder's folder would count another
+    unit's rows as its own; the forwarder's no-ledger reply names it and asks for the file to be
+    attached directly."""
+    inner = mail("taobei@example.org", [("洮北区台账.xlsx", ledger_bytes(tmp_path))])
+    from email import message_from_bytes, policy
+    from email.message import EmailMessage
+
+    outer = EmailMessage()
+    outer["From"], outer["To"], outer["Subject"] = ("zhenlai@example.org", "fupinban@example.org",
+                                                    "转发：洮北区台账")
+    outer["Date"] = "Thu, 08 Oct 2020 10:00:00 +0800"
+    outer.set_content("转发洮北区的台账。")
+    outer.add_attachment(message_from_bytes(inner, policy=policy.default))
+    t = box(outer.as_bytes(policy=outer.policy.clone(linesep="\r\n")))
+    assert (t.outcome, t.unit) == (NO_LEDGER, "220821")
+    assert t.skipped == ["洮北区台账.xlsx：在转发的邮件中，未读取（请将台账直接作为附件发送）"]
+    assert not box.inbox.exists() or not any(box.inbox.rglob("*.xlsx"))

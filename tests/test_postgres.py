@@ -55,8 +55,8 @@ def test_a_file_is_recorded_once_per_content_of_a_unit(pg_url):
                "reason": "应为以下之一：省外、省内县外、县内"}
     assert store.record(**submission("220881", "c" * 64, "rejected", "2020-10-09 11:30", [problem]))
 
-    assert store.known_digests() == {("220802", "a" * 64), ("220802", "b" * 64),
-                                     ("220881", "c" * 64)}
+    assert set(store.known_digests()) == {("220802", "a" * 64), ("220802", "b" * 64),
+                                          ("220881", "c" * 64)}
     receipts = store.receipts("labor-ledger")
     assert [(r.unit, r.sha256[0]) for r in receipts] == [("220802", "a"), ("220802", "b"),
                                                          ("220881", "c")]
@@ -290,3 +290,27 @@ def test_a_mail_read_twice_at_once_is_taken_once_on_postgresql(pg_url, plan, tmp
     assert outcomes == [DUPLICATE, DUPLICATE, DUPLICATE, TAKEN]
     assert [x.outcome for x in store.letters.all()] == [TAKEN]
     assert len(list((tmp_path / "inbox" / "220802").iterdir())) == 1
+
+
+def test_a_store_keyed_once_per_content_takes_the_same_content_for_a_new_period(pg_url):
+    """A store whose submissions were keyed on (unit, sha256), opened now: the key becomes
+    (unit, sha256, period), four workers opening it after find nothing left to do, and the same
+    bytes count once per period (a ledger unchanged since last month is this month's report)."""
+    import sqlalchemy as sa
+
+    Store(pg_url)
+    engine = sa.create_engine(make_url(pg_url))
+    with engine.begin() as conn:
+        conn.exec_driver_sql("ALTER TABLE submissions DROP CONSTRAINT "
+                             "one_record_per_content_and_period")
+        conn.exec_driver_sql("ALTER TABLE submissions ADD CONSTRAINT one_record_per_content "
+                             "UNIQUE (unit, sha256)")
+    engine.dispose()
+    old = Store(pg_url)
+    assert old.record(**submission())
+    with ThreadPoolExecutor(4) as pool:
+        stores = list(pool.map(lambda _: Store(pg_url), range(4)))
+    store = stores[0]
+    assert store.record(**submission(at="2020-10-20 10:00") | {"period": "2020-10-23"})
+    assert not store.record(**submission(at="2020-10-21 10:00") | {"period": "2020-10-23"})
+    assert [r.period for r in store.receipts()] == ["2020-10-09", "2020-10-23"]

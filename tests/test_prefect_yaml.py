@@ -1,17 +1,35 @@
-"""prefect.yaml and the plan must agree: every duty's flow is deployed on the plan's rhythm."""
+"""The plan's deployments and its duties agree (every group is deployed on its duties' rhythm),
+and the top-level prefect.yaml is exactly the bundled plan's deployments, as Prefect reads them."""
 
 import datetime as dt
 import importlib
 import re
+from pathlib import Path
 
 import pytest
+import yaml
 
-from sprint.config.deployments import load_deployments
+from sprint.config.deployments import load_deployments, prefect_document, read_deployments
 from sprint.domain.calendar import periods
+
+PREFECT_YAML = Path(__file__).resolve().parents[1] / "prefect.yaml"
+
+
+def test_the_top_level_prefect_yaml_is_the_bundled_plans_deployments(plan):
+    """Same deployments in the same order, the same groups, schedules, descriptions, trigger and
+    working directory: a Prefect user deploying it gets what `sprint up` deploys."""
+    top = yaml.safe_load(PREFECT_YAML.read_text(encoding="utf-8"))
+    ours = prefect_document(plan)
+    assert top["pull"] == ours["pull"]
+    assert [d["name"] for d in top["deployments"]] == [d["name"] for d in ours["deployments"]]
+    for mine, theirs in zip(ours["deployments"], top["deployments"], strict=True):
+        assert theirs == mine, f"prefect.yaml's {theirs['name']} differs from the plan's " \
+                               "(`sprint plan --prefect-yaml` prints the plan's)"
+    assert read_deployments(PREFECT_YAML, triggered=True) == load_deployments(plan, triggered=True)
 
 
 def test_every_group_of_the_plan_is_deployed_and_every_entrypoint_exists(plan):
-    deployments = load_deployments()
+    deployments = load_deployments(plan)
     assert {d.flow for d in deployments} == set(plan.flows)
     for d in deployments:
         assert d.flow in plan.flows, f"deployment {d.name} runs {d.flow!r}, no group of the plan"
@@ -28,7 +46,7 @@ def test_every_group_of_the_plan_is_deployed_and_every_entrypoint_exists(plan):
 def test_a_weekly_rhythm_starts_at_the_first_due_date_and_repeats_with_the_cadence(
         plan, name, duty_id):
     duty = plan.duty(duty_id)
-    [main] = [d for d in load_deployments() if d.name == name]
+    [main] = [d for d in load_deployments(plan) if d.name == name]
     assert main.flow == duty.flow
     [schedule] = main.schedules
     assert schedule["timezone"] == "Asia/Shanghai"
@@ -44,7 +62,7 @@ def test_a_weekly_rhythm_starts_at_the_first_due_date_and_repeats_with_the_caden
 def test_every_flow_with_reminders_runs_daily_at_or_after_the_reminder_time(plan):
     for flow in plan.flows:
         times = {d.reminders.time for d in plan.duties if d.flow == flow and d.reminders.offsets}
-        daily = [d for d in load_deployments() if d.flow == flow and "cron" in d.schedules[0]]
+        daily = [d for d in load_deployments(plan) if d.flow == flow and "cron" in d.schedules[0]]
         assert daily, f"{flow} has no daily run for its reminders"
         minute, hour, day, months, weekday = daily[0].schedules[0]["cron"].split()
         assert (day, weekday) == ("*", "*")
@@ -56,18 +74,18 @@ def test_every_flow_with_reminders_runs_daily_at_or_after_the_reminder_time(plan
 
 def test_the_daily_run_fires_at_the_reminder_time(plan):
     duty = plan.duty("labor-ledger")
-    [daily] = [d for d in load_deployments() if d.name == "labor-ledger-reminders"]
+    [daily] = [d for d in load_deployments(plan) if d.name == "labor-ledger-reminders"]
     [schedule] = daily.schedules
     minute, hour, *rest = schedule["cron"].split()
     assert (int(hour), int(minute)) == (duty.reminders.time.hour, duty.reminders.time.minute)
     assert rest == ["*", "*", "*"] and schedule["timezone"] == "Asia/Shanghai"
 
 
-def test_the_intake_runs_on_the_events_the_watcher_emits_and_on_no_schedule():
+def test_the_intake_runs_on_the_events_the_watcher_emits_and_on_no_schedule(plan):
     from sprint.job.watch import LANDED, MAIL_READ
 
-    [intake] = [d for d in load_deployments(triggered=True) if d.name == "intake"]
-    assert intake.schedules == () and intake.name not in {d.name for d in load_deployments()}
+    [intake] = [d for d in load_deployments(plan, triggered=True) if d.name == "intake"]
+    assert intake.schedules == () and intake.name not in {d.name for d in load_deployments(plan)}
     [trigger] = intake.triggers
     assert set(trigger["expect"]) == {LANDED, MAIL_READ} and trigger["posture"] == "Reactive"
     assert trigger["match"] == {"prefect.resource.id": "sprint.unit.*"}
@@ -76,12 +94,10 @@ def test_the_intake_runs_on_the_events_the_watcher_emits_and_on_no_schedule():
     assert callable(getattr(module, function))
 
 
-def test_every_description_says_its_schedule_in_words():
-    import yaml
+def test_every_description_says_its_schedule_in_words(plan):
+    from sprint.config.deployments import described, in_words
 
-    from sprint.config.deployments import PREFECT_YAML, described, in_words
-
-    raw = yaml.safe_load(PREFECT_YAML.read_text(encoding="utf-8"))["deployments"]
+    raw = prefect_document(plan)["deployments"]
     for d in raw:
         assert d["description"] == described(d["description"], d.get("schedules") or [],
                                              bool(d.get("triggers"))), d["name"]

@@ -89,6 +89,7 @@ def test_the_labor_summary_and_a_long_problem_list_print_well(prefect_server, ho
         assert "校验码错误" in page
 
 
+@pytest.mark.integration  # LibreOffice
 def test_the_widest_ledger_fits_one_page_wide_with_names_on_every_page(plan, tmp_path):
     template = max(plan.templates.values(), key=lambda t: len(t.columns))
     assert template.name == "入户走访记录"

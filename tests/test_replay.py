@@ -15,6 +15,7 @@ from sprint.reading.ledger import validate_file
 D = dt.date
 
 
+@pytest.mark.integration  # generates the sprint's files twice: ~10 s
 def test_generated_files_are_deterministic_and_a_wrong_file_is_followed_by_its_correction(
         plan, tmp_path):
     first = submissions(plan, 5, D(2020, 10, 1), D(2020, 10, 31))
@@ -37,13 +38,13 @@ def test_generated_files_are_deterministic_and_a_wrong_file_is_followed_by_its_c
     assert all(v.accepted for v in others), [v.problems[:1] for v in others if not v.accepted][:3]
 
 
-def test_the_schedule_follows_prefect_yaml():
-    runs = schedule(load_deployments(), D(2020, 10, 8), D(2020, 10, 9))
+def test_the_schedule_follows_the_plans_deployments(plan):
+    runs = schedule(load_deployments(plan), D(2020, 10, 8), D(2020, 10, 9))
     labor = [t.strftime("%m-%d %H:%M") for t, flow in runs if flow == "labor-ledger"]
     assert labor == ["10-08 09:00", "10-09 09:00", "10-09 17:30"]
     assert {f for _, f in runs} == {"labor-ledger", "weekly-dispatch", "target-ledgers", "deadlines",
                                     "household-visits", "exit-process"}
-    assert not [t for t, f in schedule(load_deployments(), D(2020, 9, 22), D(2020, 9, 30))
+    assert not [t for t, f in schedule(load_deployments(plan), D(2020, 9, 22), D(2020, 9, 30))
                 if f == "exit-process"]  # its ledgers are due from the end of October
 
 
@@ -69,6 +70,7 @@ def test_a_short_replay_sends_every_kind_once_and_again_nothing(home, sink, monk
     assert len(sink.handler.received) == result["mails"] == again["mails"]
 
 
+@pytest.mark.integration  # ~6 s
 def test_the_demo_inbox_is_the_generators_first_weeks_each_file_dated_as_it_arrived(plan, tmp_path):
     written = seed_demo(plan, tmp_path)
     counties = {u.code for u in plan.owners(plan.duty("labor-ledger"))}

@@ -179,7 +179,7 @@ def test_a_run_against_a_silent_server_stops_early_and_says_so(
     monkeypatch.setenv("SPRINT_SMTP_PORT", str(silent.port))
     monkeypatch.setenv("SPRINT_SMTP_TIMEOUT", "0.3")
     state = labor_ledger(as_of=beijing("2020-10-12 12:00"), return_state=True)
-    assert state.is_failed() and "8 message(s) wait for the next run" in state.message
+    assert state.is_failed() and "8 封邮件待下次运行重发" in state.message
     summary = Artifact.get("labor-ledger-summary").data
     assert "⚠ the mail server did not answer 3 times in a row: delivery stopped" in summary
     assert len(silent.accepted) == 3
@@ -188,3 +188,66 @@ def test_a_run_against_a_silent_server_stops_early_and_says_so(
     again = labor_ledger(as_of=beijing("2020-10-12 12:00"), return_state=True)
     assert again.is_completed(), again.message
     assert len(sink.handler.received) == 8  # an acceptance, six reminders, the summary
+
+
+def test_every_message_in_doubt_is_named_to_the_operator_once_after_the_last_attempt(
+        home, sink, monkeypatch):
+    """A server that takes DATA and never answers (the mailer's time-out 0.3 s, the server
+    thinking 1 s), five messages: the first three go out whole and time out, in doubt; the
+    delivery stops after that streak of three, the other two not tried. The operator's report
+    is made after that last attempt and sent alone, never against the silent server: it waits
+    with the two. The run counts 3 in doubt and 3 waiting (the two and the report), each once.
+    The next run, the server back, sends the two and the report, which names all three in doubt;
+    no later report names them again (issue 23, point 3: before, the report went out after the
+    first delivery and a second delivery made three more in doubt that nobody was told of)."""
+    from sprint.services import sending
+    from sprint.services.context import connect
+
+    monkeypatch.setenv("SPRINT_SMTP_TIMEOUT", "0.3")
+    services = connect()
+    units = ("220802", "220821", "220822", "220881", "220882")
+    messages = [draft(unit=u, to=[f"{u}@example.org"]) for u in units]
+    sink.handler.delay = 1.0
+    first = sending.send(services, messages, "labor-ledger", NOW, False)
+    assert (len(first.in_doubt), len(first.deferred), len(first.sent)) == (3, 3, 0)
+    assert [r["status"] for r in services.store.outbox_rows()] == (
+        ["doubt"] * 3 + ["pending"] * 3)
+    doubtful = [f"(#{r['id']})" for r in services.store.outbox_rows("doubt")]
+
+    sink.handler.delay = 0
+    second = sending.send(services, [], "labor-ledger", NOW + dt.timedelta(days=1), False)
+    assert len(second.sent) == 3 and not second.problems
+    third = sending.send(services, [], "labor-ledger", NOW + dt.timedelta(days=2), False)
+    assert not third.sent and not third.problems
+    reports = [m for rcpt, m in sink.handler.received if "fupinban@example.org" in rcpt]
+    assert len(reports) == 1
+    text = reports[0].get_body(("plain",)).get_content()
+    assert [text.count(ref) for ref in doubtful] == [1, 1, 1]
+    assert "有 3 封邮件未能送达" in text
+
+
+@pytest.mark.integration
+def test_a_run_whose_server_takes_data_and_never_answers_counts_each_message_once(
+        prefect_server, home, sink, monkeypatch):
+    """The labor run owes 8 messages (an acceptance, six reminders, the summary); the server
+    takes each DATA and never answers (the mailer's time-out 0.3 s). The first three are in
+    doubt, the delivery stops, and the five not tried and the operator's report wait: the
+    state says 6 wait and 3 in doubt, as the report will name them (it said 8 wait and 6 in
+    doubt: a second delivery against the silent server, and waiting messages counted twice).
+    The next run, the server back, sends the six, the report naming the three in doubt."""
+    from tests.factories import beijing, drop, labor_ledger, make_ledger
+
+    drop(home / "inbox", "220802", "ok.xlsx", make_ledger("220802", rows=5), "2020-10-08 10:00")
+    monkeypatch.setenv("SPRINT_SMTP_TIMEOUT", "0.3")
+    sink.handler.delay = 1.0
+    state = labor_ledger(as_of=beijing("2020-10-12 12:00"), return_state=True)
+    assert state.is_failed()
+    assert state.message.startswith("6 封邮件待下次运行重发，0 封发送失败，0 封部分收件人被拒，"
+                                     "3 封不确定是否送达")
+    sink.handler.delay = 0
+    sink.handler.received.clear()
+    again = labor_ledger(as_of=beijing("2020-10-12 12:00"), return_state=True)
+    assert again.is_completed(), again.message
+    [report] = [m for rcpt, m in sink.handler.received if "fupinban@example.org" in rcpt
+                and "未能送达" in m.get_body(("plain",)).get_content()]
+    assert "有 3 封邮件未能送达" in report.get_body(("plain",)).get_content()

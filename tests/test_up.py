@@ -60,6 +60,8 @@ def test_a_finished_plan_starts_paused_and_a_drill_starts_moved_and_live(tmp_pat
         assert ("  定时运行  方案已于2021-01-05结束（百日冲刺为2020-09-22至2020-12-30），"
                 "定时运行已暂停；仍可手动运行任一日期。") in lines
         assert f"  邮件      {tmp_path / 'var' / 'mail'}/new/" in printed
+        # The plan's group robots post to the local robot server, each message kept as a file.
+        assert f"；群机器人消息 {tmp_path / 'var' / 'robots'}/<单位代码>/" in printed
         assert "as_of 填 2020-10-12 12:00" in printed
         assert "started!" not in printed and "successfully created" not in printed  # Prefect's
         schedules = _schedules(api)
@@ -92,7 +94,8 @@ def test_a_taken_port_or_a_bad_drill_date_is_named_not_a_traceback(tmp_path):
         port = taken.getsockname()[1]
         run = sprint("up", "--no-demo", home=tmp_path, env={"SPRINT_PREFECT_PORT": str(port)})
     assert run.returncode == 1 and "Traceback" not in run.stderr
-    assert run.stderr.strip() == (f"sprint up: port {port} is taken (is the system already up?); "
-                                  "set SPRINT_PREFECT_PORT to use another")
+    assert run.stderr.strip() == (f"sprint up：端口 {port} 已被占用（系统是否已经启动？）；"
+                                  "要用别的端口，请设置 SPRINT_PREFECT_PORT，"
+                                  "例：SPRINT_PREFECT_PORT=4300 bin/start")
     bad = sprint("up", "--drill", "12/07", home=tmp_path)
-    assert bad.returncode == 2 and "not a date (YYYY-MM-DD): '12/07'" in bad.stderr
+    assert bad.returncode == 2 and "不是有效的日期：'12/07'" in bad.stderr

@@ -18,7 +18,7 @@ FLOORS = {
     "sprint.domain": 0,
     "sprint.reading": 1, "sprint.demo": 1, "sprint.config": 1,
     "sprint.store": 2,
-    "sprint.mailout": 3, "sprint.mailin": 3,
+    "sprint.mailout": 3, "sprint.mailin": 3, "sprint.chat": 3,
     "sprint.services": 4,
     "sprint.job": 5,
     "sprint.commands": 6,

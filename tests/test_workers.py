@@ -34,6 +34,20 @@ def start_worker(server, name: str, root: Path, pool: str = POOL) -> subprocess.
                                 env=env, stdout=out, stderr=subprocess.STDOUT, cwd=root)
 
 
+def process_pool(client, name: str) -> None:
+    """A process work pool of that name on the client's server (the one there is kept)."""
+    from prefect.client.schemas.actions import WorkPoolCreate
+    from prefect.exceptions import ObjectAlreadyExists
+    from prefect.workers.process import ProcessWorker
+
+    try:
+        client.create_work_pool(WorkPoolCreate(
+            name=name, type="process",
+            base_job_template=ProcessWorker.get_default_base_job_template()))
+    except ObjectAlreadyExists:
+        pass
+
+
 def wait_for(check, seconds: float, what: str, logs: list[Path]):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -47,17 +61,13 @@ def wait_for(check, seconds: float, what: str, logs: list[Path]):
 
 def test_two_workers_share_the_runs_and_run_each_once(prefect_pg, tmp_path):
     from prefect import flow, get_client
-    from prefect.client.schemas.actions import WorkPoolCreate
     from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
-    from prefect.workers.process import ProcessWorker
 
     from tests.pg import stop
 
     ledger = tmp_path / "executions.txt"
     with get_client(sync_client=True) as client:
-        client.create_work_pool(WorkPoolCreate(
-            name=POOL, type="process",
-            base_job_template=ProcessWorker.get_default_base_job_template()))
+        process_pool(client, POOL)
     deployment_id = flow.from_source(str(TESTS), "workers_flow.py:record_run").deploy(
         "share-check", work_pool_name=POOL, parameters={"ledger": str(ledger)},
         build=False, push=False, print_next_steps=False, ignore_warnings=True)

@@ -5,17 +5,18 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
 import sys
-import urllib.request
 from pathlib import Path
 
+from sprint.commands import approve
+from sprint.commands import run as run_command
 from sprint.commands.mail_in import cmd_submit, cmd_watch
 from sprint.commands.schedule import cmd_calendar, cmd_plan
 from sprint.commands.status import cmd_status
 from sprint.commands.validate import cmd_validate
-from sprint.config.deployments import PREFECT_YAML, load_deployments
+from sprint.config.deployments import load_deployments
 from sprint.config.drill import DrillError
+from sprint.config.resources import CENSUS
 from sprint.config.settings import SettingsError, load_settings
 from sprint.domain import clock
 from sprint.domain.calendar import BEIJING, CalendarError
@@ -23,84 +24,64 @@ from sprint.domain.plan import PlanError
 from sprint.domain.shift import ShiftError
 from sprint.store.store import Store, StoreError
 
-# The flows the shell runs in this process, by their entrypoints (as prefect.yaml names them).
-PROJECT = PREFECT_YAML.parent
-DUTIES, CENSUS = "flows/duties.py:duties", "flows/labor_census.py:labor_census"
-
 
 class Usage(Exception):
     pass
+
+
+OUTBOX_STATES = {"pending": "待发送", "sending": "发送中", "sent": "已发送", "failed": "失败",
+                 "doubt": "存疑"}
 
 
 def _date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+        raise argparse.ArgumentTypeError(f"不是有效的日期：{text!r}。例：2020-10-12") from None
 
 
 def _moment(text: str) -> dt.datetime:
     """A date means the end of that day in Beijing; a date and time is taken as Beijing time."""
     try:
         return clock.moment(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date or time: {text!r}") from None
-
-
-def _local_prefect() -> None:
-    """Send the run to the main job's Prefect server when one answers, so it shows in the UI."""
-    if "PREFECT_API_URL" in os.environ:
-        return
-    url = f"http://127.0.0.1:{os.environ.get('SPRINT_PREFECT_PORT', '4200')}/api"
-    try:
-        with urllib.request.urlopen(f"{url}/health", timeout=1):
-            os.environ["PREFECT_API_URL"] = url
-    except OSError:
-        pass  # Prefect then runs the flow on a temporary local server of its own
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e) if isinstance(e, clock.NotAMoment) else
+                                         f"不是有效的日期或时间：{text!r}。请这样写："
+                                         f"{clock.EXAMPLES}") from None
 
 
 def resolve(plan, name: str) -> str:
-    """The plan's group a deployment name, a group name or a duty id stands for."""
+    """The plan's group a deployment name, a group name or a duty id stands for (the plan's
+    own deployments: SPRINT_PLAN and a live drill switch them with it)."""
     if name in plan.flows:
         return name
-    deployments = {d.name: d.flow for d in load_deployments()}
+    deployments = {d.name: d.flow for d in load_deployments(plan)}
     if name in deployments:
         return deployments[name]
     if name in {d.id for d in plan.duties}:
         return plan.duty(name).flow
-    raise Usage(f"no deployment, flow or duty is named {name!r}.\n"
-                f"  deployments: {', '.join(deployments)}\n"
-                f"  flows: {', '.join(plan.flows)}\n"
-                f"  duties: {', '.join(d.id for d in plan.duties)}")
-
-
-def _flow(entrypoint: str):
-    """The flow a deployment's entrypoint names (`flows/duties.py:duties`), loaded as the worker
-    loads it: the commands call the entry points by name, never import them."""
-    from prefect.flows import load_flow_from_entrypoint
-
-    path, _, name = entrypoint.partition(":")
-    return load_flow_from_entrypoint(f"{PROJECT / path}:{name}")
+    every = [d.name + ("（收到文件时自动运行）" if d.triggers and "flow" not in d.parameters else "")
+             for d in load_deployments(plan, triggered=True)]
+    raise Usage(f"没有名为 {name!r} 的部署、事项组或事项。可用的名称：\n"
+                f"  部署（{len(every)} 个）：{'、'.join(every)}\n"
+                f"  事项组：{'、'.join(plan.flows)}\n"
+                f"  事项：{'、'.join(d.id for d in plan.duties)}\n"
+                "例：.venv/bin/sprint run labor-ledger --as-of 2020-10-12")
 
 
 def cmd_run(args) -> int:
     plan = load_settings().plan
-    group = resolve(plan, args.duty)
-    _local_prefect()
-    duties = _flow(DUTIES)
-    state = duties(flow=group, as_of=args.as_of, dry_run=args.dry_run, return_state=True)
-    print(f"{group}: {state.name} — {state.message or ''}")
-    return 0 if state.is_completed() else 1
+    return run_command.run(resolve(plan, args.duty), args.duty, args.as_of, args.dry_run)
 
 
 def cmd_census(args) -> int:
     load_settings()  # a bad plan or setting stops here, with its message
-    _local_prefect()
+    run_command.local_prefect()
     if args.inbox is not None and not args.inbox.is_dir():
         print(f"sprint: {args.inbox} is not a folder of unit folders", file=sys.stderr)
         return 1
     try:
-        labor_census = _flow(CENSUS)
+        labor_census = run_command.load_flow(CENSUS)
     except RuntimeError as e:  # SPRINT_DASK_ADDRESS set without the dask extra
         print(f"sprint: {e}", file=sys.stderr)
         return 1
@@ -115,16 +96,24 @@ def cmd_outbox(args) -> int:
     if args.resend:
         changed = store.resend(args.resend)
         for message_id in args.resend:
-            print(f"#{message_id}: " + ("queued again; the next run sends it" if message_id in changed
-                                        else "not failed or in doubt: left as it is"))
+            print(f"#{message_id}：" + ("已重新排队，下次运行时发送" if message_id in changed
+                                       else "不是发送失败或存疑的邮件，未改动"))
         return 0 if len(changed) == len(args.resend) else 1
+    if args.robot_back:  # a robot fallen back to mail only, mended: its chat hears again
+        done = store.robots.restore(args.robot_back)
+        print(f"群机器人 {args.robot_back}：" + ("已恢复，下次运行起重新发送群消息" if done
+                                                else "未停用，无需恢复"))
+        return 0 if done else 1
     rows = [{k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in r.items()
              if k != "message"} for r in store.outbox_rows(args.status)]
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0
+    if not rows:
+        print("发件箱中没有邮件记录。")
     for r in rows:
-        print(f"#{r['id']:<5} {r['status']:<8} {r['kind']:<16} {r['duty']} {r['period']} "
+        status = OUTBOX_STATES.get(r["status"], r["status"])
+        print(f"#{r['id']:<5} {status:<6} {r['kind']:<16} {r['duty']} {r['period']} "
               f"→ {r['recipients']}  {r['last_error'] or ''}")
     return 0
 
@@ -134,7 +123,10 @@ def cmd_replay(args) -> int:
 
     base = load_settings()  # a bad setting stops here, with its message
     home = args.home or base.home / "replay"
-    return replay_main(args.from_, args.to, args.seed, home.resolve(), args.json, base)
+    sprint_days = base.plan.sprint  # the live plan's days: SPRINT_PLAN switches them too
+    start = args.from_ or sprint_days.start
+    end = args.to or sprint_days.end + dt.timedelta(days=1)
+    return replay_main(start, end, args.seed, home.resolve(), args.json, base)
 
 
 def cmd_up(args) -> int:
@@ -164,6 +156,7 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--as-of", type=_moment, help="act as on this date (its end) or time")
     r.add_argument("--dry-run", action="store_true", help="render every email, send none")
     r.set_defaults(func=cmd_run)
+    approve.add_parser(sub, _moment)
     ce = sub.add_parser("census", help="check every unit's labor ledger at province or nation "
                         "scale (batches on every core, or on Dask with SPRINT_DASK_ADDRESS)")
     ce.add_argument("--inbox", type=Path, help="folder of unit folders (default: the inbox)")
@@ -181,16 +174,22 @@ def parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_status)
     pl = sub.add_parser("plan", help="every clause with the duty, flow and schedule covering it")
     pl.add_argument("--json", action="store_true")
+    pl.add_argument("--prefect-yaml", action="store_true",
+                    help="print the plan's deployments as a prefect.yaml (for `prefect deploy`)")
     pl.set_defaults(func=cmd_plan)
     o = sub.add_parser("outbox", help="the mail recorded, its state, and re-sending")
     o.add_argument("--status", choices=["pending", "sending", "sent", "failed", "doubt"])
     o.add_argument("--resend", type=int, nargs="+", metavar="ID",
                    help="queue failed or doubtful messages again")
+    o.add_argument("--robot-back", metavar="UNIT",
+                   help="a group robot fallen back to mail only: post to it again")
     o.add_argument("--json", action="store_true")
     o.set_defaults(func=cmd_outbox)
     rp = sub.add_parser("replay", help="live the sprint in minutes on generated files")
-    rp.add_argument("--from", dest="from_", type=_date, default=dt.date(2020, 9, 22))
-    rp.add_argument("--to", type=_date, default=dt.date(2020, 12, 31))
+    rp.add_argument("--from", dest="from_", type=_date,
+                    help="first day (default: the live plan's first day)")
+    rp.add_argument("--to", type=_date,
+                    help="last day (default: the day after the live plan's last day)")
     rp.add_argument("--seed", type=int, default=2020)
     rp.add_argument("--home", type=Path, help="state folder of the replay (default $SPRINT_HOME/replay)")
     rp.add_argument("--json", action="store_true")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import mimetypes
+import os
 import shutil
 import smtplib
 import ssl
@@ -39,8 +40,8 @@ def cmd_watch(args) -> int:
     mailbox = mailbox_of(s)
     watcher = Watcher(s.plan, Store(s.db_url), s.inbox_root.resolve(), s.letters_root.resolve(),
                       emit, mailbox)
-    print(f"sprint watch: inbox {s.inbox_root.resolve()}, mailbox {mailbox.describe()}, "
-          f"every {args.interval:g} s", flush=True)
+    print(f"收件监视：收件箱 {s.inbox_root.resolve()}，邮箱 {mailbox.describe()}，"
+          f"每 {args.interval:g} 秒检查一次", flush=True)
     try:
         if args.once:
             watcher.step()
@@ -56,16 +57,16 @@ def cmd_submit(args) -> int:
     s = load_settings()
     path: Path = args.file
     if not path.is_file():
-        print(f"no such file: {path}", file=sys.stderr)
+        print(f"sprint：找不到文件：{path}", file=sys.stderr)
         return 1
     unit = s.plan.unit(args.unit)
     if not args.by_mail:
         folder = s.inbox_root / unit.code
         folder.mkdir(parents=True, exist_ok=True)
-        tmp = folder / f".{path.name}.part"
+        tmp = folder / f".submit-{os.getpid()}.part"  # short: the name itself may hold 250 bytes
         shutil.copyfile(path, tmp)
         tmp.replace(folder / path.name)
-        print(f"{path.name} → {folder}/")
+        print(f"{path.name} → {folder}/（已放入{unit.name}的报送文件夹）")
         return 0
     to = s.sender()
     msg = EmailMessage()
@@ -79,10 +80,10 @@ def cmd_submit(args) -> int:
     try:
         _smtp_send(s, msg)
     except (OSError, smtplib.SMTPException) as e:
-        print(f"sprint submit: the mail server {s.smtp_host}:{s.smtp_port} did not take it: {e}",
+        print(f"sprint submit：邮件服务器 {s.smtp_host}:{s.smtp_port} 未接收此邮件：{e}",
               file=sys.stderr)
         return 1
-    print(f"{path.name}: sent as {unit.email} to {to} ({msg['Message-ID']}) at "
+    print(f"{path.name}：已以 {unit.email} 的名义发往 {to}（{msg['Message-ID']}），"
           f"{dt.datetime.now():%H:%M:%S}")
     return 0
 

@@ -3,13 +3,16 @@ led by which plan file and which drill are live."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 
 from sprint.commands.live import plan_line, weekends_note
-from sprint.config.deployments import PREFECT_YAML, load_deployments
+from sprint.config.deployments import load_deployments, prefect_yaml
 from sprint.config.settings import load_settings
-from sprint.domain.calendar import periods
+from sprint.domain.calendar import BEIJING, periods
+from sprint.domain.plan import BUNDLED_PLAN
+from sprint.domain.window import finished
 
 
 def _say(lines: list[str | None], as_json: bool) -> None:
@@ -51,20 +54,28 @@ def cmd_calendar(args) -> int:
 def cmd_plan(args) -> int:
     s = load_settings()
     plan = s.plan
-    live = s.home / "prefect.yaml"  # what `sprint up` deployed from this state folder
-    deployments = load_deployments(live if live.is_file() else PREFECT_YAML)
+    if args.prefect_yaml:  # the live plan's deployments as Prefect reads them
+        print(prefect_yaml(plan, source=s.plan_file or BUNDLED_PLAN, by="`sprint plan "
+                           "--prefect-yaml`"), end="")
+        return 0
+    deployments = load_deployments(plan)  # the live plan's: SPRINT_PLAN and a drill switch them
     rows = []
+    missing = {}  # duty -> the baselines the office has not given yet
+    for duty_id, target_id, what, names in plan.missing_baselines():
+        missing.setdefault(duty_id, []).append({"target": target_id, "what": what, "units": names})
     for duty in plan.duties:
         mine = [d for d in deployments if d.flow == duty.flow]
         for clause in duty.clauses:
             rows.append({"clause": clause, "duty": duty.id, "kind": duty.kind, "title": duty.title,
                          "says": duty.says, "flow": duty.flow,
                          "deployments": [d.name for d in mine],
-                         "schedule": "; ".join(d.describe() for d in mine) or "not deployed yet",
+                         "schedule": "；".join(d.describe() for d in mine),
+                         "schedules": [{"deployment": d.name, **x} for d in mine
+                                       for x in d.schedules],
                          "due": duty.due.isoformat() if duty.due else None,
-                         "source": _source(duty)})
+                         "source": _source(duty), "missing_baselines": missing.get(duty.id, [])})
     rows.sort(key=lambda r: _clause_order(r["clause"]))
-    _say([plan_line(s), f"部署：{live if live.is_file() else PREFECT_YAML}"], args.json)
+    _say([plan_line(s), _deployed_line(plan, deployments)], args.json)
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0
@@ -72,9 +83,23 @@ def cmd_plan(args) -> int:
         print(f"第{r['clause']}条  {r['duty']}（{r['title']}）\n    flow {r['flow']}  {r['schedule']}")
         if r["source"]:
             source = r["source"]
-            words = f"方案：“{source['says']}”" if source["by"] == "plan" else f"市扶贫办：{source['reason']}"
+            words = (f"方案：“{source['says']}”" if source["by"] == "plan"
+                     else f"{plan.unit(plan.operator).name}：{source['reason']}")
             print(f"    日期依据：{words}" + ("" if source["binding"] else "（提醒日，不作通报依据）"))
+        for m in r["missing_baselines"]:
+            given = next(t for t in plan.duty(r["duty"]).targets if t.id == m["target"]).baseline
+            print(f"    待提供：{m['what']}（{given}）：{'、'.join(m['units'])}；未提供前只列本年数，暂不判定")
     return 0
+
+
+def _deployed_line(plan, deployments) -> str:
+    """Where the schedules come from and whether `sprint up` runs them now."""
+    timed = sum(1 for d in deployments if d.schedules)
+    by_hand = len(deployments) - timed
+    line = (f"部署：按计划文件的日程，{len(deployments)}个部署（{timed}个定时运行"
+            + (f"，{by_hand}个仅手动运行" if by_hand else "") + "），另有即时收件随台账落入运行")
+    paused = finished(plan, dt.datetime.now(BEIJING))
+    return line + (f"；{paused}" if paused else "")
 
 
 def _source(duty) -> dict | None:

@@ -25,7 +25,7 @@ def cmd_status(args) -> int:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0
     if not rows:
-        print(f"nothing is due yet at {now:%Y-%m-%d %H:%M}")
+        print(f"截至 {now:%Y-%m-%d %H:%M} 尚无应报事项")
     for r in rows:
         task, period, unit, _, state, progress = list(r.values())[:6]
         print(f"{task}  {period}  {unit:<12}\t{state}" + (f"（{progress}）" if progress else ""))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -18,6 +19,7 @@ class CalendarError(ValueError):
     pass
 
 
+@functools.cache  # a fact about a date; chinese_calendar scans its whole table on each call
 def is_workday(day: dt.date) -> bool:
     """China's official working days; in a year the official calendar does not cover yet
     (see `uncovered_years`), Monday to Friday."""

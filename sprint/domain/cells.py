@@ -40,6 +40,8 @@ def numbers(cells: pa.Array) -> np.ndarray:
     """Text as numbers (thousands separators allowed), NaN where it is not one."""
     if pc.all(pc.ascii_is_decimal(cells)).as_py():  # plain digits in every cell: cast at once
         return pc.cast(cells, pa.float64()).to_numpy(zero_copy_only=False)
+    if not pc.all(pc.string_is_ascii(cells)).as_py():  # １，２３４．５ as full-width IDs are
+        cells = pc.utf8_normalize(cells, "NFKC")
     plain = pc.replace_substring(cells, ",", "")
     ok = pc.match_substring_regex(plain, _NUMBER)
     return pc.cast(pc.if_else(ok, plain, None), pa.float64()).to_numpy(zero_copy_only=False)

@@ -93,6 +93,8 @@ TAKEN, NO_LEDGER, UNKNOWN, AUTOMATIC, UNREADABLE = (  # what became of a message
 # The outbox's kinds of answer to a message: a reply to a unit's mail without a ledger, and a
 # notice naming mail from addresses of no unit to the operator.
 NO_LEDGER_REPLY, UNKNOWN_SENDERS = "no-ledger", "unknown-sender"
+# A group robot's message in the outbox: kind robot-<the mail's kind> (sprint/chat).
+ROBOT = "robot-"
 
 
 @dataclass(frozen=True)

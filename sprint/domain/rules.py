@@ -22,6 +22,7 @@ from sprint.domain.plan import Column
 # Full-width digits and X as typed with a Chinese input method; the spaces no one sees go.
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９ｘＸ＇", "0123456789XX'", "\u3000\u00a0\u200b\ufeff")
 MAX_AGE = 120
+EXCEL_CELL = 32_767  # characters a cell of Excel holds
 
 
 class Reasons:
@@ -62,6 +63,11 @@ def check(column: Column, raw: pd.Series | None, text: pd.Series, as_of: dt.date
     if column.required:
         reasons.add(empty, "必填项为空")
     value = _CHECKS[column.type](column, raw, text, cells, ~empty, reasons, as_of)
+    # Excel holds at most 32,767 characters a cell: a longer one (an 18 MB cell) is no ledger's
+    # entry. Checked last, so its reason is the one given.
+    if len(cells) and pc.max(pc.utf8_length(cells)).as_py() > EXCEL_CELL:
+        reasons.add(flags(pc.greater(pc.utf8_length(cells), EXCEL_CELL)),
+                    f"单元格内容超过 {EXCEL_CELL:,} 个字符（Excel 单元格的上限），请核实后重新填写")
     return (value.where(~empty) if empty.any() else value), reasons
 
 
@@ -84,6 +90,13 @@ def _number(column, raw, text, cells, filled, reasons, as_of):
             reasons.add(filled & (value < column.min), f"不能小于{column.min:g}")
         if column.max is not None:
             reasons.add(filled & (value > column.max), f"不能大于{column.max:g}")
+        if column.warn_above is not None:
+            above = filled & ~reasons.bad & (value > column.warn_above)
+            if above.any():
+                words = np.full(len(value), "", dtype=object)
+                words[above] = [f"{v:,.2f}".removesuffix(".00") + f"超过{column.warn_above:,.0f}"
+                                f"（已接收，{column.warn_reason}）" for v in value[above]]
+                reasons.warn(above, words)
     return pd.Series(value, index=text.index)
 
 

@@ -31,15 +31,37 @@ def weeks_between(first: dt.date, chosen: dt.date) -> int:
     return (monday(chosen) - monday(first)).days // 7
 
 
-def shifted(value, delta: dt.timedelta):
-    """`value` with every date and date-time in it, at any depth (keys too), moved by delta."""
+# Dates about the world, not the schedule: a ledger's column limits (work started not before
+# 2015) and a target's fixed dates (a contract running to the end of 2025 at least). A drill
+# rehearses the plan's days with real files, so these stay as the plan says.
+WORLD = frozenset({"templates", "done_date_at_least"})
+
+
+def shifted(value, delta: dt.timedelta, keep: frozenset[str] = frozenset()):
+    """`value` with every date and date-time in it, at any depth (keys too), moved by delta;
+    what sits under a key named in `keep` stays as it is."""
     if isinstance(value, dt.date):  # a datetime is a date too
         return value + delta
     if isinstance(value, dict):
-        return {shifted(k, delta): shifted(v, delta) for k, v in value.items()}
+        return {shifted(k, delta): v if k in keep else shifted(v, delta, keep)
+                for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return type(value)(shifted(v, delta) for v in value)
+        return type(value)(shifted(v, delta, keep) for v in value)
     return value
+
+
+def on_due_day(day: dt.date, due_day: int | str) -> dt.date:
+    """The first date on or after `day` that falls on a monthly `due_day` (a day of the month,
+    or 'last'): a monthly cadence keeps its day of the month when its dates move by weeks."""
+    for months in range(3):
+        year, month = divmod(day.month - 1 + months, 12)
+        first = dt.date(day.year + year, month + 1, 1)
+        following = dt.date(first.year + (first.month == 12), first.month % 12 + 1, 1)
+        last = following - dt.timedelta(days=1)
+        due = last if due_day == "last" else first.replace(day=min(int(due_day), last.day))
+        if due >= day:
+            return due
+    raise ShiftError(f"no due day {due_day} after {day}")  # unreachable: a month has one
 
 
 def shifted_schedule(schedule: dict, delta: dt.timedelta, start: dt.datetime,
@@ -108,6 +130,18 @@ def _values(field: str, low: int, high: int, cron: str) -> set[int]:
             last = high if step else first
         out.update(range(first, last + 1, int(step or 1)))
     return out
+
+
+def check_cron(cron: str) -> None:
+    """ShiftError unless `cron` is five fields of numbers within their ranges, as the replay
+    and a drill read it."""
+    for field, (low, high) in zip(_fields(cron), _RANGES, strict=True):
+        values = _values(field, low, high, cron)
+        if not values or min(values) < low or max(values) > high:
+            raise ShiftError(f"cron {cron!r}: {field!r} is outside {low}-{high}")
+
+
+_RANGES = ((0, 59), (0, 23), (1, 31), (1, 12), (0, 7))
 
 
 def cron_times(cron: str, start: dt.datetime, end: dt.datetime) -> list[dt.datetime]:

@@ -33,11 +33,19 @@ def banner(s: Started) -> str:
     if s.drill is not None:
         lines.append(f"  {s.drill.describe()}")
     lines.append(f"  定时运行  {s.paused or '按各部署的日程运行（北京时间）'}")
+    # Outside the plan's days nothing is owed, so a ledger that comes is kept but not answered:
+    # the banner says so, and how a drill brings the plan's days (and the replies) to this week.
+    outside = s.paused is not None and s.drill is None
+    mail_in = s.mail_in.replace("立即接收并回复", "只收存，不答复（见下方注意）") if outside else s.mail_in
     lines += [f"  界面      {s.ui}",
               f"  收件箱    {s.inbox}/<单位代码>/（现有 {s.files} 个文件）",
               f"  邮件      {s.mail}",
-              f"  邮件报送  {s.mail_in}",
+              f"  邮件报送  {mail_in}",
               f"  日志      {s.logs}/（Prefect 服务器、部署与 worker 的输出）"]
+    if outside:
+        lines += ["注意：今天不在方案的日期内，收到的台账只收存，不答复，也不发提醒。要演练收件、答复"
+                  "与提醒，请启动演练（日程平移到下周一起，规则不变）：",
+                  "  按 Ctrl-C 停止后运行 bin/start --drill；结束演练：停止后不带 --drill 重新启动。"]
     if s.drill is not None:
         monday = s.drill.first_day - dt.timedelta(days=s.drill.first_day.weekday())
         lines.append(f"先试：{s.sprint} calendar --from {monday} --to {monday + dt.timedelta(days=6)}"

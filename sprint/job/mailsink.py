@@ -1,6 +1,6 @@
 """A local SMTP server that keeps every message it receives, for the main job and the tests.
 
-Messages go into a Maildir (each one an .eml-like file the operator can open) and, for tests,
+Messages go into a Maildir (each one an .eml file the operator can open) and, for tests,
 into a list; a message to an address given a mailbox of its own (the operator's, in the main
 job) is delivered into that Maildir too, where `sprint watch` reads it. It can be told to answer with a failure, to test what the system does then.
 """
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import mailbox
+import os
 import socket
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -35,6 +36,13 @@ class KeepingHandler:
         self.vanish_after_next = 0  # keep this many next messages, then cut without answering
         self.on_mail = None  # called at each MAIL command: what happens while the server reads it
         self.on_data = None  # called with the recipients at the end of each message's DATA
+
+    def _keep(self, data: bytes) -> None:
+        """Into the mail folder as `<unique>.eml`: a double-click opens it in a mail program (a
+        Maildir's own names have no extension). Written in tmp/, then moved whole into new/."""
+        key = self.maildir.add(data)
+        folder = Path(self.maildir._path) / "new"
+        os.replace(folder / key, folder / f"{key}.eml")
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
         if self.on_mail is not None:
@@ -64,7 +72,7 @@ class KeepingHandler:
             return self.fail_with
         data = envelope.original_content or envelope.content
         if self.maildir is not None:
-            self.maildir.add(data)
+            self._keep(data)
         to = {r.lower() for r in envelope.rcpt_tos}
         for address, box in self.mailboxes.items():
             if address in to:

@@ -1,5 +1,5 @@
 """Living the sprint in minutes: a simulated clock walks the days, generated files arrive at
-their times, and every deployment of prefect.yaml runs at each of its scheduled times.
+their times, and every deployment of the plan runs at each of its scheduled times.
 
 Not a flow: it calls the same services as the flows' tasks (no Prefect runs), with its own
 services built for its own state folder. A
@@ -22,13 +22,13 @@ from sprint.domain.calendar import BEIJING, periods
 from sprint.domain.records import NoticeRecord
 from sprint.domain.shift import cron_times
 from sprint.domain.status import rates, standings
-from sprint.mailout.outbox import Delivery, merge
+from sprint.mailout.outbox import Delivery
 from sprint.services.approval import APPROVE, DROP, Decision
 from sprint.services.context import Services, connect
 from sprint.services.deciding import apply, draft_notices, waiting
 from sprint.services.inbox import collect, validate
 from sprint.services.owing import book_of, judge
-from sprint.services.sending import render, send
+from sprint.services.sending import render, report_to_operator, send
 
 RUN = "replay"  # the "flow run" every replayed draft belongs to
 
@@ -67,13 +67,13 @@ def run_group(services: Services, group: str, now: dt.datetime) -> Delivery:
     validate(services, kept)
     owed = judge(services, group, now, rows=False)  # no artifact: no state table
     asks = draft_notices(services, owed, now, RUN, None)
-    delivery = send(services, render(services, owed.drafts) + asks, group, now, False)
+    delivery = send(services, render(services, owed.drafts) + asks, group, now, False, report=False)
     for record in waiting(services, RUN, now):
         decision = decide(record)
         if decision is not None:
-            delivery = merge(delivery, send(services, apply(services, record, decision, now),
-                                               group, now, False))
-    return delivery
+            delivery = send(services, apply(services, record, decision, now), group, now, False,
+                            report=False, after=delivery)
+    return report_to_operator(services, delivery, group, now)
 
 
 def replay(start: dt.date, end: dt.date, seed: int, settings: Settings, progress=None) -> dict:
@@ -85,7 +85,7 @@ def replay(start: dt.date, end: dt.date, seed: int, settings: Settings, progress
     files = submissions(services.plan, seed, start, end)
     for sub in files:  # each file carries its arrival time; a run sees only those already come
         write(sub, settings.inbox_root)
-    runs = schedule(load_deployments(), start, end)
+    runs = schedule(load_deployments(services.plan), start, end)  # the plan's own schedules
     per_flow: collections.Counter = collections.Counter()
     failures = []
     today = None

@@ -18,8 +18,9 @@ import time
 import urllib.request
 from pathlib import Path
 
-from sprint.config.deployments import write_deployments
+from sprint.config.deployments import POOL, write_deployments
 from sprint.config.drill import make_live, plan_drill, write_plan
+from sprint.config.resources import project_dir
 from sprint.config.settings import load_settings
 from sprint.demo.simulate import DEMO_UNTIL
 from sprint.demo.simulate import seed_demo as write_demo_inbox
@@ -28,9 +29,7 @@ from sprint.domain.plan import BUNDLED_PLAN
 from sprint.domain.window import finished, window
 from sprint.job.banner import Started, banner
 from sprint.job.mailsink import MailSink
-
-PROJECT = Path(__file__).resolve().parents[2]
-POOL = "sprint"
+from sprint.job.robots import local_robots
 
 
 def wait_healthy(url: str, server: subprocess.Popen, seconds: float = 120,
@@ -110,26 +109,29 @@ def main_job(seed_demo: bool = True, drill_day: dt.date | None = None) -> int:
     logs.mkdir(parents=True, exist_ok=True)
     port = int(os.environ.get("SPRINT_PREFECT_PORT", "4200"))
     if not _port_free(port):
-        print(f"sprint up: port {port} is taken (is the system already up?); set "
-              "SPRINT_PREFECT_PORT to use another", file=sys.stderr)
+        print(f"sprint up：端口 {port} 已被占用（系统是否已经启动？）；"
+              "要用别的端口，请设置 SPRINT_PREFECT_PORT，例：SPRINT_PREFECT_PORT=4300 bin/start",
+              file=sys.stderr)
         return 1
     paused = finished(plan, dt.datetime.now(BEIJING))
-    span = window(source_plan)
-    prefect_file = write_deployments(
-        home / "prefect.yaml", delta=drill.delta if drill else dt.timedelta(0),
-        span=(span.opens.replace(tzinfo=None), span.closes.replace(tzinfo=None)),
-        paused=paused is not None)
+    # The live plan's own deployments (a drill's plan carries its schedules moved).
+    prefect_file = write_deployments(home / "prefect.yaml", plan, paused=paused or False,
+                                     source=s.plan_file or BUNDLED_PLAN)
+    project = project_dir()
     api = f"http://127.0.0.1:{port}/api"
-    env = os.environ | {
+    # The children run in the folder holding flows/ (site-packages, once installed), where
+    # this folder's .env is not: its settings go to them in their environment.
+    env = _dotenv() | os.environ | {
         "SPRINT_HOME": str(home),
+        "SPRINT_INBOX": str(s.inbox_root.resolve()),  # not relative to the children's folder
         "SPRINT_PLAN": str((s.plan_file or BUNDLED_PLAN).resolve()),
-        "SPRINT_PROJECT_DIR": str(PROJECT),
+        "SPRINT_PROJECT_DIR": str(project),  # where the worker finds flows/
         "PREFECT_HOME": os.environ.get("PREFECT_HOME", str(home / "prefect")),
         "PREFECT_API_URL": api,
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "PREFECT_UI_URL": f"http://127.0.0.1:{port}",
     }
-    sink = None
+    sink = chats = None
     children: list[subprocess.Popen] = []
     try:
         if "SPRINT_SMTP_HOST" not in os.environ:
@@ -139,6 +141,7 @@ def main_job(seed_demo: bool = True, drill_day: dt.date | None = None) -> int:
             sink = MailSink("127.0.0.1", s.smtp_port, maildir=s.mail_root.resolve(),
                             mailboxes=boxes).start()
             env["SPRINT_SMTP_PORT"] = str(sink.port)
+        chats = local_robots(plan, home / "robots", env)  # the plan's group chats, kept as files
         inbox = s.inbox_root.resolve()
         if seed_demo:
             write_demo_inbox(plan, inbox, until=DEMO_UNTIL + (drill.delta if drill else dt.timedelta(0)))
@@ -147,10 +150,11 @@ def main_job(seed_demo: bool = True, drill_day: dt.date | None = None) -> int:
         wait_healthy(api, children[0], output=lambda: tail(logs / "server.log"))
         _deploy(prefect_file, env, logs / "deploy.log")
         worker = f"sprint-{os.getpid()}"
-        # A run the intake's trigger creates is picked up within this many seconds (Prefect's
-        # default is 10): one small query to the server each time.
+        # A run the intake's trigger or the operator's click creates is picked up within this
+        # many seconds (Prefect's default is 10): one small query to the server each time.
+        # bench/operator.py measured the pick-up at 1.6-1.8 s median with 2 s; 1 s halves it.
         fast = env | {"PREFECT_WORKER_QUERY_SECONDS":
-                      os.environ.get("PREFECT_WORKER_QUERY_SECONDS", "2")}
+                      os.environ.get("PREFECT_WORKER_QUERY_SECONDS", "1")}
         children.append(_spawn("prefect", ["worker", "start", "--pool", POOL, "--name", worker], fast,
                                logs / "worker.log"))
         wait_worker(api, worker, children[-1], output=lambda: tail(logs / "worker.log"))
@@ -158,7 +162,8 @@ def main_job(seed_demo: bool = True, drill_day: dt.date | None = None) -> int:
         children.append(_spawn("sprint.commands.cli", ["watch"], env, logs / "watch.log"))
         make_live(base_home, drill)
         mail = (f"{s.mail_root.resolve()}/new/（本地邮件服务 127.0.0.1:{sink.port} 收到的每一封）"
-                if sink else f"经 {s.smtp_host}:{s.smtp_port} 发出")
+                if sink else f"经 {s.smtp_host}:{s.smtp_port} 发出") + (
+            f"；群机器人消息 {chats.folder}/<单位代码>/（本地机器人服务收到的每一条）" if chats else "")
         first = next((d for d in plan.duties if d.cadence), None)  # what to try first
         print(banner(Started(
             ui=f"http://127.0.0.1:{port}", inbox=inbox, mail=mail, logs=logs,
@@ -170,7 +175,7 @@ def main_job(seed_demo: bool = True, drill_day: dt.date | None = None) -> int:
             flush=True)
         while all(c.poll() is None for c in children):
             time.sleep(1)
-        print(f"sprint up: a component stopped; shutting down ({logs})", file=sys.stderr)
+        print(f"sprint up：有组件停止运行，系统随之停止（日志见 {logs}）", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 0
@@ -187,6 +192,8 @@ def main_job(seed_demo: bool = True, drill_day: dt.date | None = None) -> int:
                 child.kill()
         if sink is not None:
             sink.stop()
+        if chats is not None:
+            chats.stop()
 
 
 def _spawn(module: str, args: list[str], env: dict, log: Path) -> subprocess.Popen:
@@ -196,8 +203,16 @@ def _spawn(module: str, args: list[str], env: dict, log: Path) -> subprocess.Pop
     with log.open("a") as out:
         out.write(f"\n=== {name} {' '.join(args)} at {dt.datetime.now():%Y-%m-%d %H:%M:%S}\n")
         out.flush()
-        return subprocess.Popen([sys.executable, "-m", module, *args], env=env, cwd=PROJECT,
+        return subprocess.Popen([sys.executable, "-m", module, *args], env=env,
+                                cwd=env["SPRINT_PROJECT_DIR"],
                                 stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+
+
+def _dotenv() -> dict[str, str]:
+    from dotenv import dotenv_values  # pydantic-settings reads .env with it
+
+    found = dotenv_values(".env") if Path(".env").is_file() else {}
+    return {k: v for k, v in found.items() if k.startswith("SPRINT_") and v is not None}
 
 
 def _mail_in(s, sink: MailSink | None) -> str:
@@ -214,7 +229,9 @@ def _deploy(prefect_file: Path, env: dict, log: Path) -> None:
         def prefect(*args: str, check: bool = True) -> int:
             out.write(f"\n=== prefect {' '.join(args)}\n")
             out.flush()
-            done = subprocess.run([sys.executable, "-m", "prefect", *args], env=env, cwd=PROJECT,
+            # In the folder holding flows/: the entry points are named from it.
+            done = subprocess.run([sys.executable, "-m", "prefect", *args], env=env,
+                                  cwd=env["SPRINT_PROJECT_DIR"],
                                   stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
             if check and done.returncode != 0:
                 raise RuntimeError(f"`prefect {' '.join(args)}` failed: {tail(log)}")

@@ -31,7 +31,7 @@ from pathlib import Path
 
 from sprint.domain.calendar import BEIJING
 from sprint.domain.plan import Plan
-from sprint.domain.records import NO_LEDGER, TAKEN, UNKNOWN
+from sprint.domain.records import AUTOMATIC, NO_LEDGER, TAKEN, UNKNOWN, UNREADABLE
 from sprint.domain.window import Window, window
 from sprint.mailin.boxes import MailboxError
 from sprint.mailin.letter import DUPLICATE, take
@@ -43,6 +43,8 @@ LANDED, MAIL_READ = "sprint.ledger.landed", "sprint.mail.read"
 HOLD, AGAIN_FIRST, AGAIN_MOST = 5.0, 20.0, 600.0
 Emit = Callable[[str, str, dict], None]  # event, unit code, payload
 log = logging.getLogger("sprint.job.watch")
+OUTCOMES = {TAKEN: "台账已收取", NO_LEDGER: "无台账附件，将答复", UNKNOWN: "发件人不是方案中的单位",
+            AUTOMATIC: "自动回复，不处理", UNREADABLE: "无法读取", DUPLICATE: "此前已收取"}
 
 
 @dataclass
@@ -115,16 +117,17 @@ class Watcher:
             self.mailbox_failures += 1
             pause = min(5.0 * 2 ** (self.mailbox_failures - 1), 300.0)
             self._mail_after = time.monotonic() + pause
-            log.warning("mailbox not read (%s); again in %.0f s", e, pause)
+            log.warning("邮箱未能读取（%s）；%.0f 秒后重试", e, pause)
             return
         for t in taken:
             if t.outcome == DUPLICATE:
-                log.info("mail %s: taken in before, skipped", t.sha256[:12])
+                log.info("邮件 %s：此前已收取，跳过", t.sha256[:12])
                 continue
-            log.info("mail %s from %s (%s): %s%s", t.sha256[:12], t.sender or "?",
-                     t.unit or "no unit", t.outcome, f" ({t.why})" if t.why else "")
+            log.info("邮件 %s，发件人 %s（%s）：%s%s", t.sha256[:12], t.sender or "?",
+                     t.unit or "未知单位", OUTCOMES.get(t.outcome, t.outcome),
+                     f"（{t.why}）" if t.why else "")
             for p in t.placed:
-                log.info("  placed %s", masked(f"{p.parent.name}/{p.name}"))
+                log.info("  已放入 %s", masked(f"{p.parent.name}/{p.name}"))
             if t.outcome in (NO_LEDGER, UNKNOWN):
                 unit = t.unit or self.plan.operator
                 self.letters[t.sha256[:16]] = _Item(unit, MAIL_READ, t.sha256[:16])
@@ -163,7 +166,7 @@ class Watcher:
         try:
             self.emit(event, unit, payload)
         except Exception as e:  # the server away: announced again later
-            log.warning("event %s for %s not emitted: %s", event, unit, e)
+            log.warning("事件 %s（%s）未能发出：%s；稍后重发", event, unit, e)
 
 
 def run(watcher: Watcher, interval: float, stop: Callable[[], bool] = lambda: False) -> None:
@@ -173,5 +176,5 @@ def run(watcher: Watcher, interval: float, stop: Callable[[], bool] = lambda: Fa
         try:
             watcher.step()
         except Exception:
-            log.exception("watch: this poll failed; the next one follows")
+            log.exception("收件监视：本轮检查失败，下一轮照常进行")
         time.sleep(max(0.0, interval - (time.monotonic() - started)))

@@ -79,9 +79,12 @@ def take(raw: bytes, delivered: dt.datetime, plan: Plan, store: Store, inbox: Pa
         outcome = ""
     if found.message_id and store.letters.known(sha, found.message_id, body):
         return Taken(DUPLICATE, sha)
-    unit = units_by_address(plan).get(found.sender)
+    # A display name holding another address (`taobei@example.org <evil@attacker.test>`) is a
+    # disguise: no unit's mail, named to the operator with both.
+    unit = None if found.posing else units_by_address(plan).get(found.sender)
+    sender = f"{found.sender}（显示名冒充 {found.posing}）" if found.posing else found.sender
     when = received(found.date, delivered)
-    taken = Taken(outcome, sha, unit, found.sender, when, skipped=list(found.skipped), why=why)
+    taken = Taken(outcome, sha, unit, sender, when, skipped=list(found.skipped), why=why)
     try:
         kept = keep(raw, sha, when, kept_root)
         if not outcome:
@@ -99,7 +102,7 @@ def take(raw: bytes, delivered: dt.datetime, plan: Plan, store: Store, inbox: Pa
         taken.placed, kept = [], kept_root
     recorded = store.letters.record(
         message_id=found.message_id, sha256=sha, body_sha256=body, unit=unit,
-        sender=found.sender[:250],
+        sender=sender[:250],
         subject=found.subject, received_at=when, read_at=now, outcome=taken.outcome,
         files=[p.name for p in taken.placed], skipped=taken.skipped, kept_path=str(kept))
     return taken if recorded else Taken(DUPLICATE, sha)

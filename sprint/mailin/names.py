@@ -8,9 +8,10 @@ import re
 import unicodedata
 from pathlib import Path
 
+from sprint.domain.filenames import clip, mark
+
 LEDGER_SUFFIXES = (".xlsx", ".xls", ".csv")
 _UNSAFE = re.compile(r'[<>:"|?*;\'`$&]')
-_DIGITS = str.maketrans("0123456789", "ghijklmnop")
 
 
 def base_name(name: str) -> str:
@@ -33,11 +34,8 @@ def placed_name(name: str, key: str) -> str:
     clean = base_name(name)
     ext = Path(clean).suffix.lower()
     stem = clean[: -len(ext)] if ext else clean
-    while len(stem.encode()) > 120:  # a file system's name holds 255 bytes, a Chinese character 3
-        stem = stem[:-1]
-    stem = stem or "附件"
-    mark = hashlib.sha256(key.encode()).hexdigest()[:8].translate(_DIGITS)
-    return f"{stem}_{mark}{ext}"
+    stem = clip(stem, 120) or "附件"  # a file system's name holds 255 bytes, a Chinese character 3
+    return f"{stem}_{mark(hashlib.sha256(key.encode()).hexdigest())}{ext}"
 
 
 def inside(folder: Path, name: str) -> Path:

@@ -6,6 +6,7 @@ members counted and bounded before any is unpacked, a zip inside a zip never ope
 from __future__ import annotations
 
 import datetime as dt
+import email.header
 import email.utils
 import io
 import re
@@ -25,6 +26,7 @@ AUTO_FROM = re.compile(r"^(mailer-daemon|postmaster|no-?reply)@", re.I)
 @dataclass
 class Contents:
     sender: str = ""  # the one address of From, lower-case; "" when none or several
+    posing: str = ""  # another address its display name holds: the mail is no unit's
     message_id: str | None = None
     subject: str = ""
     date: dt.datetime | None = None
@@ -35,15 +37,21 @@ class Contents:
 
 def contents(raw: bytes, limits: Limits) -> Contents:
     msg = message_from_bytes(raw, policy=policy.default)
-    out = Contents(sender=_sender(msg), message_id=_message_id(msg),
+    sender, posing = senders(msg)
+    out = Contents(sender=sender, posing=posing, message_id=_message_id(msg),
                    subject=_header(msg, "Subject")[:200], date=_date(msg),
                    automatic=_automatic(msg))
     biggest = int(limits.max_file_mb * MB)
+    forwarded = {id(sub) for part in msg.walk() if part.get_content_type() == "message/rfc822"
+                 for sub in list(part.walk())[1:]}
     for part in msg.walk():
         if part.is_multipart():
             continue
         name = _filename(part)
         if not name:
+            continue
+        if id(part) in forwarded:  # its sender unchecked, its rows no forwarder's own
+            out.skipped.append(f"{base_name(name)}：在转发的邮件中，未读取（请将台账直接作为附件发送）")
             continue
         ext = suffix(name)
         if ext not in LEDGER_SUFFIXES + (".zip",):
@@ -124,13 +132,47 @@ def _header(msg: EmailMessage, name: str) -> str:
     return re.sub(r"\s+", " ", str(value or "")).strip()
 
 
-def _sender(msg: EmailMessage) -> str:
+def senders(msg: EmailMessage) -> tuple[str, str]:
+    """(the sender, another address its display name poses as), read from the From header as
+    written: the parsed header keeps only the first address of `a@unit <b@elsewhere>`, which
+    made a stranger a unit. The sender is the address in angle brackets; "" when there is no
+    From, or more than one, or more than one address."""
+    raw = [v for k, v in msg.raw_items() if k.lower() == "from"]
+    if len(raw) != 1:
+        return "", ""
+    text = _decoded(raw[0])
+    angle = _ANGLE.findall(text)
+    if len(angle) > 1:
+        return "", ""
+    if angle:
+        address = angle[0].strip().lower()
+        display = _ANGLE.sub(" ", text)
+        others = sorted({a.lower() for a in _ADDRESS.findall(display)} - {address})
+        return address, ", ".join(others)[:120]
     try:
-        found = email.utils.getaddresses([str(v) for v in msg.get_all("From", [])])
+        found = email.utils.getaddresses([text])
     except Exception:
-        return ""
+        return "", ""
     addresses = {a.strip().lower() for _, a in found if "@" in a}
-    return addresses.pop() if len(addresses) == 1 else ""
+    return (addresses.pop(), "") if len(addresses) == 1 else ("", "")
+
+
+_ANGLE = re.compile(r"<\s*([^<>\s]+@[^<>\s]+?)\s*>")
+_ADDRESS = re.compile(r"[^\s<>()\"',;:@]+@[^\s<>()\"',;:@]+")
+
+
+def _decoded(value: str) -> str:
+    """A header's text with its encoded words (=?utf-8?b?...?=) decoded, one line."""
+    value = value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    try:
+        value = str(email.header.make_header(email.header.decode_header(value)))
+    except Exception:
+        pass
+    return re.sub(r"\s+", " ", value).strip()
+
+
+def _sender(msg: EmailMessage) -> str:
+    return senders(msg)[0]
 
 
 def _message_id(msg: EmailMessage) -> str | None:

@@ -19,11 +19,13 @@ from functools import lru_cache
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2.ext import Extension
 
+from sprint.config.resources import templates
 from sprint.domain.records import OutboxKey
 
 _WIRE = policy.compat32.clone(linesep="\r\n")
-TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+TEMPLATES = templates()  # the top-level templates/, in a checkout or where pip installed it
 
 
 @dataclass(frozen=True)
@@ -44,16 +46,38 @@ class Message:
     attachments: list[Attachment] = field(default_factory=list)
     images: dict[str, bytes] = field(default_factory=dict)  # Content-ID -> PNG
     covers: tuple[OutboxKey, ...] = ()  # the keys it settles, when not only its own
+    chats: list | None = None  # its group robots' messages (sprint.chat), when made with it
 
 
 @lru_cache(maxsize=4)
+def quoted(value) -> str:
+    """Text in Chinese quotation marks; its own “…” become ‘…’, as Chinese nests quotes (not
+    ““三保障”和饮水安全…”)."""
+    text = str(value).replace("“", "‘").replace("”", "’")
+    return f"“{text}”"
+
+
+class Quotes(Extension):
+    """Every `“{{ x }}”` of a template is read as `{{ x|quoted }}`: a quoted title that holds
+    quotes of its own is nested right, in every template, present and future."""
+
+    def preprocess(self, source, name, filename=None):
+        return _QUOTED.sub(lambda m: "{{ (" + m.group(1).strip() + ")|quoted }}", source)
+
+
+_QUOTED = re.compile(r"“\{\{(.+?)\}\}”")
+
+
 def environment(folder: Path = TEMPLATES) -> Environment:
-    return Environment(
+    env = Environment(
         loader=FileSystemLoader(folder),
         autoescape=select_autoescape(["html"]),
         undefined=StrictUndefined,
         keep_trailing_newline=False,
+        extensions=[Quotes],
     )
+    env.filters["quoted"] = quoted
+    return env
 
 
 def render(env: Environment, kind: str, context: dict) -> tuple[str, str, str]:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+import re
 import socket
 import time
 from dataclasses import dataclass, field
 
+from sprint.domain.records import ROBOT  # group robots' messages: sprint.chat delivers them
 from sprint.mailout.compose import Message, to_bytes
 from sprint.mailout.mailer import Mailer, MailError
 from sprint.store.outbox_writer import OutboxWriter
@@ -89,8 +91,8 @@ def enqueue(store: Store, messages: list[Message], sender: str, sender_name: str
 
 def deliver(store: Store, mailer: Mailer, now: dt.datetime, max_attempts: int = 10,
             pauses: tuple[float, ...] = (1.0, 3.0), sleep=time.sleep,
-            stale: dt.timedelta = STALE, timeouts_before_stop: int = TIMEOUTS_BEFORE_STOP
-            ) -> Delivery:
+            stale: dt.timedelta = STALE, timeouts_before_stop: int = TIMEOUTS_BEFORE_STOP,
+            kinds: set[str] | None = None, silent: int = 0) -> Delivery:
     """Send every pending message once.
 
     A message is claimed (pending -> sending) before the server can take it, so a concurrent
@@ -101,16 +103,20 @@ def deliver(store: Store, mailer: Mailer, now: dt.datetime, max_attempts: int = 
     and never answers costs a whole time-out per try: after `timeouts_before_stop` in a row
     the delivery stops, and every message not yet tried stays pending for the next run.
     A message left 'sending' for longer than `stale` by a run that died is in doubt.
+    `kinds` delivers only messages of those kinds (the operator's report, after the rest), and
+    leaves stale claims to the full delivery; `silent` is the time-outs in a row so far in this
+    run: a run whose server stopped answering tries nothing more.
     """
     report = Delivery()
-    for row in store.mark_in_doubt(lambda claimer, at: claimer_is_dead(claimer, at, stale=stale)):
+    for row in [] if kinds else store.mark_in_doubt(
+            lambda claimer, at: claimer_is_dead(claimer, at, stale=stale)):
         report.in_doubt.append(f"{_label(row)}: the run sending it stopped "
                                "mid-send; check, then `sprint outbox --resend ID`")
-    rows = store.outbox_rows("pending", with_message=False, only=DELIVERY_READS)
+    rows = [r for r in store.outbox_rows("pending", with_message=False, only=DELIVERY_READS)
+            if (kinds is None or r["kind"] in kinds) and not r["kind"].startswith(ROBOT)]
     writer = OutboxWriter(store)
     settle = None  # how the message just sent went: written with the next claim, one commit
     claim = None
-    silent = 0  # time-outs in a row
     try:
         for position, row in enumerate(rows):
             if silent >= timeouts_before_stop:
@@ -200,8 +206,24 @@ class _Claim:
         return self.done and self._message is None
 
 
+_FIELDS = ("sent", "deferred", "failed", "refused", "in_doubt")
+
+
+def _ids(entries: list[str]) -> set[str]:
+    return {m.group(1) for e in entries if (m := _ID.search(e))}
+
+
+_ID = re.compile(r"\(#(\d+)\)")
+
+
 def merge(first: Delivery, second: Delivery) -> Delivery:
-    merged = Delivery(*(getattr(first, f) + getattr(second, f)
-                        for f in ("sent", "deferred", "failed", "refused", "in_doubt")))
+    """Two deliveries of one run as one: a message still waiting after the first and tried (or
+    passed over) again in the second is counted once, as the second left it."""
+    again = set().union(*(_ids(getattr(second, f)) for f in _FIELDS))
+    deferred = [e for e in first.deferred if not (_ids([e]) & again)]
+    merged = Delivery(*(deferred if f == "deferred" else getattr(first, f)
+                        for f in _FIELDS))
+    for f in _FIELDS:
+        getattr(merged, f).extend(getattr(second, f))
     merged.stopped = first.stopped or second.stopped
     return merged

@@ -7,7 +7,6 @@ from jinja2 import Environment
 
 from sprint.domain.engine.draft import Draft
 from sprint.domain.plan import Plan
-from sprint.mailout.chart import bars_against_target
 from sprint.mailout.compose import Attachment, Message, render
 from sprint.mailout.workbook import table_xlsx
 
@@ -18,6 +17,9 @@ def message_of(env: Environment, plan: Plan, draft: Draft) -> Message:
     subject, text, html = render(env, draft.kind, draft.context)
     images = {}
     if draft.chart is not None:
+        # matplotlib costs a run ~0.5 s to import: only a run that draws a chart pays it
+        from sprint.mailout.chart import bars_against_target
+
         c = draft.chart
         images[c.cid] = bars_against_target(list(c.names), list(c.values), list(c.thresholds),
                                             c.title, c.value_label, c.threshold_label)

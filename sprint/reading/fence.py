@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from sprint.domain.plan import Limits
+from sprint.reading import fence_budget
 from sprint.reading.fence_child import Broken, Child
 from sprint.reading.fence_serve import Raised
 
@@ -75,10 +76,15 @@ def _answers(fn: Callable[..., Any], argses: list[tuple], limits: Limits,
     caller spends on an answer is not counted against the next call's wall time."""
     queue = deque(range(len(argses)))
     children: list[Child] = []
+    slots: dict[int, tuple[int, int]] = {}  # id(child) -> its share of the machine's budget
     try:
         while queue or children:
             while queue and len(children) < processes:
+                slot = fence_budget.take(limits.readers_at_once, wait=not children)
+                if slot is None:  # the machine's readers are busy: go on with fewer
+                    break
                 children.append(Child(fn, argses, limits))
+                slots[id(children[-1])] = slot
                 _feed(children[-1], queue)
             Child.wait_any(children)
             for child in [c for c in children if c.ready]:
@@ -87,6 +93,7 @@ def _answers(fn: Callable[..., Any], argses: list[tuple], limits: Limits,
                 if isinstance(answer, Broken):  # that child is over: its other calls go on
                     queue.extendleft(reversed(child.take_back()))
                     children.remove(child)
+                    fence_budget.give(slots.pop(id(child), None))
                     continue
                 _feed(child, queue)
                 if child.pending:
@@ -94,9 +101,11 @@ def _answers(fn: Callable[..., Any], argses: list[tuple], limits: Limits,
                 else:
                     child.close()
                     children.remove(child)
+                    fence_budget.give(slots.pop(id(child), None))
     finally:
         for child in children:
             child.kill()
+            fence_budget.give(slots.pop(id(child), None))
 
 
 def _feed(child: Child, queue: deque[int]) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -13,53 +12,25 @@ import pyarrow.compute as pc
 from sprint.domain import rules
 from sprint.domain.plan import Plan, Template
 from sprint.domain.records import Problem
+from sprint.reading.bounded import bounded
 from sprint.reading.headers import HEADER_SEARCH_ROWS, STRIDE, Header, recognise, same_ledger
 from sprint.reading.sheets import UnreadableFile, read_sheets
+from sprint.reading.verdict import Verdict
 
 PERIOD_COLUMN = "报送期"
 ENCODING = ("文本文件的编码无法识别（不是 UTF-8、UTF-16、GBK 或 GB18030，可能是 Big5 等其他编码）："
             "请以 UTF-8 或 GBK 编码另存为 .csv 后重新提交")
 TOTAL_WORDS = ("合计", "总计", "小计", "合  计")
-
-
-@dataclass
-class Verdict:
-    template_key: str | None = None
-    template: Template | None = None
-    sheet: str = ""
-    problems: list[Problem] = field(default_factory=list)
-    notes: list[Problem] = field(default_factory=list)
-    ledger: pd.DataFrame = field(default_factory=pd.DataFrame)
-    period_hint: str | None = None
-    duty_hint: str | None = None
-    title: str = ""  # the rows above the header, where offices write what the file is for
-    failure: str | None = None  # what broke while reading, for the operator (not the unit)
-    sheets: tuple[str, ...] = ()  # the sheets of a ledger spread over several (see STRIDE)
-
-    @property
-    def accepted(self) -> bool:
-        return self.template is not None and not self.problems
-
-    def place(self, index: int) -> tuple[int, str]:
-        """The row Excel shows and the name of its sheet ("" for a ledger on one sheet)."""
-        if self.sheets and index >= STRIDE:
-            return index % STRIDE, self.sheets[index // STRIDE - 1]
-        return index, ""
-
-    def rows_text(self, indexes) -> str:
-        """第2、7行; over several sheets, 工作表“一组”第2行、工作表“二组”第7行."""
-        if not self.sheets:
-            return "第" + "、".join(str(i) for i in indexes) + "行"
-        return "、".join("工作表“{1}”第{0}行".format(*self.place(i)) for i in indexes)
-
-    def problem(self, index: int, column: str, value: str, reason: str) -> Problem:
-        """A problem of one row, its sheet named when the ledger spans several."""
-        row, sheet = self.place(index)
-        return Problem(row, column, value, f"{reason}（工作表“{sheet}”）" if sheet else reason)
+NOTHING_TO_REPORT = "文件只有表头、没有数据行：按本期无数据计为已报送；如有数据漏填，请补齐后重新报送"
 
 
 def validate_file(path: Path, plan: Plan, unit_code: str | None, as_of: dt.date) -> Verdict:
-    """Check one file against the plan's templates; every problem is listed, nothing raises."""
+    """Check one file against the plan's templates; the first `max_problems` problems are listed
+    and the rest counted (sprint/reading/bounded.py), nothing raises."""
+    return bounded(_validate(path, plan, unit_code, as_of), plan.limits.max_problems)
+
+
+def _validate(path: Path, plan: Plan, unit_code: str | None, as_of: dt.date) -> Verdict:
     try:
         sheets = read_sheets(path, plan.limits)
     except UnreadableFile as e:
@@ -163,6 +134,7 @@ def _check_rows(verdict: Verdict, group: list[Header], plan: Plan, unit_code: st
     assert template is not None
     found = group[0]
     header, header_row = found.names, found.excel_row
+    division = plan.division(unit_code)  # "issued in this county": the ID's first six digits
     frame, table = _rows(group)
     text = {i: table[i] for i in table.columns}
     arrays = {i: rules.arrow(column) for i, column in text.items()}
@@ -175,9 +147,13 @@ def _check_rows(verdict: Verdict, group: list[Header], plan: Plan, unit_code: st
     missing = [c.name for c in template.columns if c.required and c.name not in header]
     for name in missing:
         verdict.problems.append(Problem(header_row, name, "", "缺少必填列（请使用模板的表头）"))
-    if not keep.any():
-        verdict.problems.append(Problem(None, "", "", "文件中没有数据行"))
-    if missing or not keep.any():
+    if missing:
+        return
+    if not keep.any():  # the header alone: a unit with nothing to list reports just that
+        verdict.notes.append(Problem(None, "", "", NOTHING_TO_REPORT))
+        verdict.ledger = pd.DataFrame({c.name: pd.Series(dtype=object)
+                                       for c in template.columns if c.name in header})
+        verdict.ledger.index.name = "row"
         return
     cleaned = {}
     problems = []
@@ -217,9 +193,9 @@ def _check_rows(verdict: Verdict, group: list[Header], plan: Plan, unit_code: st
             warned = (reasons.warnings != "") & ~bad
             verdict.notes.extend(verdict.problem(int(r), column.name, "", words) for r, words
                                  in zip(cells.index[warned], reasons.warnings[warned], strict=True))
-        if column.type == "id_number" and unit_code and unit_code.isdigit():
-            elsewhere = ~rules.flags(pc.starts_with(rules.arrow(value.fillna(unit_code)),
-                                                    unit_code)) & ~bad
+        if column.type == "id_number" and division:
+            elsewhere = ~rules.flags(pc.starts_with(rules.arrow(value.fillna(division)),
+                                                    division)) & ~bad
             verdict.notes.extend(
                 verdict.problem(int(r), column.name, v[:6], "身份证号不是本县签发（已接收，仅作提示）")
                 for r, v in value[elsewhere].items()
@@ -231,10 +207,11 @@ def _check_rows(verdict: Verdict, group: list[Header], plan: Plan, unit_code: st
         hint = text[header.index(template.duty_column)]
         verdict.duty_hint = next((v for v in hint if v), None)
     found = pd.concat(problems).sort_values(["row"], kind="stable") if problems else None
-    if found is not None:
-        verdict.problems.extend(
-            verdict.problem(int(r.row), r.column, str(r.value), r.reason)
-            for r in found.itertuples()
-        )
+    if found is not None:  # 100,000 repeated header rows made 800,000 problems, 900 MB
+        cap = plan.limits.max_problems
+        verdict.unlisted += max(len(found) - cap, 0)
+        verdict.problems.extend(verdict.problem(int(r.row), r.column, str(r.value), r.reason)
+                                for r in found.head(cap).itertuples())
+        del verdict.notes[cap:]
     verdict.ledger = pd.concat(cleaned, axis=1)  # the columns side by side (a third of the
     verdict.ledger.index.name = "row"  # time of DataFrame(), which checks them for alignment)

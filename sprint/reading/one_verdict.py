@@ -42,14 +42,15 @@ def validate_each(files: Iterable[tuple[Path, str | None, dt.date]], plan: Plan
             log.warning("%s: refused, its reader failed: %s", path.name, answer.how)
             yield refusal(BROKEN + ADVICE, f"reader {answer.how}")
         elif isinstance(answer, fence.Raised):
-            yield raised(path, answer)
+            yield raised(path, answer, plan.unit(plan.operator).name)
         else:
             yield answer
 
 
-def raised(path: Path, error: fence.Raised) -> Verdict:
+def raised(path: Path, error: fence.Raised, contact: str) -> Verdict:
+    """`contact`: who to ask, the plan's operator by name."""
     log.error("%s: refused, reading it raised %s\n%s", path.name, error.kind, masked(error.trace))
-    return refusal(f"文件内容无法处理（程序错误 {error.kind}，已记录，请联系市扶贫办），"
+    return refusal(f"文件内容无法处理（程序错误 {error.kind}，已记录，请联系{contact}），"
                    "也可用 Excel 另存为 .xlsx 后重新提交", error.kind)
 
 

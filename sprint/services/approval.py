@@ -17,6 +17,15 @@ from sprint.mailout.compose import Message
 NOTE_TEXT, NOTE_HTML = "⟨附言⟩", "<!--附言-->"
 APPROVE, APPROVE_WITH_NOTE, DROP = "批准发送", "附言后批准发送", "不发送"
 REQUEST = "approval-request"
+
+
+def pause_key(notice_id: int) -> str:
+    """The key a run waits under for this draft's decision (the shell resumes only that wait)."""
+    return f"notice-{notice_id}"
+
+
+# The tag of a run from the shell: it records its drafts and returns without waiting.
+NO_WAIT = "命令行运行（不等待审批）"
 # What a person may decide of a draft: the form in the UI offers exactly these.
 Choice = Literal["批准发送", "附言后批准发送", "不发送"]
 
@@ -55,8 +64,7 @@ def request(plan: Plan, records: list[NoticeRecord], link: str | None) -> Draft:
     keys = tuple(OutboxKey(r.duty, r.period, plan.operator, REQUEST, r.ref) for r in records)
     context = common(plan) | {"records": records, "link": link,
                               "expires_text": when(min(expires_at(plan, r) for r in records)),
-                              "days": plan.notices.expire_after_workdays,
-                              "group": plan.unit(plan.leading_group)}
+                              "days": plan.notices.expire_after_workdays}
     return Draft(REQUEST, keys[0], (plan.operator,), context, parts=keys,
                  heading=f"审批请求：{len(records)} 份通报草稿")
 

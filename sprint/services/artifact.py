@@ -11,7 +11,7 @@ from sprint.domain.engine.states import row
 from sprint.domain.engine.summary import SUMMARY, section
 from sprint.domain.plan import Plan
 from sprint.mailout.outbox import Delivery
-from sprint.services.intake import Judgement
+from sprint.services.intake import Judgement, clock_note
 
 
 def _pct(x: float) -> str:
@@ -25,7 +25,7 @@ def markdown(plan: Plan, flow: str, owed_now: Owed, delivery: Delivery, new_file
     lines = [
         f"# {plan.flows.get(flow, flow)}",
         (f"方案第{clauses}条 · " if clauses else "") + f"运行时点 {now.astimezone(BEIJING):%Y-%m-%d %H:%M}（北京时间）"
-        + (" · **演练（未发送）**" if dry_run else ""),
+        + (" · **试运行（只生成邮件，不发送）**" if dry_run else ""),
         "",
         f"- 新收文件：{new_files}",
     ]
@@ -56,7 +56,8 @@ def intake_table(judged: list[Judgement]) -> str:
     """Every file taken in by this run and its verdict; a file whose reader failed names how."""
     lines = ["# 本次收文", "", "| 单位 | 文件 | 结果 | 原因 | 故障 |", "|---|---|---|---|---|"]
     for j in judged:
-        first = j.verdict.problems[0].reason if j.verdict.problems else ""
+        first = (j.verdict.problems[0].reason if j.verdict.problems
+                 else clock_note(j.arrival) if j.arrival.stamped else "")
         lines.append(f"| {j.arrival.unit} | {_cell(j.arrival.path.name)} | "
                      f"{'接收' if j.accepted else '退回'} | {_cell(first)} | "
                      f"{_cell(j.verdict.failure or '')} |")

@@ -109,7 +109,7 @@ def check_batch(batch: list[tuple[str, str]], plan: Plan, as_of: dt.date,
     its reader is that unit's refusal, not the batch's end."""
     calls = [(Path(path), plan, unit, as_of, processes > 1) for unit, path in batch]
     answers = fence.map_calls(_check_one, calls, plan.limits, processes)
-    return [_figures(unit, Path(path), answer)
+    return [_figures(unit, Path(path), answer, plan.unit(plan.operator).name)
             for (unit, path), answer in zip(batch, answers, strict=True)]
 
 
@@ -119,13 +119,13 @@ def _check_one(path: Path, plan: Plan, unit: str, as_of: dt.date, shared: bool) 
     return check_file(path, plan, unit, as_of)
 
 
-def _figures(unit: str, path: Path, answer) -> UnitFigures:
+def _figures(unit: str, path: Path, answer, contact: str) -> UnitFigures:
     if isinstance(answer, UnitFigures):
         return answer
     if isinstance(answer, fence.Broken):
         verdict = one_verdict.refusal(one_verdict.BROKEN + one_verdict.ADVICE, answer.how)
     else:
-        verdict = one_verdict.raised(path, answer)
+        verdict = one_verdict.raised(path, answer, contact)
     return UnitFigures(unit, path.name, problems=verdict.problems, problem_count=1)
 
 

@@ -5,9 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-import re
-import shutil
-import threading
 import time
 import traceback
 from collections.abc import Iterator
@@ -17,11 +14,14 @@ from pathlib import Path
 import pandas as pd
 
 from sprint.domain.calendar import BEIJING, Period, named_period, period_for_receipt, periods
+from sprint.domain.engine.wholes import over_whole
 from sprint.domain.plan import Duty, Plan
 from sprint.domain.records import Problem
 from sprint.reading.fence import Raised
 from sprint.reading.ledger import PERIOD_COLUMN, Verdict
-from sprint.reading.one_verdict import raised, validate_each, validate_fenced
+from sprint.reading.one_verdict import raised, refusal, validate_each, validate_fenced
+from sprint.services import keeping
+from sprint.services.resend import fulfilled, resent
 from sprint.store.store import Store
 
 
@@ -31,6 +31,8 @@ class Arrival:
     path: Path
     sha256: str
     received_at: dt.datetime
+    stamped: dt.datetime | None = None  # its own time, when that is after the wall clock
+    refused: tuple[str, str] | None = None  # (reason, failure) when it could not be kept
 
 
 @dataclass(frozen=True)
@@ -73,17 +75,22 @@ def scan(inbox: Path, plan: Plan, store: Store, now: dt.datetime,
     """New files in each unit's own folder that arrived by `now`, oldest first.
 
     The folder says who sent a file. Links are not followed, so nothing outside the inbox is read.
-    A file's received time is its modification time (when it was dropped); content the unit sent
-    before is skipped; so is a file written less than `quiet` seconds ago by the wall clock (it
-    may still be being copied in: the next run takes it). Returns the arrivals and warnings
-    about links and folders that are no unit's.
+    A file's received time is its modification time (when it was dropped), or `now` when that
+    time is after the wall clock (said in its reply); content the unit sent before is skipped,
+    unless it arrived in a new period's window (a ledger unchanged since last month is this
+    month's report: `resent`); so is a file written less than `quiet` seconds ago by the wall
+    clock (it may still be being copied in: the next run takes it). Returns the arrivals and
+    warnings about links, FIFOs and folders that are no unit's.
     """
     wall = time.time()
     arrivals, warnings = [], []
     if not inbox.is_dir():
         return [], [f"the inbox {inbox} does not exist yet"]
     known = {u.code for u in plan.units}
+    cap = plan.limits.max_file_mb
+    operator = plan.unit(plan.operator).name
     taken = store.known_digests()
+    done: dict[tuple[str, str], set[str]] | None = None  # read only if some content comes again
     for folder in sorted(os.scandir(inbox), key=lambda e: e.name):
         if folder.is_symlink():
             warnings.append(f"inbox folder {folder.name!r} is a link; links are not followed, "
@@ -103,33 +110,45 @@ def scan(inbox: Path, plan: Plan, store: Store, now: dt.datetime,
                                 "it is ignored")
                 continue
             if not entry.is_file(follow_symlinks=False):
+                if not entry.is_dir(follow_symlinks=False):  # opening a FIFO would block
+                    warnings.append(f"{folder.name}/{entry.name} is no regular file (a pipe or "
+                                    "device); it is ignored")
                 continue
             st = entry.stat(follow_symlinks=False)
-            received = dt.datetime.fromtimestamp(st.st_mtime, tz=BEIJING)
-            if received > now or 0 <= wall - st.st_mtime < quiet:
+            stamped = dt.datetime.fromtimestamp(st.st_mtime, tz=BEIJING)
+            # Stamped after the wall clock (a share's clock ahead): received when first seen,
+            # and whether it is still being written is told by this machine's change time.
+            ahead = st.st_mtime > wall
+            received = now if ahead else stamped
+            if received > now or 0 <= wall - (st.st_ctime if ahead else st.st_mtime) < quiet:
                 continue
             path = Path(entry.path)
-            digest = _digest(path)
-            if (folder.name, digest) not in taken:
-                arrivals.append(Arrival(folder.name, path, digest, received))
+            # A file over the limit is never read, not even hashed: it is known by its name,
+            # size and time, and keeping it refuses it by its size.
+            refused = None
+            try:
+                digest = (_digest(path) if keeping.too_big(st.st_size, cap) is None
+                          else keeping.unread_key(folder.name, entry.name, st))
+            except OSError as e:  # one file that cannot be read is refused, never the run
+                digest = keeping.unread_key(folder.name, entry.name, st)
+                refused = (f"文件无法读取（{type(e).__name__}，已记录，请联系{operator}），请稍后重新提交",
+                           type(e).__name__)
+            before = taken.get((folder.name, digest))
+            if before is not None:
+                if done is None:
+                    done = fulfilled(store)
+                if not resent(plan, folder.name, before, received, done):
+                    continue
+            arrivals.append(Arrival(folder.name, path, digest, received,
+                                    stamped if ahead else None, refused))
     arrivals.sort(key=lambda a: a.received_at)
     return arrivals, warnings
 
 
-def keep(arrival: Arrival, kept_root: Path) -> Path:
-    """Copy the original, byte for byte, into the state folder; the inbox file is left alone."""
-    safe = re.sub(r"[^\w.\-]", "_", arrival.path.name)[-120:]
+def keep(arrival: Arrival, kept_root: Path, max_mb: float = 20) -> Path:
+    """Copy the original, byte for byte, into the state folder (sprint/services/keeping.py)."""
     stamp = arrival.received_at.strftime("%Y%m%dT%H%M%S")
-    target = kept_root / arrival.unit / f"{stamp}_{arrival.sha256[:12]}_{safe}"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if not target.exists():
-        tmp = target.with_name(f".{target.name}.{os.getpid()}-{threading.get_ident()}.part")
-        shutil.copyfile(arrival.path, tmp)
-        if sha256_of(tmp) != arrival.sha256:
-            tmp.unlink()
-            raise OSError(f"{arrival.path} changed while it was being copied; it will be taken next run")
-        tmp.replace(target)
-    return target
+    return keeping.keep(arrival.unit, arrival.path, arrival.sha256, stamp, kept_root, max_mb)
 
 
 def judge(arrival: Arrival, kept: Path, plan: Plan,
@@ -146,17 +165,30 @@ def judge(arrival: Arrival, kept: Path, plan: Plan,
     only (sprint/reading/one_verdict.py).
     """
     if verdict is None:
-        verdict = validate_fenced(kept, plan, arrival.unit, arrival.received_at.date())
+        verdict = (refusal(*arrival.refused) if arrival.refused
+                   else validate_fenced(kept, plan, arrival.unit, arrival.received_at.date()))
+    if arrival.stamped:
+        verdict.notes.append(Problem(None, "", "", clock_note(arrival)))
     try:
         return _judge(arrival, kept, plan, verdict, fulfilled)
     except Exception as e:
         error = Raised(type(e).__name__, traceback.format_exc())
-        return Judgement(arrival, kept, raised(kept, error), None, None)
+        return Judgement(arrival, kept, raised(kept, error, plan.unit(plan.operator).name),
+                         None, None)
+
+
+def clock_note(arrival: Arrival) -> str:
+    """Why a file stamped in the future counts as received when it was first seen."""
+    return (f"文件修改时间 {arrival.stamped:%Y-%m-%d %H:%M} 晚于本系统时钟（报送方电脑或共享盘的时钟"
+            f"可能偏快），按首次发现时间 {arrival.received_at:%Y-%m-%d %H:%M} 计为收到")
 
 
 def verdicts(kept: list[tuple[Arrival, Path]], plan: Plan) -> Iterator[Verdict]:
-    """Each kept file validated behind the fence, all in one child, each verdict as it comes."""
-    return validate_each([(path, a.unit, a.received_at.date()) for a, path in kept], plan)
+    """Each kept file validated behind the fence, all in one child, each verdict as it comes; a
+    file refused while it was kept is not read."""
+    read = validate_each([(path, a.unit, a.received_at.date()) for a, path in kept
+                          if not a.refused], plan)
+    return (refusal(*a.refused) if a.refused else next(read) for a, _ in kept)
 
 
 def _judge(arrival: Arrival, kept: Path, plan: Plan, verdict: Verdict,
@@ -193,6 +225,7 @@ def _judge(arrival: Arrival, kept: Path, plan: Plan, verdict: Verdict,
             done = (fulfilled or {}).get((arrival.unit, duty.id), set())
             period = period_for_receipt(all_periods, arrival.received_at, done)
     _check_within(verdict, period)
+    verdict.notes.extend(over_whole(duty, verdict.ledger))
     return Judgement(arrival, kept, verdict, duty, period.id)
 
 
@@ -207,23 +240,3 @@ def _check_within(verdict: Verdict, period: Period) -> None:
             verdict.problem(int(row), column.name, f"{value:%Y-%m-%d}",
                             f"不在报送期（{period.label()}）内")
             for row, value in dates[outside].items())
-
-
-def fulfilled(store: Store) -> dict[tuple[str, str], set[str]]:
-    out: dict[tuple[str, str], set[str]] = {}
-    for r in store.receipts():
-        if r.accepted and r.duty and r.period:
-            out.setdefault((r.unit, r.duty), set()).add(r.period)
-    return out
-
-
-def record(store: Store, j: Judgement) -> bool:
-    problems = [p.__dict__ for p in j.verdict.problems]
-    problems += [p.__dict__ | {"note": True} for p in j.verdict.notes]
-    return store.record(
-        unit=j.arrival.unit, sha256=j.arrival.sha256, file_name=j.arrival.path.name,
-        kept_path=str(j.kept_path), received_at=j.arrival.received_at,
-        duty=j.duty.id if j.duty else None, period=j.period, template=j.verdict.template_key,
-        verdict="accepted" if j.accepted else "rejected", rows=len(j.verdict.ledger),
-        problems=problems, notes=len(j.verdict.notes),
-    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sprint.domain.engine import Book, Owed, owed
 from sprint.domain.engine.answers import ANSWERED, letter_answers, replies_for
 from sprint.domain.engine.owed import TOLD_BY
+from sprint.domain.engine.reminders import merged
 from sprint.services.context import QUIET, Log, Services
 
 
@@ -19,7 +20,7 @@ def judge(services: Services, flow: str, now, rows: bool = True, log: Log = QUIE
     """What this run owes: replies, reminders, summaries, 通报 drafts, and (`rows`) every unit's
     standing for the run's state table."""
     result = owed(services.plan, book_of(services), flow, now, rows)
-    log.info("%d message(s) owed, %d 通报 draft(s)", len(result.drafts), len(result.notices))
+    log.info("应发邮件 %d 封，通报草稿 %d 份", len(result.drafts), len(result.notices))
     return result
 
 
@@ -30,7 +31,8 @@ def answer(services: Services, units: set[str], now, log: Log = QUIET) -> Owed:
     # The replies need only the files taken in and the messages recorded, not what the
     # scheduled runs also read (who was told when, the 通报 drafts).
     book = Book(services.plan, store.receipts(), store.keys(), services.shelf)
-    drafts = replies_for(services.plan, book, units, now)
+    # One acceptance per unit and run, as a scheduled run gives: 50 files mailed at once, one mail.
+    drafts = merged(replies_for(services.plan, book, units, now), "intake")
     drafts += letter_answers(services.plan, store.letters.all(ANSWERED), book.recorded, now)
-    log.info("%d answer(s) owed for %s", len(drafts), ", ".join(sorted(units)) or "no unit")
+    log.info("应答复 %d 封：%s", len(drafts), "、".join(sorted(units)) or "无单位")
     return Owed(drafts=drafts)

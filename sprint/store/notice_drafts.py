@@ -35,6 +35,14 @@ class NoticeDrafts:
             return [NoticeRecord(**{k: (aware(v) if k.endswith("_at") and v else v)
                                     for k, v in r.items()}) for r in rows]
 
+    def adopt(self, notice_id: int, run: str | None) -> bool:
+        """Give a waiting draft to the run that will ask about it now (its own run ended
+        without a decision: a Ctrl-C, a crash, a run from the shell that does not wait)."""
+        with self.engine.begin() as conn:
+            done = conn.execute(update(notices).where(
+                notices.c.id == notice_id, notices.c.status == WAITING).values(run=run))
+            return done.rowcount == 1
+
     def decide(self, notice_id: int, status: str, now: dt.datetime, note: str | None = None,
                reason: str | None = None) -> bool:
         """Settle a waiting draft; False when it was decided before (or is no draft)."""

@@ -41,7 +41,10 @@ submissions = Table(
     Column("rows", Integer, nullable=False, default=0),
     Column("problems", Text, nullable=False, default="[]"),
     Column("notes", Integer, nullable=False, default=0),
-    UniqueConstraint("unit", "sha256", name="one_record_per_content"),
+    # The same content counts once per period: a ledger unchanged since last month, sent again
+    # in this month's window, is this month's report (NULL periods, files of no duty, are
+    # kept apart by the scan, which takes content of no duty once).
+    UniqueConstraint("unit", "sha256", "period", name="one_record_per_content_and_period"),
 )
 
 def _key() -> list[Column]:
@@ -147,14 +150,27 @@ class StoreError(RuntimeError):
     pass
 
 
-def sqlite_pragmas(connection, _record) -> None:
+BUSY_SECONDS = 30  # how long a statement waits for another program's lock on SQLite
+
+
+def sqlite_pragmas(connection, _record, busy_seconds: float = BUSY_SECONDS) -> None:
     """WAL lets a reader go on while a run writes, and commits cost a write, not a sync, each;
-    the database stays consistent through a crash (a power cut may lose the last commits)."""
+    the database stays consistent through a crash (a power cut may lose the last commits).
+    The wait for a lock comes first: setting WAL needs the lock too."""
     cursor = connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout={int(busy_seconds * 1000)}")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+def locked_is_a_store_error(context) -> None:
+    """A lock still held after the wait (another program holds the database) fails the run
+    with a clear store error, not a driver's traceback."""
+    if "database is locked" in str(context.original_exception):
+        raise StoreError("数据库被其他程序锁定，等待后仍未释放（the store is locked by another "
+                         "program）：请关闭占用它的程序（数据库查看器、正在进行的复制）后重新运行；"
+                         "本次运行未写入一半的记录")
 
 
 def create_tables(engine: Engine) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
+import functools
 import json
 from pathlib import Path
 
@@ -11,14 +13,18 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError
 
 from sprint.domain.records import NoticeRecord, OutboxKey, Receipt
+from sprint.store.content_key import widen
 from sprint.store.letters import Letters
 from sprint.store.notice_drafts import NoticeDrafts
 from sprint.store.outbox_records import OutboxRecords
+from sprint.store.robot_state import RobotState
 from sprint.store.schema import (
+    BUSY_SECONDS,
     StoreError,
     aware,
     create_tables,
     fill_parts,
+    locked_is_a_store_error,
     move_messages_out,
     outbox,
     sqlite_pragmas,
@@ -35,7 +41,12 @@ def _without(text: str, secret: str | None) -> str:
 
 
 class Store(OutboxRecords):
-    def __init__(self, url: str):
+    @property
+    def robots(self) -> RobotState:
+        """The group robots' standing (sprint/chat)."""
+        return RobotState(self.engine)
+
+    def __init__(self, url: str, busy_seconds: float = BUSY_SECONDS):
         try:
             parsed = make_url(url)
         except ArgumentError:
@@ -46,9 +57,12 @@ class Store(OutboxRecords):
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
             self.engine: Engine = create_engine(parsed, future=True)
             if parsed.get_backend_name() == "sqlite":
-                event.listen(self.engine, "connect", sqlite_pragmas)
+                event.listen(self.engine, "connect",
+                             functools.partial(sqlite_pragmas, busy_seconds=busy_seconds))
+                event.listen(self.engine, "handle_error", locked_is_a_store_error)
             create_tables(self.engine)
             move_messages_out(self.engine)
+            widen(self.engine)
             with contextlib.suppress(IntegrityError):  # another opener filled them first
                 fill_parts(self.engine)
         except (OperationalError, DBAPIError) as e:
@@ -65,20 +79,34 @@ class Store(OutboxRecords):
         self.notices = NoticeDrafts(self.engine)
         self.letters = Letters(self.engine)
 
-    def known_digests(self) -> set[tuple[str, str]]:
-        """Every (unit, SHA-256) taken in so far, for a scan to skip in one query."""
+    def known_digests(self) -> dict[tuple[str, str], list[tuple[str | None, str | None, dt.datetime]]]:
+        """Every (unit, SHA-256) taken in so far, with the (duty, period, received) it was taken
+        for each time, for a scan to tell in one query the same file seen again from the same
+        content sent for a new period."""
+        out: dict[tuple[str, str], list] = {}
+        query = select(submissions.c.unit, submissions.c.sha256, submissions.c.duty,
+                       submissions.c.period, submissions.c.received_at)
         with self.engine.connect() as conn:
-            return {(r.unit, r.sha256) for r in conn.execute(
-                select(submissions.c.unit, submissions.c.sha256))}
+            for r in conn.execute(query):
+                out.setdefault((r.unit, r.sha256), []).append(
+                    (r.duty, r.period, aware(r.received_at)))
+        return out
 
     def record(self, **fields) -> bool:
-        """Record a file taken in; False when the same content of the same unit is already known."""
+        """Record a file taken in; False when the same content of the same unit is already known
+        for this period, or was taken for no period (refused before any duty was found: the same
+        bytes under another name get the same answer)."""
         fields = fields | {
             "received_at": utc(fields["received_at"]),
             "problems": json.dumps(fields.get("problems", []), ensure_ascii=False),
         }
+        same = (submissions.c.unit == fields["unit"]) & (submissions.c.sha256 == fields["sha256"])
+        if fields.get("period") is not None:  # once per period, and never after content of none
+            same &= (submissions.c.period == fields["period"]) | submissions.c.period.is_(None)
         try:
             with self.engine.begin() as conn:
+                if conn.execute(select(submissions.c.id).where(same).limit(1)).first():
+                    return False
                 conn.execute(insert(submissions).values(**fields))
             return True
         except IntegrityError:
@@ -107,8 +135,9 @@ class Store(OutboxRecords):
 
     def unanswered_rejections(self) -> list[Receipt]:
         """Refused files whose reply is not yet in the outbox (a crash may have come between)."""
-        query = select(outbox.c.unit, outbox.c.ref).where(outbox.c.kind == "rejection")
+        query = select(outbox.c.unit, outbox.c.period, outbox.c.ref).where(
+            outbox.c.kind == "rejection")
         with self.engine.connect() as conn:
-            replied = {(r.unit, r.ref) for r in conn.execute(query)}
-        return [r for r in self.receipts() if not r.accepted
-                and (r.unit, r.sha256[:16]) not in replied]
+            replied = {(r.unit, r.period, r.ref) for r in conn.execute(query)}
+        return [r for r in self.receipts() if not r.accepted and (
+            r.unit, r.period or r.received_at.date().isoformat(), r.sha256[:16]) not in replied]

@@ -57,7 +57,7 @@ def letter_answers(plan: Plan, letters: list[Letter], recorded: set, now: dt.dat
                                   "received_text": when(letter.received_at),
                                   "skipped": letter.skipped}
         drafts.append(Draft(NO_LEDGER_REPLY, key, (letter.unit,), context,
-                            heading=f"no-ledger reply {letter.unit}: mail {letter.sha256[:12]}"))
+                            heading=f"来信无台账，已答复 {letter.unit}：邮件 {letter.sha256[:12]}"))
     named = [(x, key) for x in letters if x.outcome == UNKNOWN
              and (key := letter_key(x, plan.operator)) not in recorded]
     if named:
@@ -70,8 +70,8 @@ def letter_answers(plan: Plan, letters: list[Letter], recorded: set, now: dt.dat
              "received_text": when(x.received_at), "kept": x.kept_path,
              "files": len(x.skipped)} for x in unknown]}
         drafts.append(Draft(UNKNOWN_SENDERS, key, (plan.operator,), context, parts=keys,
-                            heading=f"unknown senders named to the operator: "
-                                    f"{', '.join(x.sender or '?' for x in unknown)}"))
+                            heading=f"未知发件人，已告知{plan.unit(plan.operator).name}："
+                                    f"{'、'.join(x.sender or '?' for x in unknown)}"))
     return drafts
 
 

@@ -72,7 +72,7 @@ def coverage_owed(plan: Plan, book: Book, m: Measured, now: dt.datetime) -> list
                            "roster_title": plan.template_of(plan.duty(c.roster)).name}
     drafts = [Draft(VISITS_LIST, OutboxKey(duty.id, period.id, x["unit"].code, VISITS_LIST),
                     (x["unit"].code,), base | {"c": x},
-                    heading=f"visits-list {x['name']}: {len(x['unvisited'])} not visited")
+                    heading=f"未走访名单 {x['name']}：{len(x['unvisited'])} 户未走访")
               for x in counties if x["unvisited"] or x["need"]]
     totals = {k: sum(x[k] for x in counties) for k in ("households", "people", "visited", "newly")}
     totals["need"] = sum(len(x["need"]) for x in counties)
@@ -84,5 +84,5 @@ def coverage_owed(plan: Plan, book: Book, m: Measured, now: dt.datetime) -> list
                       "recipients_names": "、".join(plan.unit(r).name for r in duty.recipients)}
     drafts.append(Draft(COVERAGE, summary_key(plan, duty.id, period.id, COVERAGE),
                         tuple(duty.recipients), context,
-                        heading=f"coverage {period.id}: {totals['visited']}/{totals['households']}"))
+                        heading=f"走访覆盖 {period.id}：已走访 {totals['visited']}/{totals['households']} 户"))
     return drafts

@@ -113,12 +113,13 @@ def deadline_owed(plan: Plan, book: Book, duty: Duty, now: dt.datetime, rows: bo
         draft = notice(plan, book, duty, period, [(h.unit, h.words) for h in behind],
                        [h.name for h in progress if h.done], now, f"未按期完成“{duty.title}”")
         notices += [draft] if draft else []
-    return drafts, notices, deadline_rows(duty, period, progress, now) if rows else []
+    return drafts, notices, deadline_rows(plan, duty, period, progress, now) if rows else []
 
 
-def deadline_rows(duty: Duty, period, progress: list[Headway], now: dt.datetime) -> list[dict]:
+def deadline_rows(plan: Plan, duty: Duty, period, progress: list[Headway],
+                  now: dt.datetime) -> list[dict]:
     """Each owner's standing on a deadline, for the state table and `sprint status`."""
-    basis = "方案规定" if duty.binds else "市扶贫办提醒日"
+    basis = "方案规定" if duty.binds else f"{plan.unit(plan.operator).name}提醒日"
     return [row(duty.title, period.id, h.name, h.unit,
                 "完成" if h.done else ("逾期未完成" if now > period.due else "未完成"), h.words,
                 f"{period.due:%Y-%m-%d %H:%M}", "", basis) for h in progress]

@@ -8,10 +8,14 @@ import datetime as dt
 
 import pandas as pd
 
+from sprint.domain.calendar import periods
+from sprint.domain.engine.baselines import given
 from sprint.domain.engine.book import UNIT_COLUMN, Book, of_unit
+from sprint.domain.engine.deadline import headway
 from sprint.domain.engine.draft import Chart, Draft, common, short_name, when
 from sprint.domain.engine.notices import expired, expires_at, notice
 from sprint.domain.engine.recurring import Measured, measure, silent_running
+from sprint.domain.engine.season import Season, season_of
 from sprint.domain.engine.summary import summary_key, target_results
 from sprint.domain.engine.targets import matching
 from sprint.domain.plan import Duty, Items, Plan
@@ -61,6 +65,7 @@ def dispatch_owed(plan: Plan, book: Book, m: Measured, now: dt.datetime
         "rollup": _rollup([m, *others]), "targets": _targets(plan, book, now),
         "completeness": _by_unit(plan, [m, *others], now),
         "notices": _notices(plan, book, _before(m, period), now),
+        "own": _own(plan, book, now),
         "totals": {k: sum(len(u[k]) if k == "overdue" else u[k] for u in units)
                    for k in ("open", "overdue", "closed")},
     }
@@ -69,14 +74,19 @@ def dispatch_owed(plan: Plan, book: Book, m: Measured, now: dt.datetime
     chart = Chart(f"completeness-{period.id}", tuple(short_name(c["name"]) for c in shares),
                   tuple(round(c["share"] * 100) for c in shares), tuple(100 for _ in shares),
                   f"各单位报送完整率（%，截至{period.end:%m-%d}）", "完整率", "应报")
-    drafts.append(Draft(DISPATCH, summary_key(plan, duty.id, period.id, DISPATCH),
-                        (plan.operator,), context, chart=chart,
-                        heading=f"dispatch {period.id}: {context['totals']['overdue']} overdue"))
     behind = [(u["code"], f"{len(u['overdue'])} 项问题超过整改时限未完成（{'、'.join(u['overdue'])}）")
               for u in units if u["overdue"]]
     behind += [(c, f"连续{duty.escalate_after_silent_periods or 2}期未报送《{plan.template_of(duty).name}》")
                for c in sorted(silent)]
     draft = notice(plan, book, duty, period, behind, [], now, "问题整改滞后或连续未报送")
+    # 拟稿通报 is said only of the units a draft names now.
+    named = {n["code"] for n in draft.context["named"]} if draft else set()
+    context["twice_drafted"] = sorted(plan.unit(c).name for c in silent if c in named)
+    context["twice_not"] = sorted(plan.unit(c).name for c in silent if c not in named)
+    drafts.append(Draft(DISPATCH, summary_key(plan, duty.id, period.id, DISPATCH),
+                        (plan.operator,), context, chart=chart,
+                        heading=f"{duty.dispatch or plan.flows[duty.flow]} {period.id}："
+                                f"超期问题 {context['totals']['overdue']} 项"))
     return drafts, [draft] if draft else []
 
 
@@ -84,7 +94,23 @@ def _lists(plan: Plan, duty: Duty, period, u: dict) -> Draft:
     context = common(plan) | {"unit": plan.unit(u["code"]), "duty": duty, "period": period,
                               "template": plan.template_of(duty), "u": u}
     return Draft(ITEMS_LIST, OutboxKey(duty.id, period.id, u["code"], ITEMS_LIST), (u["code"],),
-                 context, heading=f"items-list {u['name']}: {len(u['overdue'])} overdue")
+                 context, heading=f"超期问题清单 {u['name']}：{len(u['overdue'])} 项")
+
+
+def _own(plan: Plan, book: Book, now: dt.datetime) -> list[dict]:
+    """The office's own deadlines past their date and not done: for the operator, since a
+    通报 never names the office that issues it."""
+    out = []
+    for d in plan.duties:
+        if d.kind != "deadline" or plan.operator not in {u.code for u in plan.owners(d)}:
+            continue
+        [period] = periods(plan, d)
+        if period.due > now:
+            continue
+        mine = [h for h in headway(plan, book, d, now) if h.unit == plan.operator]
+        out += [{"title": d.title, "due": when(period.due), "words": h.words}
+                for h in mine if not h.done]
+    return out
 
 
 def _rollup(measured: list[Measured]) -> list[dict]:
@@ -100,13 +126,27 @@ def _targets(plan: Plan, book: Book, now: dt.datetime) -> list[dict]:
             continue
         latest = book.latest_ledger(d.id, now)
         sent = set(latest[UNIT_COLUMN]) if len(latest) else set()
-        for t in target_results(plan, d, latest, [u.code for u in plan.owners(d)], sent, now.date()):
+        held, sourced = given(plan, book, d, now)
+        for t in target_results(plan, held, latest, [u.code for u in plan.owners(d)], sent,
+                                now.date(), _season(plan, book, held, now), sourced=sourced):
             unknown = sum(r.value is None for r in t["results"])
+            # Judged only where a result was: a baseline not given is never "met".
+            why = next((r.verdict for r in t["results"] if r.value is not None and r.met is None),
+                       "仅列示")
             lines.append({"title": t["target"].title, "clause": t["target"].clause,
                           "short": t["short"], "unknown": unknown,
                           "measured": len(t["results"]) - unknown,
-                          "judged": t["target"].judged})
+                          "judged": any(r.met is not None for r in t["results"]), "why": why})
     return sorted(lines, key=lambda x: -len(x["short"]))
+
+
+def _season(plan: Plan, book: Book, duty: Duty, now: dt.datetime) -> Season | None:
+    """A target over the season is held to the periods' sum so far, not the latest file."""
+    if duty.kind != "recurring" or not any(t.over == "season" for t in duty.targets):
+        return None
+    m = measure(plan, book, duty, now)
+    so_far = max((s.period.id for s in m.everything), default="")  # the open period's files too
+    return season_of(book, duty, m.everything, so_far, len(m.periods), now)
 
 
 def _by_unit(plan: Plan, measured: list[Measured], now: dt.datetime) -> list[dict]:

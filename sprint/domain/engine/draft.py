@@ -63,5 +63,7 @@ def short_name(name: str) -> str:
 
 
 def common(plan: Plan) -> dict:
-    """What every message's template knows: the plan and who sends it."""
-    return {"plan": plan, "operator": plan.unit(plan.operator)}
+    """What every message's template knows: the plan, who sends it (the operator) and who
+    receives its 通报 (the leading group): every name a message says comes from the plan."""
+    return {"plan": plan, "operator": plan.unit(plan.operator),
+            "group": plan.unit(plan.leading_group)}

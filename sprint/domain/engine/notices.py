@@ -54,7 +54,8 @@ def notice(plan: Plan, book: Book, duty: Duty, period: Period, behind: list[tupl
     `about` says what they fall behind on; `done` names those who finished. None when nobody
     can be named yet."""
     named_before = already_named(book, duty.id, period.id)
-    fresh = [(c, r) for c, r in behind if c not in named_before]
+    # The office issues the 通报: its own duties go to the operator in the dispatch, never here.
+    fresh = [(c, r) for c, r in behind if c not in named_before and c != plan.operator]
     eligible = set(candidates(plan, book, duty, period, [c for c, _ in fresh], now))
     named = [(c, r) for c, r in fresh if c in eligible]
     if not named:

@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from sprint.domain.calendar import Period, periods
+from sprint.domain.engine.baselines import given
 from sprint.domain.engine.book import Book
 from sprint.domain.engine.coverage import VISITS_LIST, coverage_owed
 from sprint.domain.engine.deadline import deadline_owed, deadline_rows, event_rows, headway
@@ -21,6 +22,8 @@ from sprint.domain.engine.procedure import EXIT_LIST, procedure_owed
 from sprint.domain.engine.recurring import measure, reminders, state_rows
 from sprint.domain.engine.reminders import REMINDER, merged
 from sprint.domain.engine.replies import replies
+from sprint.domain.engine.season import season_of
+from sprint.domain.engine.stock import stock_of
 from sprint.domain.engine.summary import summary_draft, summary_key
 from sprint.domain.plan import Plan
 from sprint.domain.status import Rates
@@ -65,7 +68,11 @@ def owed(plan: Plan, book: Book, flow: str, now: dt.datetime, rows: bool = True)
             drafts, notices = procedure_owed(plan, book, m, now)
         elif m.closing and summary_key(plan, duty.id, m.closing[0].period.id) not in book.recorded:
             ledger = book.period_ledger(duty.template, m.closing)
-            drafts = [summary_draft(plan, duty, m.closing, ledger, now)]
+            season = season_of(book, duty, m.everything, m.closing[0].period.id, len(m.periods))
+            stock = stock_of(plan, book, duty, m.closing[0].period)
+            held, sourced = given(plan, book, duty, now)  # thresholds from baseline ledgers
+            drafts = [summary_draft(plan, held, m.closing, ledger, now, season=season,
+                                    stock=stock, sourced=sourced)]
         else:
             drafts = []
         out.drafts += drafts
@@ -85,7 +92,7 @@ def standing_rows(plan: Plan, book: Book, now: dt.datetime) -> list[dict]:
         elif duty.kind == "deadline":
             [period] = periods(plan, duty)
             if period.opens <= now:
-                rows += deadline_rows(duty, period, headway(plan, book, duty, now), now)
+                rows += deadline_rows(plan, duty, period, headway(plan, book, duty, now), now)
         else:
             rows += state_rows(plan, measure(plan, book, duty, now))
     return rows

@@ -140,7 +140,7 @@ def procedure_owed(plan: Plan, book: Book, m: Measured, now: dt.datetime
             if c["stalled"] or c["not_started"] or c["notes"] or c["not_ready"] or c["flagged"]:
                 drafts.append(Draft(EXIT_LIST, OutboxKey(duty.id, period.id, c["unit"].code, EXIT_LIST),
                                     (c["unit"].code,), base | {"c": c},
-                                    heading=f"exit-list {c['name']}: {c['done']}/{c['total']} out"))
+                                    heading=f"退出进度清单 {c['name']}：已退出 {c['done']}/{c['total']}"))
         totals = {k: sum(c["counts"][k] for c in counties) for k in (rules.not_started, *rules.stages)}
         context = base | {"counties": counties, "totals": totals,
                           "households": sum(c["total"] for c in counties),
@@ -149,7 +149,7 @@ def procedure_owed(plan: Plan, book: Book, m: Measured, now: dt.datetime
                           "recipients_names": "、".join(plan.unit(r).name for r in duty.recipients)}
         drafts.append(Draft(PROCEDURE, summary_key(plan, duty.id, period.id, PROCEDURE),
                             tuple(duty.recipients), context,
-                            heading=f"procedure {period.id}: {totals[rules.stages[-1]]} out"))
+                            heading=f"退出程序 {period.id}：已退出 {totals[rules.stages[-1]]}"))
     if not escalation_begun(duty, rules.start_by, now):
         return drafts, []
     start = [p for p in m.periods if p.start <= rules.start_by <= p.end] or m.periods[-1:]

@@ -51,7 +51,8 @@ def reminders(plan: Plan, book: Book, m: Measured, now: dt.datetime) -> list[Dra
 
 
 def state_rows(plan: Plan, m: Measured) -> list[dict]:
-    basis = "周期为方案规定，报送日由市扶贫办确定" if m.duty.cadence.office else "方案规定"
+    office = plan.unit(plan.operator).name
+    basis = f"周期为方案规定，报送日由{office}确定" if m.duty.cadence.office else "方案规定"
     return [row(m.duty.title, x.period.id, plan.unit(x.unit).name, x.unit, str(x.state), "",
                 f"{x.period.due:%Y-%m-%d %H:%M}",
                 f"{x.submitted_at.astimezone(BEIJING):%Y-%m-%d %H:%M}" if x.submitted_at else "",

@@ -70,7 +70,7 @@ def remind(plan: Plan, book: Book, duty: Duty, period: Period, owing: dict[str, 
                    "columns": "、".join(c.name for c in template.columns) if template else ""}
         context = common(plan) | {"unit": unit, "sections": [section | extra]}
         drafts.append(Draft(kind, key, (code,), context,
-                            heading=f"{kind} {duty.id} {period.id} → {unit.name}（{words}）"))
+                            heading=f"{'节点提醒' if kind == EVENT else '催报提醒'} {duty.id} {period.id} → {unit.name}（{words}）"))
     return drafts
 
 

@@ -13,6 +13,7 @@ import pandas as pd
 
 from sprint.domain.calendar import Period
 from sprint.domain.engine.draft import Draft, Table, common, when
+from sprint.domain.filenames import as_sent, mailed
 from sprint.domain.plan import Plan
 from sprint.domain.records import OutboxKey, Problem, Receipt
 
@@ -50,7 +51,8 @@ def rejection(plan: Plan, r: Receipt, period: Period | None) -> Draft:
                 for p in r.problems]
     names = "》《".join(t.name for t in plan.templates.values())
     context = common(plan) | {
-        "unit": unit, "template": plan.templates.get(r.template or ""), "file_name": r.file_name,
+        "unit": unit, "template": plan.templates.get(r.template or ""),
+        "file_name": as_sent(r.file_name), "by_mail": mailed(r.file_name),
         "received_text": when(r.received_at), "problems": problems,
         "shown": problems[:PROBLEMS_IN_BODY], "period": period,
         "due_text": when(period.due) if period else "", "sha256": r.sha256,
@@ -62,7 +64,7 @@ def rejection(plan: Plan, r: Receipt, period: Period | None) -> Draft:
                              columns=["行", "列", "值", "问题"])
         tables = (Table("问题清单.xlsx", frame, sheet="问题清单"),)
     return Draft(REJECTION, reply_key(r), (r.unit,), context, tables=tables,
-                 heading=f"rejection {r.unit}/{r.file_name}: {len(problems)} problem(s)")
+                 heading=f"退回 {r.unit}/{as_sent(r.file_name)}：{len(problems)} 个问题")
 
 
 def acceptance(plan: Plan, r: Receipt, period: Period, earlier: list[Receipt]) -> Draft:
@@ -71,12 +73,12 @@ def acceptance(plan: Plan, r: Receipt, period: Period, earlier: list[Receipt]) -
     unit = plan.unit(r.unit)
     duty = plan.duty(r.duty)
     section = {
-        "duty": duty, "template": plan.templates[r.template], "file_name": r.file_name,
+        "duty": duty, "template": plan.templates[r.template], "file_name": as_sent(r.file_name),
         "received_text": when(r.received_at), "rows": r.rows, "period": period,
         "due_text": when(period.due), "on_time": r.received_at <= period.due,
         "remarks": [Problem(**{k: p[k] for k in ("row", "column", "value", "reason")})
                     for p in r.remarks],
-        "earlier": [{"file_name": x.file_name, "received_text": when(x.received_at),
+        "earlier": [{"file_name": as_sent(x.file_name), "received_text": when(x.received_at),
                      "problems": len(x.problems),
                      "first": Problem(**{k: x.problems[0][k] for k in ("row", "column", "value", "reason")}).describe()
                      if x.problems else ""} for x in earlier],
@@ -84,4 +86,4 @@ def acceptance(plan: Plan, r: Receipt, period: Period, earlier: list[Receipt]) -
     }
     return Draft(ACCEPTANCE, reply_key(r), (r.unit,), common(plan) | {"unit": unit, "sections": [section]},
                  parts=(reply_key(r), *(reply_key(x) for x in earlier)),
-                 heading=f"acceptance {r.unit}/{r.file_name} → {duty.id} {period.id}")
+                 heading=f"已接收 {r.unit}/{as_sent(r.file_name)} → {duty.id} {period.id}")

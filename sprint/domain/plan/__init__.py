@@ -6,6 +6,7 @@ from sprint.domain.plan.ledgers import Column, Template
 from sprint.domain.plan.measures import (
     AgeRule,
     Beside,
+    Breakdown,
     Census,
     Coverage,
     Items,
@@ -17,7 +18,7 @@ from sprint.domain.plan.measures import (
 from sprint.domain.plan.model import BUNDLED_PLAN, Limits, Plan, Unit, load_plan
 
 __all__ = [
-    "AgeRule", "BUNDLED_PLAN", "Beside", "Cadence", "Census", "Column", "Coverage", "Duty",
-    "Items", "Limits", "Plan", "PlanError", "Procedure", "Progress", "Reminders", "Source",
+    "AgeRule", "BUNDLED_PLAN", "Beside", "Breakdown", "Cadence", "Census", "Column", "Coverage",
+    "Duty", "Items", "Limits", "Plan", "PlanError", "Procedure", "Progress", "Reminders", "Source",
     "Summary", "Target", "Template", "Unit", "Values", "load_plan",
 ]

@@ -35,6 +35,20 @@ class Cadence(Strict):
     def _one_rhythm(self) -> Cadence:
         if (self.every_days is None) == (not self.monthly):
             raise ValueError("give either every_days or monthly: true")
+        if not self.monthly and "due_day" in self.model_fields_set:
+            raise ValueError("due_day is for a monthly cadence only: every_days counts from "
+                             "first_due")
+        if self.monthly:
+            # first_due names the first period's due date: it must be on due_day, or the
+            # plan would say one date and the system keep another.
+            month_end = (self.first_due + dt.timedelta(days=1)).day == 1
+            if self.due_day == "last" and not month_end:
+                raise ValueError(f"first_due {self.first_due} contradicts due_day 'last': it "
+                                 f"is not a month's last day")
+            if self.due_day != "last" and self.first_due.day != self.due_day:
+                raise ValueError(f"first_due {self.first_due} contradicts due_day "
+                                 f"{self.due_day}: periods fall due on day {self.due_day} "
+                                 f"of each month")
         return self
 
 
@@ -96,7 +110,7 @@ class Duty(Strict):
     summary: Summary = Summary()
     census: Census | None = None
     items: Items | None = None
-    dispatch: bool = False
+    dispatch: str | None = None  # the name of its period report as the dispatch (周调度)
     coverage: Coverage | None = None
     procedure: Procedure | None = None
 

@@ -27,6 +27,8 @@ class Column(Strict):
     not_before: dt.date | None = None
     age: tuple[int, int] | None = None  # an age from the ID number outside this refuses the row
     warn_age: tuple[int, int] | None = None  # outside this: a note in the reply, not a refusal
+    warn_above: float | None = None  # above this: a note in the reply with `warn_reason`
+    warn_reason: str = ""  # the office's reason for a note the plan's text does not state
     required_when: Values = {}  # required when any of these columns has a value listed
     empty_unless: Values = {}  # must stay empty unless that holds
     required_when_filled: str | None = None  # required when this other column is filled
@@ -36,6 +38,8 @@ class Column(Strict):
     def _choices_only_for_choice(self) -> Column:
         if (self.type == "choice") != bool(self.choices):
             raise ValueError("a 'choice' column needs 'choices', and only it may have them")
+        if self.warn_above is not None and not self.warn_reason:
+            raise ValueError("'warn_above' needs the office's 'warn_reason'")
         return self
 
 

@@ -18,6 +18,16 @@ class AgeRule(Strict):
     max: int
 
 
+class BaselineFrom(Strict):
+    """Thresholds read from another duty's ledger: a row per unit, named in `unit`, its figure
+    in `value`; `by` says whose figure it is, in the summary."""
+
+    duty: str
+    unit: str
+    value: str
+    by: str = ""
+
+
 class Beside(Strict):
     """Another population measured with the same formula and shown beside, never judged."""
 
@@ -57,21 +67,35 @@ class Target(Strict):
     noted_above: float | None = None  # above this is said, not counted as a failure
     stretch: float | None = None
     at_least_by_unit: dict[str, int] = {}
+    # The threshold is a baseline the office gives per unit (last year's figure): until given
+    # for a unit, its figure is shown and not judged. Says who gives it and from what.
+    baseline: str | None = None
+    baseline_from: BaselineFrom | None = None
+    part_of_whole: bool = False  # the numerator is part of the denominator: over 100 % is wrong data
+    household: str | None = None  # rows of one household (this key) are measured as one
+    # A stock (counters operating): it stands until the unit reports it changed, so each
+    # unit's latest accepted ledger counts, carried forward when it did not send this period.
+    stock: bool = False
+    city_total: bool = False  # per-unit figures added up beside them (全市合计)
     average: str | None = None
     average_words: str = "平均"
     count_also: Values = {}
     count_also_words: str = ""
     beside: tuple[Beside, ...] = ()
+    # period: each period's ledger is held to the threshold; season: the periods' ledgers so
+    # far are summed (a unit's counting file of each period), reported as a running figure
+    # and judged once, in the summary of the duty's last period.
+    over: Literal["period", "season"] = "period"
 
     @property
     def judged(self) -> bool:
-        return self.at_least is not None or bool(self.at_least_by_unit)
+        return self.at_least is not None or bool(self.at_least_by_unit) or bool(self.baseline)
 
     def columns(self) -> set[str]:
         names = {*self.where, *self.population, *self.eligible, *self.hit, *self.numerator,
                  *self.denominator, *self.count_also}
         names |= {n for b in self.beside for n in b.population}
-        names |= {n for n in (self.column, self.each, self.average) if n}
+        names |= {n for n in (self.column, self.each, self.average, self.household) if n}
         if self.eligible_age:
             names.add(self.eligible_age.column)
         return names
@@ -196,12 +220,25 @@ class Procedure(Strict):
         return self
 
 
-class Summary(Strict):
-    """What a period's summary shows beside the targets: rows per unit in each category of
-    these columns, and which target's figure is charted against its threshold."""
+class Breakdown(Strict):
+    """Each unit's rows by the categories of `column`: counted, or with `sum`, that quantity
+    column added up (hectares sown by crop, not rows by crop)."""
 
-    breakdowns: tuple[str, ...] = ()
+    column: str
+    sum: str | None = None
+
+
+class Summary(Strict):
+    """What a period's summary shows beside the targets: each unit by the categories of these
+    columns (a bare name counts rows), and which target's figure is charted against its
+    threshold."""
+
+    breakdowns: tuple[str | Breakdown, ...] = ()
     chart: str | None = None
+
+    @property
+    def splits(self) -> tuple[Breakdown, ...]:
+        return tuple(Breakdown(column=b) if isinstance(b, str) else b for b in self.breakdowns)
 
 
 class Census(Strict):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import cached_property
+from importlib.resources import files
 from pathlib import Path
 from typing import Literal
 
@@ -14,15 +15,32 @@ from sprint.domain.plan.base import PlanError, Strict
 from sprint.domain.plan.duties import Duty
 from sprint.domain.plan.ledgers import Template
 from sprint.domain.plan.references import check_references
+from sprint.domain.plan.robots import Robot, Robots
+from sprint.domain.plan.schedules import Deployment, check_deployments, group_deployments
 
-BUNDLED_PLAN = Path(__file__).resolve().parents[2] / "plans" / "baicheng-2020.yaml"
+# Found where the package is, checkout or site-packages (package data, not a path of the
+# source tree); a plain file on disk either way, as the drill and the commands name it.
+BUNDLED_PLAN = Path(str(files("sprint") / "plans" / "baicheng-2020.yaml"))
 
 
 class Unit(Strict):
+    """A unit of the plan. `division`: the six-digit administrative division code whose ID
+    numbers count as issued in this unit's own county (an ID's first six digits); by default
+    a numeric code's first six digits (a county's own code, a town's 9-digit or a village's
+    12-digit code begins with its county's), none for a short code such as a zone's."""
+
     code: str
     name: str
-    kind: Literal["county", "zone", "department", "group"]
+    kind: Literal["county", "zone", "department", "group", "town", "village"]
     email: str = Field(pattern=r"^[^@\s<>,;\r\n]+@[^@\s<>,;\r\n]+\.[^@\s<>,;\r\n]+$")
+    division: str | None = Field(default=None, pattern=r"^[1-9][0-9]{5}$")
+    robot: Robot | None = None  # its group chat's robot, beside mail (sprint/chat)
+
+    @property
+    def division_code(self) -> str | None:
+        if self.division is not None:
+            return self.division
+        return self.code[:6] if self.code.isdigit() and len(self.code) >= 6 else None
 
 
 class Limits(Strict):
@@ -41,8 +59,10 @@ class Limits(Strict):
     max_cells: int = Field(default=5_000_000, gt=0)
     fence: bool = True  # false only to measure what the fence costs
     reader_memory_mb: float = Field(default=1536, gt=0)
+    readers_at_once: int = Field(default=2, gt=0)  # fenced children on the machine at once
     reader_cpu_seconds: int = Field(default=60, gt=0)
     reader_wall_seconds: float = Field(default=120, gt=0)
+    max_problems: int = Field(default=1000, gt=0)  # listed per refused file; the rest counted
     # A message left 'sending' this long is in doubt, even if a process with the pid that
     # claimed it is alive: pids are reused, and no message takes this long to send.
     sending_stale_minutes: float = Field(default=60, gt=0)
@@ -80,17 +100,22 @@ class Plan(Strict):
     city: str
     year: int
     title: str
-    campaign: str  # the short name every subject starts with: 【百日冲刺】
-    campaign_title: str  # the banner of every mail: 脱贫攻坚“百日冲刺”
+    campaign: str  # the short name every subject starts with, in 【】
+    campaign_title: str  # the banner of every mail, after the city's name
     document: str
-    timezone: str
+    # Read, and held to Beijing time: the working days are China's official calendar and every
+    # time the system writes says 北京时间, so a plan in another zone would be silently wrong.
+    timezone: Literal["Asia/Shanghai"] = "Asia/Shanghai"
+    whole: str | None = None  # all units together, in a figure of `scope: city`; default below
     sprint: Sprint
     calendar: CalendarRules = CalendarRules()
     limits: Limits = Limits()
+    robots: Robots = Robots()
     operator: str
     leading_group: str
     notices: Notices
     flows: dict[str, str]  # deployment group -> its title
+    deployments: tuple[Deployment, ...] = ()  # when each group runs; none: only by hand
     units: tuple[Unit, ...]
     groups: dict[str, tuple[str, ...]]
     templates: dict[str, Template]
@@ -99,6 +124,7 @@ class Plan(Strict):
     @model_validator(mode="after")
     def _references_resolve(self) -> Plan:
         check_references(self)
+        check_deployments(self)
         return self
 
     @cached_property
@@ -108,6 +134,24 @@ class Plan(Strict):
     @cached_property
     def _duties_by_id(self) -> dict[str, Duty]:
         return {d.id: d for d in self.duties}
+
+    @property
+    def everyone(self) -> str:
+        """The words for all units together (全市 for a city's plan, 全县 for a county's)."""
+        if self.whole:
+            return self.whole
+        return f"全{self.city[-1]}" if self.city[-1:] in ("市", "县", "区", "旗", "州", "盟") else "合计"
+
+    @property
+    def dispatch_name(self) -> str | None:
+        """The name of the plan's regular dispatch report, where expired drafts are named."""
+        return next((d.dispatch for d in self.duties if d.dispatch), None)
+
+    def division(self, code: str | None) -> str | None:
+        """The division code an ID number of this unit's own county begins with."""
+        if code in self._units_by_code:
+            return self._units_by_code[code].division_code
+        return code[:6] if code and code.isdigit() and len(code) >= 6 else None
 
     def unit(self, code: str) -> Unit:
         try:
@@ -137,8 +181,29 @@ class Plan(Strict):
             raise PlanError(f"duty {duty.id!r} has no ledger template")
         return self.templates[duty.template]
 
+    def owner_kinds(self, duty: Duty) -> list[str]:
+        """The kinds of the duty's owners (templates/_owners.txt says them in words)."""
+        return sorted({u.kind for u in self.owners(duty)})
+
     def in_flow(self, flow: str) -> list[Duty]:
         return [d for d in self.duties if d.flow == flow]
+
+    def group_deployments(self) -> tuple[Deployment, ...]:
+        """Every group's deployments, a group the plan gives none one to run it by hand."""
+        return group_deployments(self)
+
+    def missing_baselines(self) -> list[tuple[str, str, str, list[str]]]:
+        """(duty, target, what, units' names) for every baseline the office has not given yet:
+        those units' figures are shown and not judged until it is."""
+        out = []
+        for d in self.duties:
+            for t in d.targets:
+                if t.baseline:
+                    held = self.group(t.units) if t.units else [u.code for u in self.owners(d)]
+                    missing = [self.unit(c).name for c in held if c not in t.at_least_by_unit]
+                    if missing:
+                        out.append((d.id, t.id, t.words.get("threshold", "基数"), missing))
+        return out
 
 
 def load_plan(path: Path | str | None = None) -> Plan:

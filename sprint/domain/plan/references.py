@@ -55,9 +55,24 @@ def _check_duty(plan, where: str, duty, known: set[str], ids: set[str]) -> None:
                 raise ValueError(f"{where}.targets.{t.id}.at_least_by_unit: unknown unit {code!r}")
         if t.units is not None and t.units not in plan.groups:
             raise ValueError(f"{where}.targets.{t.id}.units: no group is named {t.units!r}")
+        if t.baseline_from is not None:
+            source = next((d for d in plan.duties if d.id == t.baseline_from.duty), None)
+            if source is None or source.template is None:
+                raise ValueError(f"{where}.targets.{t.id}.baseline_from: no duty with a ledger "
+                                 f"is named {t.baseline_from.duty!r}")
+            need(f"targets.{j} ({t.id}).baseline_from",
+                 {t.baseline_from.unit, t.baseline_from.value}, source.template)
     if duty.summary.chart and duty.summary.chart not in {t.id for t in duty.targets}:
         raise ValueError(f"{where}.summary.chart: no target of this duty is {duty.summary.chart!r}")
-    need("summary.breakdowns", set(duty.summary.breakdowns))
+    need("summary.breakdowns", {n for b in duty.summary.splits for n in (b.column, b.sum) if n})
+    for b in duty.summary.splits:
+        if duty.template and plan.templates[duty.template].column(b.column).type != "choice":
+            raise ValueError(f"{where}.summary.breakdowns: {b.column!r} is not a choice column")
+        if b.sum and plan.templates[duty.template].column(b.sum).type not in ("integer", "number"):
+            raise ValueError(f"{where}.summary.breakdowns: {b.sum!r} is not a number column")
+    for t in duty.targets:
+        if t.over == "season" and duty.kind != "recurring":
+            raise ValueError(f"{where}.targets.{t.id}.over: only a recurring ledger has a season")
     if duty.census is not None:
         need("census.by", {duty.census.by})
     if duty.items is not None:

@@ -52,7 +52,12 @@ class Receipt:
     @property
     def remarks(self) -> list[dict]:
         """Notes that did not refuse the file (an ID issued elsewhere, an age outside 16-65)."""
-        return [p for p in json.loads(self.problems_json) if p.get("note")]
+        return [p for p in json.loads(self.problems_json) if p.get("note") and not p.get("version")]
+
+    @property
+    def changes(self) -> list[dict]:
+        """How it differs from the version it replaced: a summary line, then the rows."""
+        return [p for p in json.loads(self.problems_json) if p.get("version")]
 
 
 @dataclass(frozen=True)

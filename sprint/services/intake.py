@@ -42,6 +42,7 @@ class Judgement:
     verdict: Verdict
     duty: Duty | None
     period: str | None
+    changes: tuple[Problem, ...] = ()  # against the version it replaces (services/versions.py)
 
     @property
     def accepted(self) -> bool:

@@ -51,6 +51,7 @@ class Template(Strict):
     columns: tuple[Column, ...]
     duty_column: str | None = None  # one template for many duties: this column names the duty
     done: Values = {}  # a report of this template says "done" when every row holds this
+    key: str | None = None  # what names a row across versions; default: the first unique column
 
     @cached_property  # asked for by every header candidate of every file
     def required_names(self) -> frozenset[str]:
@@ -64,6 +65,16 @@ class Template(Strict):
         return next(c for c in self.columns if c.name == name)
 
     @property
+    def key_column(self) -> str | None:
+        """The column a new version is compared on, row by row, with the one it replaces."""
+        return self.key or next((c.name for c in self.columns if c.unique), None)
+
+    @property
+    def name_column(self) -> str | None:
+        """A person's name beside the key, to help the reader of a difference."""
+        return next((c.name for c in self.columns if c.name.endswith("姓名")), None)
+
+    @property
     def id_columns(self) -> list[str]:
         return [c.name for c in self.columns if c.type == "id_number"]
 
@@ -73,7 +84,7 @@ class Template(Strict):
 
     @model_validator(mode="after")
     def _own_columns(self) -> Template:
-        for name in [self.duty_column or "", *self.done]:
+        for name in [self.duty_column or "", self.key or "", *self.done]:
             if name and name not in {c.name for c in self.columns}:
                 raise ValueError(f"no column is named {name!r}")
         return self

@@ -52,7 +52,13 @@ class Receipt:
     @property
     def remarks(self) -> list[dict]:
         """Notes that did not refuse the file (an ID issued elsewhere, an age outside 16-65)."""
-        return [p for p in json.loads(self.problems_json) if p.get("note") and not p.get("version")]
+        return [p for p in json.loads(self.problems_json)
+                if p.get("note") and not p.get("version") and not p.get("check")]
+
+    @property
+    def checks(self) -> list[dict]:
+        """Cross-check findings (sprint/domain/crosscheck.py): kind in "check", and reason."""
+        return [p for p in json.loads(self.problems_json) if p.get("check")]
 
     @property
     def changes(self) -> list[dict]:

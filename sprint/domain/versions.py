@@ -46,7 +46,7 @@ class Changes:
         return lines[: LISTED + 1]
 
 
-def _text(value) -> str:
+def cell_text(value) -> str:
     """A cell as compared: empty for missing, dates and numbers in one spelling."""
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return ""
@@ -67,7 +67,7 @@ def compare(old: pd.DataFrame, new: pd.DataFrame, key: str, columns: Iterable[st
     def rows(frame: pd.DataFrame) -> dict[str, tuple[int | None, pd.Series]]:
         out = {}
         for index, row in frame.iterrows():
-            k = _text(row.get(key))
+            k = cell_text(row.get(key))
             if k:
                 out.setdefault(k, (int(index) if isinstance(index, int) else None, row))
         return out
@@ -75,14 +75,14 @@ def compare(old: pd.DataFrame, new: pd.DataFrame, key: str, columns: Iterable[st
     before, after = rows(old), rows(new)
 
     def named(row: pd.Series) -> str:
-        return _text(row.get(name)) if name else ""
+        return cell_text(row.get(name)) if name else ""
 
     changes = Changes(key)
     for k, (at, row) in after.items():
         if k not in before:
             changes.added.append(Row(k, at, named(row)))
             continue
-        differ = tuple(c for c in compared if _text(before[k][1].get(c)) != _text(row.get(c)))
+        differ = tuple(c for c in compared if cell_text(before[k][1].get(c)) != cell_text(row.get(c)))
         if differ:
             changes.changed.append(Row(k, at, named(row), differ))
     changes.removed.extend(Row(k, at, named(row)) for k, (at, row) in before.items()

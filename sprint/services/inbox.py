@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from sprint.services import intake, keeping, receipts, resend, versions
+from sprint.services import crosschecks, intake, keeping, receipts, resend, versions
 from sprint.services.context import QUIET, Log, Services
 
 
@@ -50,8 +50,8 @@ def validate(services: Services, kept: list[tuple[intake.Arrival, str]],
     files = [(arrival, Path(path)) for arrival, path in kept]
     checked = intake.verdicts(files, services.plan)
     for i, ((arrival, path), verdict) in enumerate(zip(files, checked, strict=True), start=1):
-        j = versions.compared(services, intake.judge(arrival, path, services.plan, done, verdict),
-                              known, log)
+        j = intake.judge(arrival, path, services.plan, done, verdict)
+        j = versions.compared(services, crosschecks.checked(services, j, known, log), known, log)
         if receipts.record(store, j):
             judged.append(j)
             if j.accepted:

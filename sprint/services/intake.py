@@ -43,6 +43,7 @@ class Judgement:
     duty: Duty | None
     period: str | None
     changes: tuple[Problem, ...] = ()  # against the version it replaces (services/versions.py)
+    checks: tuple[tuple[str, str], ...] = ()  # (kind, reason) of cross-checks (crosschecks.py)
 
     @property
     def accepted(self) -> bool:

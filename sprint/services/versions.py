@@ -39,8 +39,8 @@ def compared(services: Services, j: Judgement, known: Latest, log: Log = QUIET) 
     try:
         old = services.shelf.ledger(before) if isinstance(before, Receipt) else before
         changes = compare(old, j.verdict.ledger, template.key_column,
-                          [c.name for c in template.columns], ignore=["序号"],
-                          name=template.name_column)
+                          [c.name for c in template.columns],
+                          ignore=[template.numbering or ""], name=template.label)
     except Exception:  # the comparison is a courtesy: the file is taken all the same
         log.exception("%s/%s：与上一版比较时出错", j.arrival.unit, j.arrival.path.name)
         return j

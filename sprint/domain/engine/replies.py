@@ -83,6 +83,7 @@ def acceptance(plan: Plan, r: Receipt, period: Period, earlier: list[Receipt]) -
                      "first": Problem(**{k: x.problems[0][k] for k in ("row", "column", "value", "reason")}).describe()
                      if x.problems else ""} for x in earlier],
         "changes": [p["reason"] for p in r.changes],  # to the unit itself: IDs in full
+        "checks": [p["reason"] for p in r.checks],
         "sha256": r.sha256,
     }
     return Draft(ACCEPTANCE, reply_key(r), (r.unit,), common(plan) | {"unit": unit, "sections": [section]},

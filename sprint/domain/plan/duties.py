@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from sprint.domain.plan.base import Strict
+from sprint.domain.plan.checks import Checks
 from sprint.domain.plan.measures import (
     Census,
     Coverage,
@@ -113,6 +114,7 @@ class Duty(Strict):
     dispatch: str | None = None  # the name of its period report as the dispatch (周调度)
     coverage: Coverage | None = None
     procedure: Procedure | None = None
+    checks: Checks | None = None  # cross-checks between units and periods (plan/checks.py)
 
     @property
     def clauses(self) -> tuple[str, ...]:

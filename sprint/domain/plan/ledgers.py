@@ -52,6 +52,8 @@ class Template(Strict):
     duty_column: str | None = None  # one template for many duties: this column names the duty
     done: Values = {}  # a report of this template says "done" when every row holds this
     key: str | None = None  # what names a row across versions; default: the first unique column
+    label: str | None = None  # shown beside the key when a row is named (a person's name)
+    numbering: str | None = None  # a column that only numbers rows: no change when renumbered
 
     @cached_property  # asked for by every header candidate of every file
     def required_names(self) -> frozenset[str]:
@@ -70,11 +72,6 @@ class Template(Strict):
         return self.key or next((c.name for c in self.columns if c.unique), None)
 
     @property
-    def name_column(self) -> str | None:
-        """A person's name beside the key, to help the reader of a difference."""
-        return next((c.name for c in self.columns if c.name.endswith("姓名")), None)
-
-    @property
     def id_columns(self) -> list[str]:
         return [c.name for c in self.columns if c.type == "id_number"]
 
@@ -84,7 +81,8 @@ class Template(Strict):
 
     @model_validator(mode="after")
     def _own_columns(self) -> Template:
-        for name in [self.duty_column or "", self.key or "", *self.done]:
+        for name in [self.duty_column or "", self.key or "", self.label or "",
+                     self.numbering or "", *self.done]:
             if name and name not in {c.name for c in self.columns}:
                 raise ValueError(f"no column is named {name!r}")
         return self

@@ -60,3 +60,26 @@ def test_a_stock_that_halves_between_months_is_warned(prefect_server, home, sink
     assert state.is_completed(), state.message
     body = _acceptance(sink, "zhenlai@example.org", before)
     assert "运营中的“数量(台)”合计由上期 102 变为 42，不到上期的 50%" in body
+
+
+def test_the_weekly_dispatch_lists_the_findings_of_the_week_with_ids_masked(
+        prefect_server, home, sink):
+    """The weekly dispatch ("市扶贫办将建立周调度机制") closing the week to 10-09 has a section
+    of the week's cross-check findings: 大安市's worker also in 洮南市's ledger, the ID shown
+    as its first 6 and last 4 digits (the report goes to the office, not the unit)."""
+    taonan = make_ledger("220881", 5, seed=3)
+    daan = pd.concat([make_ledger("220882", 4, seed=4), taonan.iloc[:1]], ignore_index=True)
+    inbox = home / "inbox"
+    drop(inbox, "220881", "洮南.xlsx", taonan, "2020-10-07 09:00")
+    drop(inbox, "220882", "大安.xlsx", daan, "2020-10-07 10:00")
+    labor_ledger(as_of=beijing("2020-10-07 12:00"))
+    before = len(sink.handler.received)
+    state = duties(flow="weekly-dispatch", as_of=beijing("2020-10-09 17:30"), return_state=True)
+    assert state.is_completed(), state.message
+    [report] = [m for r, m in sink.handler.received[before:] if "周调度" in m["Subject"]]
+    text = report.get_body(("plain",)).get_content()
+    section = text.split("本周交叉核查发现（提示，未退回）：")[1].split("\n\n")[0]
+    person = taonan["身份证号"].iloc[0]
+    masked = person[:6] + "********" + person[-4:]
+    assert f"- 大安市《贫困劳动力转移就业台账》“大安.xlsx”：第6行：身份证号 {masked} 也在洮南市" in section
+    assert person not in text

@@ -67,6 +67,24 @@ class Receipt:
 
 
 @dataclass(frozen=True)
+class Unlock:
+    """An exception to a period's lock: the unit may still send that period's file."""
+
+    id: int
+    unit: str
+    duty: str
+    period: str
+    until: dt.date  # the last day a file is taken under it
+    reason: str
+    opened_by: str
+    opened_at: dt.datetime
+
+    def covers(self, unit: str, duty: str, period: str, received: dt.datetime) -> bool:
+        return ((self.unit, self.duty, self.period) == (unit, duty, period)
+                and received.date() <= self.until)
+
+
+@dataclass(frozen=True)
 class OutboxKey:
     duty: str
     period: str

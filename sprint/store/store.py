@@ -30,6 +30,7 @@ from sprint.store.schema import (
     submissions,
     utc,
 )
+from sprint.store.unlocks import Unlocks
 
 __all__ = ["NoticeRecord", "OutboxKey", "Receipt", "Store", "StoreError"]
 
@@ -72,6 +73,7 @@ class Store(OutboxRecords):
         self._keys: set[OutboxKey] | None = None
         self.notices = NoticeDrafts(self.engine)
         self.letters = Letters(self.engine)
+        self.unlocks = Unlocks(self.engine)
 
     def known_digests(self) -> dict[tuple[str, str], list[tuple[str | None, str | None, dt.datetime]]]:
         """Every (unit, SHA-256) taken in so far, with the (duty, period, received) it was taken

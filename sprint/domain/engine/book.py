@@ -10,7 +10,7 @@ from typing import Protocol
 import pandas as pd
 
 from sprint.domain.plan import Plan
-from sprint.domain.records import NoticeRecord, OutboxKey, Receipt
+from sprint.domain.records import NoticeRecord, OutboxKey, Receipt, Unlock
 from sprint.domain.status import Standing
 
 UNIT_COLUMN, NAME_COLUMN = "填报单位", "单位名称"  # what a compiled ledger adds in front
@@ -29,6 +29,7 @@ class Book:
     ledgers: Ledgers
     told: dict[tuple[str, str], list[dt.datetime]] = field(default_factory=dict)  # (duty, unit)
     notices: list[NoticeRecord] = field(default_factory=list)
+    unlocks: list[Unlock] = field(default_factory=list)  # exceptions to the lock after expiry
 
     def of(self, duty_id: str) -> list[Receipt]:
         return [r for r in self.receipts if r.duty == duty_id]

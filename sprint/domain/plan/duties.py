@@ -115,6 +115,11 @@ class Duty(Strict):
     coverage: Coverage | None = None
     procedure: Procedure | None = None
     checks: Checks | None = None  # cross-checks between units and periods (plan/checks.py)
+    # A file for a period arriving more than this many working days after its due time is
+    # refused unless the operator opened an exception (`sprint unlock`); the plan is silent on
+    # it, so the office gives its reason.
+    expiry_workdays: int | None = Field(default=None, gt=0)
+    expiry_reason: str | None = None
 
     @property
     def clauses(self) -> tuple[str, ...]:
@@ -144,4 +149,6 @@ class Duty(Strict):
                 raise ValueError(f"a {self.kind}'s date needs its 'source' (by: plan or office)")
         if self.kind == "procedure" and self.procedure is None:
             raise ValueError("a procedure duty needs its 'procedure' rules")
+        if self.expiry_workdays is not None and not self.expiry_reason:
+            raise ValueError("'expiry_workdays' needs the office's 'expiry_reason'")
         return self

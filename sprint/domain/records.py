@@ -24,6 +24,11 @@ class Problem:
         return f"{where}{column}{value}：{self.reason}"
 
 
+# The office's review of an accepted file (issue 26): received until a person decides.
+RECEIVED, QUERIED, REVIEWED, RETURNED = "已接收", "有疑问", "已审核", "已退回"
+REVIEW_STATES = (RECEIVED, QUERIED, REVIEWED, RETURNED)
+
+
 @dataclass(frozen=True)
 class Receipt:
     id: int
@@ -39,10 +44,18 @@ class Receipt:
     rows: int
     problems_json: str  # parsed only when a reply needs it: most receipts are read for dates
     notes: int
+    review: str = RECEIVED
+    review_note: str = ""
+
+    @property
+    def taken(self) -> bool:
+        """Its verdict: accepted by the checks (what its reply said)."""
+        return self.verdict == "accepted"
 
     @property
     def accepted(self) -> bool:
-        return self.verdict == "accepted"
+        """It counts: accepted and not returned by the office."""
+        return self.verdict == "accepted" and self.review != RETURNED
 
     @property
     def problems(self) -> list[dict]:

@@ -63,6 +63,19 @@ unlocks = Table(
 )
 
 
+# The office's review of accepted files: every decision kept, the last one stands.
+reviews = Table(
+    "reviews",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("submission_id", Integer, ForeignKey("submissions.id"), nullable=False),
+    Column("state", String(10), nullable=False),
+    Column("note", Text, nullable=False, default=""),
+    Column("decided_by", String(80), nullable=False),
+    Column("decided_at", DateTime, nullable=False),  # UTC
+)
+
+
 def _key() -> list[Column]:
     """A message's key, (duty, period, unit, kind, ref): fresh columns for each table."""
     return [Column("duty", String(60), nullable=False),

@@ -1,4 +1,5 @@
-"""Exceptions to the lock after expiry, as the store keeps them: only ever added."""
+"""The office's hand on the data, as the store keeps it: exceptions to the lock after expiry,
+and review decisions on accepted files. Rows are only ever added."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.engine import Engine
 
 from sprint.domain.records import Unlock
-from sprint.store.schema import aware, unlocks, utc
+from sprint.store.schema import aware, reviews, unlocks, utc
 
 
 class Unlocks:
@@ -26,3 +27,28 @@ class Unlocks:
         with self.engine.connect() as conn:
             rows = conn.execute(select(unlocks).order_by(unlocks.c.id)).mappings().all()
         return [Unlock(**(dict(r) | {"opened_at": aware(r["opened_at"])})) for r in rows]
+
+
+class Reviews:
+    """The office's review decisions on accepted files; the last one of each file stands."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    def mark(self, submission_id: int, state: str, note: str, by: str, now: dt.datetime) -> bool:
+        """Record a decision; False when it repeats the standing one (state and note)."""
+        with self.engine.begin() as conn:
+            last = conn.execute(select(reviews.c.state, reviews.c.note)
+                                .where(reviews.c.submission_id == submission_id)
+                                .order_by(reviews.c.id.desc()).limit(1)).first()
+            if last is not None and tuple(last) == (state, note):
+                return False
+            conn.execute(insert(reviews).values(submission_id=submission_id, state=state,
+                                                note=note, decided_by=by, decided_at=utc(now)))
+        return True
+
+    def standing(self) -> dict[int, tuple[str, str]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(reviews.c.submission_id, reviews.c.state, reviews.c.note)
+                                .order_by(reviews.c.id)).all()
+        return {r.submission_id: (r.state, r.note) for r in rows}

@@ -1,0 +1,72 @@
+"""The office's review of an accepted file (issue 26 item 1): 已接收 until the operator marks it
+有疑问, 已审核 or 已退回, with a note; 有疑问 and 已退回 send the unit one reply with the note, and
+已退回 makes the period owed again."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from sprint.commands.cli import main
+from tests.factories import beijing, drop, labor_ledger, make_ledger
+
+pytestmark = pytest.mark.integration
+
+NOTE = "第3行月收入与工资发放表不符，请核实后重新报送"
+
+
+def _taonan(sink, since):
+    return [m for r, m in sink.handler.received[since:] if r == ["taonan@example.org"]]
+
+
+def _standing(capsys, code="220881"):
+    assert main(["status", "--as-of", "2020-10-08 12:00", "--json"]) == 0
+    out = capsys.readouterr().out
+    rows = json.loads(out[out.index("["):])  # after any line the command prints first
+    return [r for r in rows if r["任务"] == "贫困劳动力转移就业台账（双周报送）"
+            and r["代码"] == code and r["报送期"] == "2020-10-09"]
+
+
+def test_a_returned_file_is_answered_once_with_the_note_and_owed_again(
+        prefect_server, home, sink, capsys):
+    """洮南市's labor ledger for the period due 10-09 ("实行双周报送制度") is accepted on 10-07.
+    The operator lists it (已接收), asks about it (有疑问), then returns it (已退回), each with
+    the note: the unit gets one mail each time, with the note; marking it 已退回 again sends
+    nothing more; `sprint status` shows the period owed again (not submitted) with 已退回."""
+    drop(home / "inbox", "220881", "洮南.xlsx", make_ledger("220881", 5, seed=3),
+         "2020-10-07 09:00")
+    labor_ledger(as_of=beijing("2020-10-07 12:00"))
+    capsys.readouterr()
+    assert main(["review"]) == 0
+    listing = capsys.readouterr().out
+    assert "洮南市" in listing and "已接收" in listing
+    number = listing.split("#")[1].split()[0]
+
+    before = len(sink.handler.received)
+    assert main(["review", number, "有疑问", "--note", NOTE, "--as-of", "2020-10-07 15:00"]) == 0
+    [asked] = _taonan(sink, before)
+    assert asked["Subject"].startswith("【百日冲刺】有疑问：洮南市《贫困劳动力转移就业台账》")
+    assert NOTE in asked.get_body(("plain",)).get_content()
+
+    before = len(sink.handler.received)
+    assert main(["review", number, "已退回", "--note", NOTE, "--as-of", "2020-10-08 09:00"]) == 0
+    [returned] = _taonan(sink, before)
+    text = returned.get_body(("plain",)).get_content()
+    assert returned["Subject"].startswith("【百日冲刺】已退回：洮南市《贫困劳动力转移就业台账》")
+    assert NOTE in text and "本期视为未报送" in text
+    capsys.readouterr()
+    assert main(["review", number, "已退回", "--note", NOTE]) == 0
+    assert not _taonan(sink, before + 1)
+
+    [row] = _standing(capsys)
+    shown = json.dumps(row, ensure_ascii=False)
+    assert "已退回" in shown and "按时报送" not in shown
+
+
+def test_a_review_needs_a_known_state_and_file(prefect_server, home, capsys):
+    """A state outside the four is a usage error (exit 2) naming them; an unknown number exit 1."""
+    assert main(["review", "1", "通过"]) == 2
+    assert "已审核" in capsys.readouterr().err
+    assert main(["review", "99", "已审核"]) == 1
+    assert "没有编号为 #99 的已接收文件" in capsys.readouterr().err

@@ -70,3 +70,33 @@ def test_a_review_needs_a_known_state_and_file(prefect_server, home, capsys):
     assert "已审核" in capsys.readouterr().err
     assert main(["review", "99", "已审核"]) == 1
     assert "没有编号为 #99 的已接收文件" in capsys.readouterr().err
+
+
+def test_a_summary_can_count_only_reviewed_files(prefect_server, home, sink, monkeypatch, capsys):
+    """A plan whose labor summary says `reviewed_only` (the office's choice, with its reason):
+    洮南市 (5 rows, marked 已审核) and 大安市 (4 rows, left 已接收) both send for the period due
+    10-09; the summary's compiled ledger holds 洮南市's 5 rows only and says why."""
+    from pathlib import Path
+
+    import sprint
+
+    text = (Path(sprint.__file__).parent / "plans" / "baicheng-2020.yaml").read_text("utf-8")
+    old = "      chart: migrant-workers                       # the figure charted against its threshold\n"
+    assert old in text
+    plan = home / "plan.yaml"
+    plan.write_text(text.replace(old, old + "      reviewed_only: true\n"
+                                 "      reviewed_reason: 汇总只计市扶贫办已审核的台账\n"), "utf-8")
+    monkeypatch.setenv("SPRINT_PLAN", str(plan))
+    drop(home / "inbox", "220881", "洮南.xlsx", make_ledger("220881", 5, seed=3), "2020-10-07 09:00")
+    drop(home / "inbox", "220882", "大安.xlsx", make_ledger("220882", 4, seed=4), "2020-10-07 09:30")
+    labor_ledger(as_of=beijing("2020-10-07 12:00"))
+    capsys.readouterr()
+    assert main(["review"]) == 0
+    [line] = [x for x in capsys.readouterr().out.splitlines() if "洮南市" in x]
+    assert main(["review", line.split()[0].lstrip("#"), "已审核", "--as-of", "2020-10-08 09:00"]) == 0
+    before = len(sink.handler.received)
+    labor_ledger(as_of=beijing("2020-10-09 18:00"))
+    [summary] = [m for r, m in sink.handler.received[before:] if "汇总" in m["Subject"]]
+    body = summary.get_body(("plain",)).get_content()
+    assert "本期汇总表只计已审核的台账（汇总只计市扶贫办已审核的台账）" in body
+    assert "本期汇总台账（共 5 行" in body

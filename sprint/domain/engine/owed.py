@@ -68,7 +68,7 @@ def owed(plan: Plan, book: Book, flow: str, now: dt.datetime, rows: bool = True)
         elif duty.procedure:
             drafts, notices = procedure_owed(plan, book, m, now)
         elif m.closing and summary_key(plan, duty.id, m.closing[0].period.id) not in book.recorded:
-            ledger = book.period_ledger(duty.template, m.closing)
+            ledger = book.period_ledger(duty.template, m.closing, duty.summary.reviewed_only)
             season = season_of(book, duty, m.everything, m.closing[0].period.id, len(m.periods))
             stock = stock_of(plan, book, duty, m.closing[0].period)
             held, sourced = given(plan, book, duty, now)  # thresholds from baseline ledgers

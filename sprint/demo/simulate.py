@@ -15,7 +15,8 @@ from sprint.demo.ledgers import write_ledger
 from sprint.demo.world import World
 from sprint.domain.calendar import BEIJING, add_workdays, is_workday, periods
 from sprint.domain.plan import Plan
-from sprint.reading.ledger import PERIOD_COLUMN
+
+PERIOD_COLUMN = "报送期"  # the column a file names its period in (sprint/reading/ledger.py)
 
 
 @dataclass(frozen=True)

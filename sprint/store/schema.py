@@ -7,7 +7,6 @@ import datetime as dt
 
 from sqlalchemy import (
     Column,
-    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -47,34 +46,6 @@ submissions = Table(
     # kept apart by the scan, which takes content of no duty once).
     UniqueConstraint("unit", "sha256", "period", name="one_record_per_content_and_period"),
 )
-
-# Exceptions to a period's lock after expiry (`sprint unlock`): who opened one, why, until when.
-unlocks = Table(
-    "unlocks",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("unit", String(40), nullable=False),
-    Column("duty", String(60), nullable=False),
-    Column("period", String(20), nullable=False),
-    Column("until", Date, nullable=False),
-    Column("reason", Text, nullable=False),
-    Column("opened_by", String(80), nullable=False),
-    Column("opened_at", DateTime, nullable=False),  # UTC
-)
-
-
-# The office's review of accepted files: every decision kept, the last one stands.
-reviews = Table(
-    "reviews",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("submission_id", Integer, ForeignKey("submissions.id"), nullable=False),
-    Column("state", String(10), nullable=False),
-    Column("note", Text, nullable=False, default=""),
-    Column("decided_by", String(80), nullable=False),
-    Column("decided_at", DateTime, nullable=False),  # UTC
-)
-
 
 def _key() -> list[Column]:
     """A message's key, (duty, period, unit, kind, ref): fresh columns for each table."""

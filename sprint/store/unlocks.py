@@ -5,11 +5,49 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import insert, select
+from sqlalchemy import (
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+    insert,
+    select,
+)
 from sqlalchemy.engine import Engine
 
 from sprint.domain.records import Unlock
-from sprint.store.schema import aware, reviews, unlocks, utc
+from sprint.store.schema import aware, metadata, utc
+
+# Exceptions to a period's lock after expiry (`sprint unlock`): who opened one, why, until when.
+unlocks = Table(
+    "unlocks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("unit", String(40), nullable=False),
+    Column("duty", String(60), nullable=False),
+    Column("period", String(20), nullable=False),
+    Column("until", Date, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("opened_by", String(80), nullable=False),
+    Column("opened_at", DateTime, nullable=False),  # UTC
+)
+
+
+# The office's review of accepted files: every decision kept, the last one stands.
+reviews = Table(
+    "reviews",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("submission_id", Integer, ForeignKey("submissions.id"), nullable=False),
+    Column("state", String(10), nullable=False),
+    Column("note", Text, nullable=False, default=""),
+    Column("decided_by", String(80), nullable=False),
+    Column("decided_at", DateTime, nullable=False),  # UTC
+)
 
 
 class Unlocks:

@@ -149,6 +149,8 @@ class Duty(Strict):
                 raise ValueError(f"a {self.kind}'s date needs its 'source' (by: plan or office)")
         if self.kind == "procedure" and self.procedure is None:
             raise ValueError("a procedure duty needs its 'procedure' rules")
+        if self.summary.reviewed_only and not self.summary.reviewed_reason:
+            raise ValueError("summary.reviewed_only needs the office's 'reviewed_reason'")
         if self.expiry_workdays is not None and not self.expiry_reason:
             raise ValueError("'expiry_workdays' needs the office's 'expiry_reason'")
         return self

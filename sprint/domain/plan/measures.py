@@ -235,16 +235,8 @@ class Summary(Strict):
 
     breakdowns: tuple[str | Breakdown, ...] = ()
     chart: str | None = None
-    # Count only files the office marked 已审核 (default: every accepted one); a choice of the
-    # office, so it gives its reason.
-    reviewed_only: bool = False
-    reviewed_reason: str | None = None
-
-    @model_validator(mode="after")
-    def _reviewed_has_a_reason(self) -> Summary:
-        if self.reviewed_only and not self.reviewed_reason:
-            raise ValueError("'reviewed_only' needs the office's 'reviewed_reason'")
-        return self
+    reviewed_only: bool = False  # count only files marked 已审核: the office's choice, with
+    reviewed_reason: str | None = None  # its reason (checked with the duty)
 
     @property
     def splits(self) -> tuple[Breakdown, ...]:

@@ -100,3 +100,37 @@ def test_a_summary_can_count_only_reviewed_files(prefect_server, home, sink, mon
     body = summary.get_body(("plain",)).get_content()
     assert "本期汇总表只计已审核的台账（汇总只计市扶贫办已审核的台账）" in body
     assert "本期汇总台账（共 5 行" in body
+
+
+def test_a_review_decided_in_the_prefect_ui_form(prefect_server, home, sink):
+    """The `review` flow waits with a typed form for 洮南市's accepted file; answered through
+    Prefect's API as the UI's form does (已退回, with the note), the unit gets the reply."""
+    import threading
+
+    from flows.review import review
+    from tests.approving import Run
+
+    drop(home / "inbox", "220881", "洮南.xlsx", make_ledger("220881", 5, seed=3),
+         "2020-10-07 09:00")
+    labor_ledger(as_of=beijing("2020-10-07 12:00"))
+    before = len(sink.handler.received)
+
+    class ReviewRun(Run):
+        def __init__(self, **parameters):
+            self.state, self.error = None, None
+            self.thread = threading.Thread(target=self._go, kwargs=parameters, daemon=True)
+            self.thread.start()
+
+        def _go(self, **parameters):
+            try:
+                self.state = review(**parameters, return_state=True)
+            except BaseException as e:  # surfaced by wait()
+                self.error = e
+
+    run = ReviewRun(as_of="2020-10-08 09:00")
+    run.answer(state="已退回", note=NOTE)
+    state = run.wait()
+    assert state.is_completed(), state.message
+    [returned] = _taonan(sink, before)
+    assert returned["Subject"].startswith("【百日冲刺】已退回：洮南市")
+    assert NOTE in returned.get_body(("plain",)).get_content()

@@ -83,3 +83,29 @@ def test_the_weekly_dispatch_lists_the_findings_of_the_week_with_ids_masked(
     masked = person[:6] + "********" + person[-4:]
     assert f"- 大安市《贫困劳动力转移就业台账》“大安.xlsx”：第6行：身份证号 {masked} 也在洮南市" in section
     assert person not in text
+
+
+def test_a_visit_off_the_roster_or_before_the_household_entered_it_is_warned(
+        prefect_server, home, sink):
+    """Clause 16: visits "针对2206名脱贫不稳人口和4755名贫困边缘人口", the households of the unit's
+    roster (clause 13, "及时纳入监测范围"). 洮南市 sends its roster (10 households; the first
+    entered on 2020-10-25) and its October visits: 5 households of the roster visited on
+    10-20, and one household that is on no roster. By hand: the first visit (10-20) is before
+    that household entered (10-25): a warning; the stranger: a warning; the file is taken."""
+    roster = dl.roster_rows("220881", 10, 1, dt.date(2020, 10, 30))
+    roster.loc[0, "纳入监测日期"] = dt.date(2020, 10, 25)
+    visits = dl.visit_rows(roster, 5, 0, dt.date(2020, 10, 20), 1)
+    stranger = dl.visit_rows(dl.roster_rows("220881", 1, 9, dt.date(2020, 10, 30)), 1, 0,
+                             dt.date(2020, 10, 21), 2)
+    visits = pd.concat([visits, stranger], ignore_index=True)
+    inbox = home / "inbox"
+    drop(inbox, "220881", "花名册.xlsx", roster, "2020-11-02 09:00")
+    drop(inbox, "220881", "走访.xlsx", visits, "2020-11-02 10:00")
+    state = duties(flow="household-visits", as_of=beijing("2020-11-02 12:00"), return_state=True)
+    assert state.is_completed(), state.message
+    [mail] = [m for r, m in sink.handler.received if r == ["taonan@example.org"]
+              and m["Subject"].startswith("【百日冲刺】已接收：")]
+    body = mail.get_body(("plain",)).get_content()
+    first, other = roster.loc[0, "户主身份证号"], stranger.loc[0, "户主身份证号"]
+    assert f"第2行：走访日期 2020-10-20 早于该户纳入监测日期 2020-10-25（户主身份证号 {first}）" in body
+    assert f"第7行：户主身份证号 {other} 不在本单位最新的《监测对象花名册》中" in body

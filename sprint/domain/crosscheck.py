@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import pandas as pd
 
-from sprint.domain.plan.checks import Checks, Jump
+from sprint.domain.plan.checks import Checks, Jump, Roster
 from sprint.domain.plan.ledgers import Template
 from sprint.domain.versions import cell_text
 
 SAME_PERSON, COPIED, JUMP = "same-person", "copied", "jump"
+OFF_ROSTER, BEFORE_ROSTER = "off-roster", "before-roster"
 
 
 def _row(index) -> str:
@@ -82,9 +83,34 @@ def jumps(rule: Jump, frame: pd.DataFrame, previous: pd.DataFrame) -> list[tuple
     return out
 
 
+def on_roster(rule: Roster, name: str, frame: pd.DataFrame,
+              roster: pd.DataFrame) -> list[tuple[str, str]]:
+    """Each row's person on the roster `name`, and dated no earlier than they entered it."""
+    if rule.key not in frame or rule.roster_key not in roster:
+        return []
+    since = {}
+    for _, r in roster.iterrows():
+        k = cell_text(r[rule.roster_key])
+        since[k] = cell_text(r.get(rule.since)) if rule.since else ""
+    out = []
+    for i, row in frame.iterrows():
+        k = cell_text(row[rule.key])
+        if not k:
+            continue
+        if k not in since:
+            out.append((OFF_ROSTER, f"{_row(i)}{rule.key} {k} 不在本单位最新的《{name}》中"))
+            continue
+        day = cell_text(row.get(rule.date)) if rule.date else ""
+        if day and since[k] and day[:10] < since[k][:10]:
+            out.append((BEFORE_ROSTER, f"{_row(i)}{rule.date} {day[:10]} 早于该户{rule.since} "
+                                       f"{since[k][:10]}（{rule.key} {k}）"))
+    return out
+
+
 def findings(checks: Checks, template: Template, frame: pd.DataFrame,
              others: list[tuple[str, pd.DataFrame]],
-             previous: pd.DataFrame | None) -> list[tuple[str, str]]:
+             previous: pd.DataFrame | None,
+             roster: tuple[str, pd.DataFrame] | None = None) -> list[tuple[str, str]]:
     """(kind, reason) of every finding: same person, copied ledger, implausible move."""
     out = []
     if checks.same_person:
@@ -94,4 +120,6 @@ def findings(checks: Checks, template: Template, frame: pd.DataFrame,
     if previous is not None:
         for rule in checks.jumps:
             out += jumps(rule, frame, previous)
+    if checks.roster is not None and roster is not None:
+        out += on_roster(checks.roster, roster[0], frame, roster[1])
     return out

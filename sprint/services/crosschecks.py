@@ -36,7 +36,8 @@ def checked(services: Services, j: Judgement, known: Latest, log: Log = QUIET) -
         at = ids.index(j.period)
         before = known.get((unit, duty.id, ids[at - 1])) if at > 0 else None
         found = findings(duty.checks, j.verdict.template, j.verdict.ledger, others,
-                         None if before is None else _frame(services, before))
+                         None if before is None else _frame(services, before),
+                         _roster(services, duty.checks, unit, known))
     except Exception:  # a check that cannot be worked out never costs the unit its file
         log.exception("%s/%s：交叉核查时出错", unit, j.arrival.path.name)
         return j
@@ -47,3 +48,15 @@ def checked(services: Services, j: Judgement, known: Latest, log: Log = QUIET) -
         j.verdict.problems.extend(Problem(None, "", "", reason) for _, reason in found)
         return j
     return replace(j, checks=tuple(found))
+
+
+def _roster(services: Services, checks, unit: str, known: Latest):
+    """The unit's latest roster ledger (its last period's accepted file), named."""
+    if checks.roster is None:
+        return None
+    duty = services.plan.duty(checks.roster.duty)
+    mine = sorted(p for (u, d, p) in known if u == unit and d == duty.id)
+    if not mine:
+        return None
+    entry = known[(unit, duty.id, mine[-1])]
+    return services.plan.template_of(duty).name, _frame(services, entry)

@@ -23,9 +23,21 @@ class Jump(Strict):
     above: float | None = Field(default=None, gt=1)
 
 
+class Roster(Strict):
+    """Each row's person on the unit's latest roster (another duty's ledger), and its date
+    not before the day the household entered it."""
+
+    duty: str  # the roster's duty
+    key: str  # this ledger's person column
+    roster_key: str
+    date: str | None = None  # this ledger's date (a visit's)
+    since: str | None = None  # the roster's date of entry
+
+
 class Checks(Strict):
     same_person: bool = False  # one ID number in two units' ledgers of the same period
     copied: bool = False  # a ledger identical to another unit's of the same period
     jumps: tuple[Jump, ...] = ()
+    roster: Roster | None = None
     refuse: bool = False  # the plan's words make a finding a refusal
     reason: str  # why the office looks: the plan does not say these checks

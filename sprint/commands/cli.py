@@ -8,7 +8,7 @@ import json
 import sys
 from pathlib import Path
 
-from sprint.commands import approve
+from sprint.commands import approve, review, unlock
 from sprint.commands import run as run_command
 from sprint.commands.mail_in import cmd_submit, cmd_watch
 from sprint.commands.schedule import cmd_calendar, cmd_plan
@@ -157,6 +157,8 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--dry-run", action="store_true", help="render every email, send none")
     r.set_defaults(func=cmd_run)
     approve.add_parser(sub, _moment)
+    unlock.add_parser(sub)
+    review.add_parser(sub, _moment)
     ce = sub.add_parser("census", help="check every unit's labor ledger at province or nation "
                         "scale (batches on every core, or on Dask with SPRINT_DASK_ADDRESS)")
     ce.add_argument("--inbox", type=Path, help="folder of unit folders (default: the inbox)")

@@ -16,6 +16,8 @@ from sprint.demo.world import World
 from sprint.domain.calendar import BEIJING, add_workdays, is_workday, periods
 from sprint.domain.plan import Plan
 
+PERIOD_COLUMN = "报送期"  # the column a file names its period in (sprint/reading/ledger.py)
+
 
 @dataclass(frozen=True)
 class Submission:
@@ -81,7 +83,40 @@ def submissions(plan: Plan, seed: int, start: dt.date, end: dt.date) -> list[Sub
                     name += "（修改）"
                 title = f"{unit.name}{name}" if suffix != ".csv" and rng.random() < 0.3 else None
                 out.append(Submission(_at(send, rng), unit.code, f"{name}{suffix}", frame, title))
+    out += _office_cases(plan, out, start, end)
     return sorted(out, key=lambda s: s.at)
+
+
+def _office_cases(plan: Plan, out: list[Submission], start: dt.date, end: dt.date
+                  ) -> list[Submission]:
+    """What the office's hand is for, once each where the plan asks for it: a ledger copied
+    from another unit's and a person in two units' ledgers (a duty whose `checks` look for
+    them), and a file after a duty's lock (`expiry_workdays`), naming the period it reports."""
+    extra: list[Submission] = []
+    for duty in plan.duties:
+        if duty.template is None or duty.kind == "event":
+            continue
+        name = plan.templates[duty.template].name
+        sent = {}  # (period id, unit) -> a file of it, the first period first
+        for period in periods(plan, duty):
+            for s in out:
+                if s.name.startswith(f"{name}_{period.id}") and "（修改）" not in s.name:
+                    sent.setdefault((period.id, s.unit), (period, s))
+        checks = duty.checks
+        firsts = sorted(sent.values(), key=lambda ps: (ps[0].due, ps[1].unit))
+        if checks and (checks.copied or checks.same_person) and len(firsts) >= 2:
+            (period, a), (_, b) = firsts[0], next(x for x in firsts[1:] if x[0] == firsts[0][0])
+            frame = a.frame if checks.copied else pd.concat([b.frame, a.frame.iloc[:1]])
+            extra.append(Submission(b.at + dt.timedelta(hours=1), b.unit,
+                                    f"{name}_{period.id}（更正）.csv", frame))
+        if duty.expiry_workdays and firsts:
+            period, a = firsts[0]
+            late = add_workdays(period.due.date(), duty.expiry_workdays + 2)
+            if start <= late <= end:
+                frame = a.frame.assign(**{PERIOD_COLUMN: period.id})
+                extra.append(Submission(_at(late, random.Random(period.id)), a.unit,
+                                        f"{name}_{period.id}（补报）.csv", frame))
+    return extra
 
 
 def write(sub: Submission, inbox) -> None:

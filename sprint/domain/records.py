@@ -24,6 +24,11 @@ class Problem:
         return f"{where}{column}{value}：{self.reason}"
 
 
+# The office's review of an accepted file (issue 26): received until a person decides.
+RECEIVED, QUERIED, REVIEWED, RETURNED = "已接收", "有疑问", "已审核", "已退回"
+REVIEW_STATES = (RECEIVED, QUERIED, REVIEWED, RETURNED)
+
+
 @dataclass(frozen=True)
 class Receipt:
     id: int
@@ -39,10 +44,18 @@ class Receipt:
     rows: int
     problems_json: str  # parsed only when a reply needs it: most receipts are read for dates
     notes: int
+    review: str = RECEIVED
+    review_note: str = ""
+
+    @property
+    def taken(self) -> bool:
+        """Its verdict: accepted by the checks (what its reply said)."""
+        return self.verdict == "accepted"
 
     @property
     def accepted(self) -> bool:
-        return self.verdict == "accepted"
+        """It counts: accepted and not returned by the office."""
+        return self.verdict == "accepted" and self.review != RETURNED
 
     @property
     def problems(self) -> list[dict]:
@@ -52,7 +65,36 @@ class Receipt:
     @property
     def remarks(self) -> list[dict]:
         """Notes that did not refuse the file (an ID issued elsewhere, an age outside 16-65)."""
-        return [p for p in json.loads(self.problems_json) if p.get("note")]
+        return [p for p in json.loads(self.problems_json)
+                if p.get("note") and not p.get("version") and not p.get("check")]
+
+    @property
+    def checks(self) -> list[dict]:
+        """Cross-check findings (sprint/domain/crosscheck.py): kind in "check", and reason."""
+        return [p for p in json.loads(self.problems_json) if p.get("check")]
+
+    @property
+    def changes(self) -> list[dict]:
+        """How it differs from the version it replaced: a summary line, then the rows."""
+        return [p for p in json.loads(self.problems_json) if p.get("version")]
+
+
+@dataclass(frozen=True)
+class Unlock:
+    """An exception to a period's lock: the unit may still send that period's file."""
+
+    id: int
+    unit: str
+    duty: str
+    period: str
+    until: dt.date  # the last day a file is taken under it
+    reason: str
+    opened_by: str
+    opened_at: dt.datetime
+
+    def covers(self, unit: str, duty: str, period: str, received: dt.datetime) -> bool:
+        return ((self.unit, self.duty, self.period) == (unit, duty, period)
+                and received.date() <= self.until)
 
 
 @dataclass(frozen=True)

@@ -139,7 +139,18 @@ def summary(services: Services, per_flow, failures, files: int, seconds: float, 
                     "dropped": notices["dropped"], "expired": notices["expired"],
                     "waiting": notices["waiting"]},
         "undelivered": failures, "duties": duties, "exit": households,
+        "office": office_counts(st, receipts),
     }
+
+
+def office_counts(store, receipts) -> dict:
+    """The office's hand on the data: reviews by state, exceptions to locks, cross-check
+    findings by kind, and new versions compared with the one they replace."""
+    findings = collections.Counter(p["check"] for r in receipts for p in r.checks)
+    return {"reviews": dict(collections.Counter(r.review for r in receipts if r.taken)),
+            "exceptions": len(store.unlocks.all()),
+            "locked": sum(any("已过补报期限" in p["reason"] for p in r.problems) for r in receipts),
+            "findings": dict(findings), "versions": sum(bool(r.changes) for r in receipts)}
 
 
 def main(start: dt.date, end: dt.date, seed: int, home: Path, as_json: bool,
@@ -175,6 +186,9 @@ def main(start: dt.date, end: dt.date, seed: int, home: Path, as_json: bool,
     for c in result["exit"]:
         stuck = "; ".join(f"{h['household']}（{h['stage']}：{h['reason']}）" for h in c["stuck"])
         print(f"  {c['county']}: {c['out']}/{c['households']} out" + (f"; stuck: {stuck}" if stuck else ""))
+    o = result["office"]
+    print(f"审核: {o['reviews']}; 补报例外 {o['exceptions']}，超期退回 {o['locked']}; "
+          f"交叉核查: {o['findings']}; 新版本比较 {o['versions']}")
     if result["undelivered"]:
         print(f"{len(result['undelivered'])} message(s) not delivered: see `sprint outbox`")
     return 0

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from sprint.services import intake, keeping, receipts, resend
+from sprint.services import crosschecks, expiry, intake, keeping, receipts, resend, versions
 from sprint.services.context import QUIET, Log, Services
 
 
@@ -46,10 +46,14 @@ def validate(services: Services, kept: list[tuple[intake.Arrival, str]],
     store = services.store
     judged = []
     done = resend.fulfilled(store) if kept else {}
+    known = versions.latest(services) if kept else {}
+    unlocks = store.unlocks.all() if kept else []
     files = [(arrival, Path(path)) for arrival, path in kept]
     checked = intake.verdicts(files, services.plan)
     for i, ((arrival, path), verdict) in enumerate(zip(files, checked, strict=True), start=1):
-        j = intake.judge(arrival, path, services.plan, done, verdict)
+        j = expiry.enforced(services.plan, intake.judge(arrival, path, services.plan, done, verdict),
+                            unlocks)
+        j = versions.compared(services, crosschecks.checked(services, j, known, log), known, log)
         if receipts.record(store, j):
             judged.append(j)
             if j.accepted:

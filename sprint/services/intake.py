@@ -42,6 +42,8 @@ class Judgement:
     verdict: Verdict
     duty: Duty | None
     period: str | None
+    changes: tuple[Problem, ...] = ()  # against the version it replaces (services/versions.py)
+    checks: tuple[tuple[str, str], ...] = ()  # (kind, reason) of cross-checks (crosschecks.py)
 
     @property
     def accepted(self) -> bool:

@@ -13,7 +13,7 @@ def book_of(services: Services) -> Book:
     """Everything the engine reads of the store: receipts, mail sent, who was told when, 通报."""
     store = services.store
     return Book(services.plan, store.receipts(), store.keys(), services.shelf,
-                store.told(TOLD_BY), store.notices.all())
+                store.told(TOLD_BY), store.notices.all(), store.unlocks.all())
 
 
 def judge(services: Services, flow: str, now, rows: bool = True, log: Log = QUIET) -> Owed:

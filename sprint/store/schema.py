@@ -175,12 +175,14 @@ def locked_is_a_store_error(context) -> None:
 
 def create_tables(engine: Engine) -> None:
     """The tables a new store lacks. Workers starting together may each find a table missing
-    and create it: the second to try finds it there when it looks again."""
-    for attempt in range(3):
+    and create it: the second to try finds it there when it looks again. Each failed try means
+    another opener created at least one table, so as many tries as tables always end."""
+    tries = len(metadata.tables) + 1
+    for attempt in range(tries):
         try:
             return metadata.create_all(engine)
         except DBAPIError:
-            if attempt == 2:
+            if attempt == tries - 1:
                 raise
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import functools
 import json
@@ -31,6 +32,7 @@ from sprint.store.schema import (
     submissions,
     utc,
 )
+from sprint.store.unlocks import Reviews, Unlocks
 
 __all__ = ["NoticeRecord", "OutboxKey", "Receipt", "Store", "StoreError"]
 
@@ -78,6 +80,8 @@ class Store(OutboxRecords):
         self._keys: set[OutboxKey] | None = None
         self.notices = NoticeDrafts(self.engine)
         self.letters = Letters(self.engine)
+        self.unlocks = Unlocks(self.engine)
+        self.reviews = Reviews(self.engine)
 
     def known_digests(self) -> dict[tuple[str, str], list[tuple[str | None, str | None, dt.datetime]]]:
         """Every (unit, SHA-256) taken in so far, with the (duty, period, received) it was taken
@@ -131,7 +135,9 @@ class Store(OutboxRecords):
         if new:
             self._seen.update(new)
             self._receipts.sort(key=lambda r: (r.received_at, r.id))
-        return [r for r in self._receipts if duty is None or r.duty == duty]
+        decided = self.reviews.standing()  # few rows, and they change: read each time
+        return [_reviewed(r, decided.get(r.id)) for r in self._receipts
+                if duty is None or r.duty == duty]
 
     def unanswered_rejections(self) -> list[Receipt]:
         """Refused files whose reply is not yet in the outbox (a crash may have come between)."""
@@ -139,5 +145,11 @@ class Store(OutboxRecords):
             outbox.c.kind == "rejection")
         with self.engine.connect() as conn:
             replied = {(r.unit, r.period, r.ref) for r in conn.execute(query)}
-        return [r for r in self.receipts() if not r.accepted and (
+        return [r for r in self.receipts() if not r.taken and (
             r.unit, r.period or r.received_at.date().isoformat(), r.sha256[:16]) not in replied]
+
+
+def _reviewed(r: Receipt, decided: tuple[str, str] | None) -> Receipt:
+    if decided is None or (r.review, r.review_note) == decided:
+        return r
+    return dataclasses.replace(r, review=decided[0], review_note=decided[1])

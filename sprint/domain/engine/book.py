@@ -10,7 +10,7 @@ from typing import Protocol
 import pandas as pd
 
 from sprint.domain.plan import Plan
-from sprint.domain.records import NoticeRecord, OutboxKey, Receipt
+from sprint.domain.records import REVIEWED, NoticeRecord, OutboxKey, Receipt, Unlock
 from sprint.domain.status import Standing
 
 UNIT_COLUMN, NAME_COLUMN = "填报单位", "单位名称"  # what a compiled ledger adds in front
@@ -29,6 +29,7 @@ class Book:
     ledgers: Ledgers
     told: dict[tuple[str, str], list[dt.datetime]] = field(default_factory=dict)  # (duty, unit)
     notices: list[NoticeRecord] = field(default_factory=list)
+    unlocks: list[Unlock] = field(default_factory=list)  # exceptions to the lock after expiry
 
     def of(self, duty_id: str) -> list[Receipt]:
         return [r for r in self.receipts if r.duty == duty_id]
@@ -46,10 +47,13 @@ class Book:
             return pd.DataFrame(columns=[UNIT_COLUMN, NAME_COLUMN, *names])
         return pd.concat(parts, ignore_index=True)
 
-    def period_ledger(self, template_key: str, rows: list[Standing]) -> pd.DataFrame:
-        """The period's compiled ledger: each submitted unit's counting version."""
-        return self.compiled(template_key, [s.receipt for s in rows
-                                            if s.state.submitted and s.receipt is not None])
+    def period_ledger(self, template_key: str, rows: list[Standing],
+                      reviewed_only: bool = False) -> pd.DataFrame:
+        """The period's compiled ledger: each submitted unit's counting version (only those
+        the office marked 已审核, when the duty's summary says so)."""
+        return self.compiled(template_key, [
+            s.receipt for s in rows if s.state.submitted and s.receipt is not None
+            and (not reviewed_only or s.receipt.review == REVIEWED)])
 
     def latest_ledger(self, duty_id: str, now: dt.datetime) -> pd.DataFrame:
         """Each unit's latest accepted file of a duty received by `now`, whatever its period."""

@@ -13,6 +13,7 @@ from sprint.domain.engine.baselines import given
 from sprint.domain.engine.book import UNIT_COLUMN, Book, of_unit
 from sprint.domain.engine.deadline import headway
 from sprint.domain.engine.draft import Chart, Draft, common, short_name, when
+from sprint.domain.engine.findings import found_since, open_unlocks
 from sprint.domain.engine.notices import expired, expires_at, notice
 from sprint.domain.engine.recurring import Measured, measure, silent_running
 from sprint.domain.engine.season import Season, season_of
@@ -66,6 +67,8 @@ def dispatch_owed(plan: Plan, book: Book, m: Measured, now: dt.datetime
         "completeness": _by_unit(plan, [m, *others], now),
         "notices": _notices(plan, book, _before(m, period), now),
         "own": _own(plan, book, now),
+        "checks": found_since(plan, book, _before(m, period), now),
+        "unlocks": open_unlocks(plan, book, now),
         "totals": {k: sum(len(u[k]) if k == "overdue" else u[k] for u in units)
                    for k in ("open", "overdue", "closed")},
     }

@@ -22,6 +22,7 @@ from sprint.domain.engine.procedure import EXIT_LIST, procedure_owed
 from sprint.domain.engine.recurring import measure, reminders, state_rows
 from sprint.domain.engine.reminders import REMINDER, merged
 from sprint.domain.engine.replies import replies
+from sprint.domain.engine.reviews import review_marks
 from sprint.domain.engine.season import season_of
 from sprint.domain.engine.stock import stock_of
 from sprint.domain.engine.summary import summary_draft, summary_key
@@ -57,7 +58,7 @@ def owed(plan: Plan, book: Book, flow: str, now: dt.datetime, rows: bool = True)
         m = measure(plan, book, duty, now)
         known.update(((duty.id, p.id), p) for p in m.periods)
         out.rates.append((duty.title, m.rates))
-        out.rows += state_rows(plan, m) if rows else []
+        out.rows += state_rows(plan, m, review_marks(book.receipts)) if rows else []
         out.drafts += reminders(plan, book, m, now)
         notices: list[Draft] = []
         if duty.dispatch and duty.items:
@@ -67,7 +68,7 @@ def owed(plan: Plan, book: Book, flow: str, now: dt.datetime, rows: bool = True)
         elif duty.procedure:
             drafts, notices = procedure_owed(plan, book, m, now)
         elif m.closing and summary_key(plan, duty.id, m.closing[0].period.id) not in book.recorded:
-            ledger = book.period_ledger(duty.template, m.closing)
+            ledger = book.period_ledger(duty.template, m.closing, duty.summary.reviewed_only)
             season = season_of(book, duty, m.everything, m.closing[0].period.id, len(m.periods))
             stock = stock_of(plan, book, duty, m.closing[0].period)
             held, sourced = given(plan, book, duty, now)  # thresholds from baseline ledgers
@@ -86,6 +87,7 @@ def standing_rows(plan: Plan, book: Book, now: dt.datetime) -> list[dict]:
     """Every duty's standing at `now`, as `sprint status` shows it: each unit's state in each
     period of a ledger, each owner's progress on a deadline, an event as an event."""
     rows: list[dict] = []
+    marks = review_marks(book.receipts)
     for duty in plan.duties:
         if duty.kind == "event":
             rows += event_rows(plan, duty, now)
@@ -94,5 +96,5 @@ def standing_rows(plan: Plan, book: Book, now: dt.datetime) -> list[dict]:
             if period.opens <= now:
                 rows += deadline_rows(plan, duty, period, headway(plan, book, duty, now), now)
         else:
-            rows += state_rows(plan, measure(plan, book, duty, now))
+            rows += state_rows(plan, measure(plan, book, duty, now), marks)
     return rows

@@ -50,10 +50,13 @@ def reminders(plan: Plan, book: Book, m: Measured, now: dt.datetime) -> list[Dra
     return drafts
 
 
-def state_rows(plan: Plan, m: Measured) -> list[dict]:
+def state_rows(plan: Plan, m: Measured, marks: dict | None = None) -> list[dict]:
+    """`marks`: the office's review of each (unit, duty, period), shown as its progress."""
+    marks = marks or {}
     office = plan.unit(plan.operator).name
     basis = f"周期为方案规定，报送日由{office}确定" if m.duty.cadence.office else "方案规定"
-    return [row(m.duty.title, x.period.id, plan.unit(x.unit).name, x.unit, str(x.state), "",
+    return [row(m.duty.title, x.period.id, plan.unit(x.unit).name, x.unit, str(x.state),
+                marks.get((x.unit, m.duty.id, x.period.id), ""),
                 f"{x.period.due:%Y-%m-%d %H:%M}",
                 f"{x.submitted_at.astimezone(BEIJING):%Y-%m-%d %H:%M}" if x.submitted_at else "",
                 basis)

@@ -13,6 +13,7 @@ import pandas as pd
 
 from sprint.domain.calendar import Period
 from sprint.domain.engine.draft import Draft, Table, common, when
+from sprint.domain.engine.reviews import review_replies
 from sprint.domain.filenames import as_sent, mailed
 from sprint.domain.plan import Plan
 from sprint.domain.records import OutboxKey, Problem, Receipt
@@ -22,7 +23,7 @@ PROBLEMS_IN_BODY = 200
 
 
 def reply_key(r: Receipt) -> OutboxKey:
-    kind = ACCEPTANCE if r.accepted else REJECTION
+    kind = ACCEPTANCE if r.taken else REJECTION
     return OutboxKey(r.duty or "intake", r.period or r.received_at.date().isoformat(), r.unit,
                      kind, r.sha256[:16])
 
@@ -34,14 +35,14 @@ def replies(plan: Plan, receipts: list[Receipt], recorded: set[OutboxKey],
     drafts = []
     for r in waiting:
         same = [x for x in waiting if r.duty and (x.unit, x.duty, x.period) == (r.unit, r.duty, r.period)]
-        if not r.accepted:
-            if any(x.accepted and x.received_at >= r.received_at for x in same):
+        if not r.taken:
+            if any(x.taken and x.received_at >= r.received_at for x in same):
                 continue  # said in the acceptance of the file that replaced it
             drafts.append(rejection(plan, r, periods.get((r.duty or "", r.period or ""))))
         else:
-            earlier = [x for x in same if not x.accepted and x.received_at <= r.received_at]
+            earlier = [x for x in same if not x.taken and x.received_at <= r.received_at]
             drafts.append(acceptance(plan, r, periods[(r.duty, r.period)], earlier))
-    return drafts
+    return drafts + review_replies(plan, receipts, recorded, periods)
 
 
 def rejection(plan: Plan, r: Receipt, period: Period | None) -> Draft:
@@ -82,6 +83,8 @@ def acceptance(plan: Plan, r: Receipt, period: Period, earlier: list[Receipt]) -
                      "problems": len(x.problems),
                      "first": Problem(**{k: x.problems[0][k] for k in ("row", "column", "value", "reason")}).describe()
                      if x.problems else ""} for x in earlier],
+        "changes": [p["reason"] for p in r.changes],  # to the unit itself: IDs in full
+        "checks": [p["reason"] for p in r.checks],
         "sha256": r.sha256,
     }
     return Draft(ACCEPTANCE, reply_key(r), (r.unit,), common(plan) | {"unit": unit, "sections": [section]},

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from sprint.domain.plan.base import Strict
+from sprint.domain.plan.checks import Checks
 from sprint.domain.plan.measures import (
     Census,
     Coverage,
@@ -113,6 +114,12 @@ class Duty(Strict):
     dispatch: str | None = None  # the name of its period report as the dispatch (周调度)
     coverage: Coverage | None = None
     procedure: Procedure | None = None
+    checks: Checks | None = None  # cross-checks between units and periods (plan/checks.py)
+    # A file for a period arriving more than this many working days after its due time is
+    # refused unless the operator opened an exception (`sprint unlock`); the plan is silent on
+    # it, so the office gives its reason.
+    expiry_workdays: int | None = Field(default=None, gt=0)
+    expiry_reason: str | None = None
 
     @property
     def clauses(self) -> tuple[str, ...]:
@@ -142,4 +149,8 @@ class Duty(Strict):
                 raise ValueError(f"a {self.kind}'s date needs its 'source' (by: plan or office)")
         if self.kind == "procedure" and self.procedure is None:
             raise ValueError("a procedure duty needs its 'procedure' rules")
+        if self.summary.reviewed_only and not self.summary.reviewed_reason:
+            raise ValueError("summary.reviewed_only needs the office's 'reviewed_reason'")
+        if self.expiry_workdays is not None and not self.expiry_reason:
+            raise ValueError("'expiry_workdays' needs the office's 'expiry_reason'")
         return self

@@ -51,6 +51,9 @@ class Template(Strict):
     columns: tuple[Column, ...]
     duty_column: str | None = None  # one template for many duties: this column names the duty
     done: Values = {}  # a report of this template says "done" when every row holds this
+    key: str | None = None  # what names a row across versions; default: the first unique column
+    label: str | None = None  # shown beside the key when a row is named (a person's name)
+    numbering: str | None = None  # a column that only numbers rows: no change when renumbered
 
     @cached_property  # asked for by every header candidate of every file
     def required_names(self) -> frozenset[str]:
@@ -64,6 +67,11 @@ class Template(Strict):
         return next(c for c in self.columns if c.name == name)
 
     @property
+    def key_column(self) -> str | None:
+        """The column a new version is compared on, row by row, with the one it replaces."""
+        return self.key or next((c.name for c in self.columns if c.unique), None)
+
+    @property
     def id_columns(self) -> list[str]:
         return [c.name for c in self.columns if c.type == "id_number"]
 
@@ -73,7 +81,8 @@ class Template(Strict):
 
     @model_validator(mode="after")
     def _own_columns(self) -> Template:
-        for name in [self.duty_column or "", *self.done]:
+        for name in [self.duty_column or "", self.key or "", self.label or "",
+                     self.numbering or "", *self.done]:
             if name and name not in {c.name for c in self.columns}:
                 raise ValueError(f"no column is named {name!r}")
         return self

@@ -235,6 +235,8 @@ class Summary(Strict):
 
     breakdowns: tuple[str | Breakdown, ...] = ()
     chart: str | None = None
+    reviewed_only: bool = False  # count only files marked 已审核: the office's choice, with
+    reviewed_reason: str | None = None  # its reason (checked with the duty)
 
     @property
     def splits(self) -> tuple[Breakdown, ...]:

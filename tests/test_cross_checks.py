@@ -4,6 +4,7 @@ unless the plan says so (issue 26 item 3). The rules and thresholds are the plan
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 import pandas as pd
 import pytest
@@ -21,6 +22,15 @@ def _acceptance(sink, address, since=0):
     return mail.get_body(("plain",)).get_content()
 
 
+class _Lines(logging.Handler):
+    def __init__(self):
+        super().__init__()
+        self.lines: list[str] = []
+
+    def emit(self, record):
+        self.lines.append(record.getMessage())
+
+
 def test_one_person_in_two_counties_and_a_copied_ledger_are_warned(prefect_server, home, sink):
     """Labor ledger, period due 10-09 ("以县为单位，建立《贫困劳动力转移就业台账》"): a worker is
     counted by one county. 洮南市 sends 5 workers on 10-07; 大安市 sends 4 of its own and the
@@ -33,9 +43,18 @@ def test_one_person_in_two_counties_and_a_copied_ledger_are_warned(prefect_serve
     drop(inbox, "220881", "洮南.xlsx", taonan, "2020-10-07 09:00")
     drop(inbox, "220882", "大安.xlsx", daan, "2020-10-07 10:00")
     drop(inbox, "220821", "镇赉.xlsx", taonan, "2020-10-07 11:00")
-    state = labor_ledger(as_of=beijing("2020-10-07 12:00"), return_state=True)
+    logged = _Lines()
+    logging.getLogger("prefect.task_runs").addHandler(logged)
+    try:
+        state = labor_ledger(as_of=beijing("2020-10-07 12:00"), return_state=True)
+    finally:
+        logging.getLogger("prefect.task_runs").removeHandler(logged)
     assert state.is_completed(), state.message
     person = taonan["身份证号"].iloc[0]
+    # the run log names the finding with the ID masked (first 6 and last 4); the reply in full
+    said = [line for line in logged.lines if "交叉核查" in line]
+    assert said and not any(person in line for line in logged.lines)
+    assert any(f"{person[:6]}********{person[-4:]}" in line for line in said), said
     body = _acceptance(sink, "daan@example.org")
     assert "交叉核查提示（不影响接收，请核实）" in body
     assert f"身份证号 {person} 也在洮南市同一报送期的台账中" in body

@@ -13,6 +13,7 @@ import pandas as pd
 from sprint.domain.calendar import periods
 from sprint.domain.crosscheck import findings
 from sprint.domain.records import Problem, Receipt
+from sprint.reading.one_verdict import masked
 from sprint.services.context import QUIET, Log, Services
 from sprint.services.intake import Judgement
 from sprint.services.versions import Latest
@@ -43,7 +44,9 @@ def checked(services: Services, j: Judgement, known: Latest, log: Log = QUIET) -
         return j
     if not found:
         return j
-    log.warning("%s/%s：交叉核查 %d 条：%s", unit, j.arrival.path.name, len(found), found[0][1])
+    # the log is the operator's, not the unit's: ID numbers in it are masked
+    log.warning("%s/%s：交叉核查 %d 条：%s", unit, j.arrival.path.name, len(found),
+                masked(found[0][1]))
     if duty.checks.refuse:
         j.verdict.problems.extend(Problem(None, "", "", reason) for _, reason in found)
         return j

@@ -111,3 +111,18 @@ def test_a_run_without_as_of_acts_at_the_current_beijing_time_and_a_date_means_i
     assert moment(dt.datetime(2020, 10, 12, 9, 0)) == beijing("2020-10-12 09:00")
     assert moment(D(2020, 10, 12)) == moment("2020-10-12") == beijing("2020-10-12 23:59:59")
     assert moment("2020-10-12T12:00") == moment("2020-10-12 12:00") == beijing("2020-10-12 12:00")
+
+
+def test_a_period_is_found_by_its_own_id_even_past_the_cadences_last_day(plan):
+    """The counters' cadence is monthly, due on the last day, `until: 2020-12-30` (the plan's
+    "12月底前": a period never runs past the sprint). December's period is named 2020-12-31
+    (its nominal due date, moved back to Wednesday 12-30) but covers 12-01 to 12-30. A
+    late December file saying 报送期 2020-12-31 names that period by its id: the full replay
+    crashed on 2020-12-28 checking the lock of such a file (period None)."""
+    ps = periods(plan, plan.duty("consumption-counters"))
+    december = ps[-1]
+    assert (december.id, december.start, december.end) == ("2020-12-31", D(2020, 12, 1), D(2020, 12, 30))
+    assert period_by_id(ps, "2020-12-31") is december
+    assert period_by_id(ps, D(2020, 12, 31)) is december
+    assert period_by_id(ps, "2020-12-15") is december
+    assert period_by_id(ps, "2021-01-01") is None

@@ -222,8 +222,12 @@ _DATE_IN_TEXT = re.compile(
 
 
 def period_by_id(all_periods: list[Period], value: str | dt.date) -> Period | None:
-    """The period named by a 报送期 value: its id (due date) or any day it covers."""
+    """The period named by a 报送期 value: its id (due date) or any day it covers. The id
+    comes first: a last period clipped by `until` is named by a day it no longer covers."""
     day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+    for period in all_periods:
+        if period.id == day.isoformat():
+            return period
     for period in all_periods:
         if period.start <= day <= period.end:
             return period

@@ -53,6 +53,34 @@ def _schedules(api: str) -> dict[str, list[dict]]:
         return {d["name"]: d["schedules"] for d in json.load(answer)}
 
 
+def _call(url: str, body: dict | None = None):
+    request = urllib.request.Request(url, data=None if body is None else json.dumps(body).encode(),
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        return json.load(answer)
+
+
+def _a_run_starts_warm(api: str, warm_log) -> None:
+    """A run clicked in the UI (the API call the UI makes) is forked by the warm server
+    (sprint/job/warm.py), completes, and its run log reaches the run's page in Chinese."""
+    [labor] = _call(f"{api}/deployments/filter", {"deployments": {"name": {"any_": ["labor-ledger"]}}})
+    # The warm server listens once it has imported the flows; a run before that starts cold.
+    deadline = time.monotonic() + 120
+    while "预热进程已就绪" not in warm_log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    run = _call(f"{api}/deployments/{labor['id']}/create_flow_run",
+                {"parameters": {"as_of": "2020-10-12T12:00:00", "dry_run": True}})
+    while time.monotonic() < deadline:
+        state = _call(f"{api}/flow_runs/{run['id']}")["state"]
+        if state["type"] in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED"):
+            break
+        time.sleep(0.5)
+    assert state["type"] == "COMPLETED", (state, warm_log.read_text())
+    assert f"预热进程：运行 {run['id']} 由进程 " in warm_log.read_text()
+    logs = _call(f"{api}/logs/filter", {"logs": {"flow_run_id": {"any_": [run["id"]]}}})
+    assert any("试运行" in line["message"] for line in logs), [x["message"] for x in logs]
+
+
 def test_a_finished_plan_starts_paused_and_a_drill_starts_moved_and_live(tmp_path):
     with started(tmp_path, "--no-demo") as (printed, api):
         lines = printed.splitlines()
@@ -67,6 +95,7 @@ def test_a_finished_plan_starts_paused_and_a_drill_starts_moved_and_live(tmp_pat
         schedules = _schedules(api)
         assert "labor-ledger" in schedules
         assert all(not s["active"] for each in schedules.values() for s in each)
+        _a_run_starts_warm(api, tmp_path / "var" / "logs" / "warm.log")
     logs = tmp_path / "var" / "logs"
     assert "successfully created" in (logs / "deploy.log").read_text()
     assert (logs / "worker.log").read_text() and (logs / "server.log").read_text()

@@ -28,6 +28,7 @@ from sprint.domain.calendar import BEIJING
 from sprint.domain.plan import BUNDLED_PLAN
 from sprint.domain.window import finished, window
 from sprint.job.banner import Started, banner
+from sprint.job.deploy import deploy, tail
 from sprint.job.mailsink import MailSink
 from sprint.job.robots import local_robots
 
@@ -68,11 +69,6 @@ def wait_worker(api: str, name: str, worker: subprocess.Popen, seconds: float = 
             pass
         time.sleep(0.5)
     raise RuntimeError(f"the Prefect worker was not online within {seconds:.0f} s: {output()}")
-
-
-def tail(path: Path, lines: int = 25) -> str:
-    text = path.read_text(errors="replace").splitlines()[-lines:] if path.exists() else []
-    return f"the end of {path}:\n" + "\n".join(text)
 
 
 def _port_free(port: int) -> bool:
@@ -148,7 +144,12 @@ def main_job(seed_demo: bool = True, drill_day: dt.date | None = None) -> int:
         children.append(_spawn("prefect", ["server", "start", "--host", "127.0.0.1", "--port", str(port)],
                                env, logs / "server.log"))
         wait_healthy(api, children[0], output=lambda: tail(logs / "server.log"))
-        _deploy(prefect_file, env, logs / "deploy.log")
+        # The warm server imports the flows while the deployments are made; runs started
+        # before it listens start cold (sprint/job/warm.py).
+        env["SPRINT_WARM_SOCKET"] = str(home / "warm.sock")
+        children.append(_spawn("sprint.job.warm", [env["SPRINT_WARM_SOCKET"], str(prefect_file)],
+                               env, logs / "warm.log"))
+        deploy(prefect_file, env, logs / "deploy.log", api)
         worker = f"sprint-{os.getpid()}"
         # A run the intake's trigger or the operator's click creates is picked up within this
         # many seconds (Prefect's default is 10): one small query to the server each time.
@@ -221,25 +222,6 @@ def _mail_in(s, sink: MailSink | None) -> str:
     where = f"经本地邮件服务 127.0.0.1:{sink.port} " if sink else ""
     return (f"{where}发往 {s.sender()} 的台账附件立即接收并回复；"
             "或 sprint submit 文件 --unit 单位代码 --by-mail")
-
-
-def _deploy(prefect_file: Path, env: dict, log: Path) -> None:
-    """Create the work pool when missing, then deploy every deployment of `prefect_file`."""
-    with log.open("a") as out:
-        def prefect(*args: str, check: bool = True) -> int:
-            out.write(f"\n=== prefect {' '.join(args)}\n")
-            out.flush()
-            # In the folder holding flows/: the entry points are named from it.
-            done = subprocess.run([sys.executable, "-m", "prefect", *args], env=env,
-                                  cwd=env["SPRINT_PROJECT_DIR"],
-                                  stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-            if check and done.returncode != 0:
-                raise RuntimeError(f"`prefect {' '.join(args)}` failed: {tail(log)}")
-            return done.returncode
-
-        if prefect("work-pool", "inspect", POOL, check=False) != 0:
-            prefect("work-pool", "create", POOL, "--type", "process")
-        prefect("--no-prompt", "deploy", "--all", "--prefect-file", str(prefect_file))
 
 
 def _sprint_command() -> str:

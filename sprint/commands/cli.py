@@ -198,7 +198,7 @@ def parser() -> argparse.ArgumentParser:
     rp.set_defaults(func=cmd_replay)
     w = sub.add_parser("watch", help="watch the inbox and the operator's mailbox; announce "
                        "each file that lands, so the intake answers it at once")
-    w.add_argument("--interval", type=float, default=2.0, help="seconds between polls (2)")
+    w.add_argument("--interval", type=float, default=1.0, help="seconds between polls (1)")
     w.add_argument("--once", action="store_true", help="one poll, then exit")
     w.set_defaults(func=cmd_watch)
     sb = sub.add_parser("submit", help="submit a file as a unit: into its folder, or by mail")

@@ -104,7 +104,8 @@ def described(description: str, schedules: list[dict], triggered: bool = False,
 
 
 # The intake: not a group of any plan, the same for every plan. `sprint watch` emits these
-# events (sprint/job/watch.py: LANDED, MAIL_READ) in batches, one per unit, at most every 5 s;
+# events (sprint/job/watch.py: LANDED, MAIL_READ) in batches, one per unit, each once the last
+# is taken in (at most every 5 s while it is not);
 # the trigger fires on the first of a batch and lets the rest (`within` seconds) go, as that run
 # takes them all. Whatever is still not taken in is announced again, so nothing waits for the
 # scheduled runs.
@@ -112,7 +113,7 @@ _INTAKE_TRIGGER = {
     "type": "event", "enabled": True,
     "match": {"prefect.resource.id": "sprint.unit.*"},
     "expect": ["sprint.ledger.landed", "sprint.mail.read"],
-    "posture": "Reactive", "threshold": 1, "within": 3,
+    "posture": "Reactive", "threshold": 1, "within": 1,
     "parameters": {"unit": "{{ event.resource['sprint.unit'] }}"},
 }
 _INTAKE_ABOUT = "即时收件：台账落入单位收件文件夹（经邮件或直接放入）后立即接收并回复接收或退回"

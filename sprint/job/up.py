@@ -126,6 +126,10 @@ def main_job(seed_demo: bool = True, drill_day: dt.date | None = None) -> int:
         "PREFECT_API_URL": api,
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "PREFECT_UI_URL": f"http://127.0.0.1:{port}",
+        # A run that finds its deployment's one slot taken (an intake while the last one runs)
+        # tries again after this many seconds; Prefect's 30 made a file wait half a minute.
+        "PREFECT_SERVER_DEPLOYMENTS_CONCURRENCY_SLOT_WAIT_SECONDS": os.environ.get(
+            "PREFECT_SERVER_DEPLOYMENTS_CONCURRENCY_SLOT_WAIT_SECONDS", "2"),
     }
     sink = chats = None
     children: list[subprocess.Popen] = []

@@ -10,8 +10,9 @@ an event for its unit, and the intake deployment's trigger runs the intake, whic
 every unit's new files. A mail that needs an answer (no ledger, an unknown sender) is
 announced the same way.
 
-Events go out in batches at most every `hold` seconds, one per unit with something new: what
-lands while an intake starts is taken by the next. Anything announced and still not taken in
+Events go out in batches, one per unit with something new: a batch as soon as everything the
+last one announced is taken in (its intake run is over), else at most every `hold` seconds;
+what lands while an intake runs is taken by the next. Anything announced and still not taken in
 (or answered) is announced again after 20 s, then 40 s, ... at most every 10 minutes, so a run
 that failed or an event that was lost does not leave a file waiting for the scheduled run.
 
@@ -40,6 +41,9 @@ from sprint.services import intake
 from sprint.store.store import Store
 
 LANDED, MAIL_READ = "sprint.ledger.landed", "sprint.mail.read"
+# A batch goes as soon as the last one is taken in (its intake run is over), or after HOLD
+# seconds if it is not (a run that failed, a file it cannot take): one run at a time, never a
+# pile of them waiting for the deployment's one slot.
 HOLD, AGAIN_FIRST, AGAIN_MOST = 5.0, 20.0, 600.0
 Emit = Callable[[str, str, dict], None]  # event, unit code, payload
 log = logging.getLogger("sprint.job.watch")
@@ -91,7 +95,7 @@ class Watcher:
             ready = self._scan(now) + self._unanswered()
         tick = time.monotonic()
         due = [i for i in ready if i.announced is None or tick - i.announced >= i.wait]
-        if not due or tick - self._last < self.hold:
+        if not due or (self._taking() and tick - self._last < self.hold):
             return 0
         by_event: dict[tuple[str, str], list[_Item]] = {}
         for item in due:
@@ -99,6 +103,8 @@ class Watcher:
         for (event, unit), items in sorted(by_event.items()):
             self._emit(event, unit, {"refs": [i.ref for i in items],
                                      "again": any(i.announced is not None for i in items)})
+        log.info("通知即时收件：%s", "、".join(f"{unit}（{len(items)}）" for (_, unit), items
+                                          in sorted(by_event.items())))
         for item in due:
             if item.announced is not None:
                 item.wait = min(item.wait * 2, AGAIN_MOST)
@@ -156,6 +162,10 @@ class Watcher:
             del self.files[key]
         self.whole &= seen
         return ready
+
+    def _taking(self) -> bool:
+        """Whether something announced is still not taken in (or answered)."""
+        return any(i.announced is not None for i in (*self.files.values(), *self.letters.values()))
 
     def _unanswered(self) -> list[_Item]:
         for ref in self.store.letters.answered(set(self.letters)):

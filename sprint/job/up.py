@@ -153,14 +153,15 @@ def main_job(seed_demo: bool = True, drill_day: dt.date | None = None) -> int:
         env["SPRINT_WARM_SOCKET"] = str(home / "warm.sock")
         children.append(_spawn("sprint.job.warm", [env["SPRINT_WARM_SOCKET"], str(prefect_file)],
                                env, logs / "warm.log"))
-        deploy(prefect_file, env, logs / "deploy.log", api)
+        deploy(prefect_file, env, logs / "deploy.log")
         worker = f"sprint-{os.getpid()}"
         # A run the intake's trigger or the operator's click creates is picked up within this
         # many seconds (Prefect's default is 10): one small query to the server each time.
         # bench/operator.py measured the pick-up at 1.6-1.8 s median with 2 s; 1 s halves it.
         fast = env | {"PREFECT_WORKER_QUERY_SECONDS":
                       os.environ.get("PREFECT_WORKER_QUERY_SECONDS", "1")}
-        children.append(_spawn("prefect", ["worker", "start", "--pool", POOL, "--name", worker], fast,
+        # Prefect's process worker, its runs forked by the warm server (sprint/job/worker.py).
+        children.append(_spawn("sprint.job.worker", ["--pool", POOL, "--name", worker], fast,
                                logs / "worker.log"))
         wait_worker(api, worker, children[-1], output=lambda: tail(logs / "worker.log"))
         # `sprint watch`: announces each file that lands, so the intake answers it at once.

@@ -7,8 +7,8 @@ SQLAlchemy (about 1 s more) before the run's first step; bench/operator.py measu
 at 3.6-4.2 s of a 5.7-6.2 s click. A fork of a process that has imported them starts in
 milliseconds, and each run is still its own process (a crash or a leak ends with it).
 
-The worker's command is `python -m sprint.job.warm_launch` (sprint/job/deploy.py sets it on
-the work pool): that small process hands its environment, folder and standard streams to this
+The main job's worker (sprint/job/worker.py) starts each run as `python -m
+sprint.job.warm_launch`: that small process hands its environment, folder and standard streams to this
 server over a Unix socket, relays signals to the child and ends with the child's exit status,
 so the worker sees what it would see of `prefect.engine`. Without this server the launcher
 runs `prefect.engine` itself: nothing depends on the warm start but speed.

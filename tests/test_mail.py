@@ -305,3 +305,21 @@ def test_an_earlier_store_opened_by_four_processes_at_once_moves_its_messages_on
     with multiprocessing.get_context("fork").Pool(4) as pool:
         seen = pool.map(_open, [f"sqlite:///{path}"] * 4)
     assert len({tuple(s) for s in seen}) == 1 and len(seen[0]) == 2 and min(seen[0]) > 500
+
+
+def test_the_main_jobs_mail_server_keeps_files_not_memory(tmp_path):
+    """The main job's local SMTP server runs for the hundred days: each mail is a file in the
+    mail folder (and the operator's mailbox), none held parsed in memory as the tests' is."""
+    import smtplib
+
+    from sprint.job.mailsink import MailSink
+
+    with MailSink(maildir=tmp_path / "mail", mailboxes={"op@example.org": tmp_path / "box"},
+                  remember=False) as server:
+        with smtplib.SMTP("127.0.0.1", server.port) as smtp:
+            for i in range(3):
+                smtp.sendmail("a@example.org", ["op@example.org"],
+                              f"Subject: {i}\r\n\r\nbody {i}\r\n".encode())
+        assert server.handler.received == []
+    assert len(list((tmp_path / "mail" / "new").glob("*.eml"))) == 3
+    assert len(list((tmp_path / "box" / "new").iterdir())) == 3

@@ -19,7 +19,9 @@ from aiosmtpd.controller import Controller
 
 
 class KeepingHandler:
-    def __init__(self, maildir: Path | None = None, mailboxes: dict[str, Path] | None = None):
+    def __init__(self, maildir: Path | None = None, mailboxes: dict[str, Path] | None = None,
+                 remember: bool = True):
+        self.remember = remember  # parsed, in `received`: for tests; the main job keeps files only
         if maildir:
             maildir.parent.mkdir(parents=True, exist_ok=True)
         self.maildir = mailbox.Maildir(maildir, create=True) if maildir else None
@@ -77,8 +79,9 @@ class KeepingHandler:
         for address, box in self.mailboxes.items():
             if address in to:
                 box.add(data)  # written in tmp/, then moved into new/: a reader sees it whole
-        message = message_from_bytes(data, policy=policy.default)
-        self.received.append((list(envelope.rcpt_tos), message))
+        if self.remember:
+            message = message_from_bytes(data, policy=policy.default)
+            self.received.append((list(envelope.rcpt_tos), message))
         if self.vanish_after_next > 0:  # taken, but the sender never hears so
             self.vanish_after_next -= 1
             server.transport.abort()
@@ -93,8 +96,8 @@ def free_port(host: str) -> int:
 
 class MailSink:
     def __init__(self, host: str = "127.0.0.1", port: int = 0, maildir: Path | None = None,
-                 mailboxes: dict[str, Path] | None = None):
-        self.handler = KeepingHandler(maildir, mailboxes)
+                 mailboxes: dict[str, Path] | None = None, remember: bool = True):
+        self.handler = KeepingHandler(maildir, mailboxes, remember)
         self.port = port or free_port(host)
         self._controller = Controller(self.handler, hostname=host, port=self.port,
                                       data_size_limit=64 * 1024 * 1024)

@@ -162,7 +162,7 @@ def main(start: dt.date, end: dt.date, seed: int, home: Path, as_json: bool,
     sink = None
     overrides: dict = {"home": home, "inbox": home / "inbox"}
     if "smtp_host" not in base.model_fields_set:  # no mail server configured: a local one
-        sink = MailSink("127.0.0.1", base.smtp_port, maildir=home / "mail").start()
+        sink = MailSink("127.0.0.1", base.smtp_port, maildir=home / "mail", remember=False).start()
         overrides["smtp_port"] = sink.port
     try:
         result = replay(start, end, seed, base.model_copy(update=overrides),

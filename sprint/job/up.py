@@ -138,8 +138,9 @@ def main_job(seed_demo: bool = True, drill_day: dt.date | None = None) -> int:
             # The operator's mail also goes into its mailbox, which `sprint watch` reads (unless
             # a real one is read over IMAP).
             boxes = {} if s.imap_host else {s.sender(): s.mailbox_root.resolve()}
+            # Files only: a main job up for a hundred days must not hold every mail in memory.
             sink = MailSink("127.0.0.1", s.smtp_port, maildir=s.mail_root.resolve(),
-                            mailboxes=boxes).start()
+                            mailboxes=boxes, remember=False).start()
             env["SPRINT_SMTP_PORT"] = str(sink.port)
         chats = local_robots(plan, home / "robots", env)  # the plan's group chats, kept as files
         inbox = s.inbox_root.resolve()

@@ -120,8 +120,9 @@ class Store(OutboxRecords):
         except IntegrityError:
             return False
 
-    def receipts(self, duty: str | None = None) -> list[Receipt]:
-        """Every file taken in (of one duty), in the order received.
+    def receipts(self, duty: str | None = None, as_of: dt.datetime | None = None) -> list[Receipt]:
+        """Every file taken in (of one duty), in the order received, with the office's review
+        of each as it stood at `as_of` (a run's clock; default: now).
 
         Only rows this process has not read yet are fetched whole. They are found by id, not by
         "above the highest id seen": on PostgreSQL a transaction holding a smaller id can commit
@@ -139,7 +140,7 @@ class Store(OutboxRecords):
         if new:
             self._seen.update(new)
             self._receipts.sort(key=lambda r: (r.received_at, r.id))
-        decided = self.reviews.standing()  # few rows, and they change: read each time
+        decided = self.reviews.standing(as_of)  # few rows, and they change: read each time
         return [_reviewed(r, decided.get(r.id)) for r in self._receipts
                 if duty is None or r.duty == duty]
 

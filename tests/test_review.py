@@ -20,8 +20,8 @@ def _taonan(sink, since):
     return [m for r, m in sink.handler.received[since:] if r == ["taonan@example.org"]]
 
 
-def _standing(capsys, code="220881"):
-    assert main(["status", "--as-of", "2020-10-08 12:00", "--json"]) == 0
+def _standing(capsys, code="220881", at="2020-10-08 12:00"):
+    assert main(["status", "--as-of", at, "--json"]) == 0
     out = capsys.readouterr().out
     rows = json.loads(out[out.index("["):])  # after any line the command prints first
     return [r for r in rows if r["任务"] == "贫困劳动力转移就业台账（双周报送）"
@@ -61,6 +61,26 @@ def test_a_returned_file_is_answered_once_with_the_note_and_owed_again(
 
     [row] = _standing(capsys)
     shown = json.dumps(row, ensure_ascii=False)
+    assert "已退回" in shown and "按时报送" not in shown
+
+
+def test_a_return_counts_from_when_it_was_decided(prefect_server, home, sink, capsys):
+    """洮南市's file for the period due 10-09 came 10-07 09:00; the office returns it on 10-10
+    09:00. As of 10-08 12:00 the period stood 按时报送 (the return had not happened yet: a run
+    or a replay as of that day does not see it); as of 10-10 12:00 it is 已退回 and owed."""
+    drop(home / "inbox", "220881", "洮南.xlsx", make_ledger("220881", 5, seed=3),
+         "2020-10-07 09:00")
+    labor_ledger(as_of=beijing("2020-10-07 12:00"))
+    capsys.readouterr()
+    assert main(["review"]) == 0
+    number = capsys.readouterr().out.split("#")[1].split()[0]
+    assert main(["review", number, "已退回", "--note", NOTE, "--as-of", "2020-10-10 09:00"]) == 0
+
+    [before] = _standing(capsys)
+    shown = json.dumps(before, ensure_ascii=False)
+    assert "按时报送" in shown and "已退回" not in shown
+    [after] = _standing(capsys, at="2020-10-10 12:00")
+    shown = json.dumps(after, ensure_ascii=False)
     assert "已退回" in shown and "按时报送" not in shown
 
 

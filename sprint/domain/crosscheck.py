@@ -111,15 +111,17 @@ def findings(checks: Checks, template: Template, frame: pd.DataFrame,
              others: list[tuple[str, pd.DataFrame]],
              previous: pd.DataFrame | None,
              roster: tuple[str, pd.DataFrame] | None = None) -> list[tuple[str, str]]:
-    """(kind, reason) of every finding: same person, copied ledger, implausible move."""
+    """(kind, reason) of every finding: those about the whole file first (a copied ledger, an
+    implausible move), then row by row (same person, off the roster): a reply lists only the
+    first ones, and a pasted ledger has a finding on every row."""
     out = []
-    if checks.same_person:
-        out += same_people(template, frame, others)
     if checks.copied:
         out += copies(template, frame, others)
     if previous is not None:
         for rule in checks.jumps:
             out += jumps(rule, frame, previous)
+    if checks.same_person:
+        out += same_people(template, frame, others)
     if checks.roster is not None and roster is not None:
         out += on_roster(checks.roster, roster[0], frame, roster[1])
     return out

@@ -112,11 +112,13 @@ def findings(checks: Checks, template: Template, frame: pd.DataFrame,
              previous: pd.DataFrame | None,
              roster: tuple[str, pd.DataFrame] | None = None) -> list[tuple[str, str]]:
     """(kind, reason) of every finding: same person, copied ledger, implausible move."""
+    # A copy is one finding: its people, all in the unit copied, would say it again per row.
+    twins = [(n, o) for n, o in others if copies(template, frame, [(n, o)])] if checks.copied else []
     out = []
     if checks.same_person:
-        out += same_people(template, frame, others)
-    if checks.copied:
-        out += copies(template, frame, others)
+        copied = {n for n, _ in twins}
+        out += same_people(template, frame, [(n, o) for n, o in others if n not in copied])
+    out += copies(template, frame, twins)
     if previous is not None:
         for rule in checks.jumps:
             out += jumps(rule, frame, previous)

@@ -1,11 +1,15 @@
 from __future__ import annotations
 
 import os
+import tempfile
 
 import pytest
 
 os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+# The readers' budget of this test session, not the machine's: a replay or a main job reading
+# on the same machine would hold its slots (sprint/reading/fence_budget.py).
+os.environ["SPRINT_FENCE_DIR"] = tempfile.mkdtemp(prefix="sprint-fence-tests-")
 
 from sprint.domain.plan import load_plan  # noqa: E402
 from sprint.job.mailsink import MailSink  # noqa: E402

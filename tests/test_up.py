@@ -77,7 +77,12 @@ def _a_run_starts_warm(api: str, warm_log) -> None:
         time.sleep(0.5)
     assert state["type"] == "COMPLETED", (state, warm_log.read_text())
     assert f"预热进程：运行 {run['id']} 由进程 " in warm_log.read_text()
-    logs = _call(f"{api}/logs/filter", {"logs": {"flow_run_id": {"any_": [run["id"]]}}})
+    # The run's last lines are sent as its process ends, a moment after its state.
+    while time.monotonic() < deadline:
+        logs = _call(f"{api}/logs/filter", {"logs": {"flow_run_id": {"any_": [run["id"]]}}})
+        if any("试运行" in line["message"] for line in logs):
+            break
+        time.sleep(0.5)
     assert any("试运行" in line["message"] for line in logs), [x["message"] for x in logs]
 
 

@@ -18,7 +18,7 @@ import pytest
 
 # The warm server with a stub engine: it warms nothing, and a run does what STUB says.
 SERVER = """
-import os, signal, sys, time
+import os, signal, sys, threading, time
 from pathlib import Path
 import sprint.job.warm as warm
 
@@ -28,6 +28,9 @@ def engine():
     print(f"运行 {sys.argv[1:]} 于 {os.getcwd()}，变量 {os.environ.get('RUN_ONLY')}", flush=True)
     if what.startswith("exit:"):
         return int(what[5:])
+    if what == "drain":  # as Prefect's log service sends what is left when threads end
+        threading._register_atexit(lambda: print("日志已送出", flush=True))
+        return 0
     if what == "wait":
         signal.signal(signal.SIGTERM, lambda *_: (print("收到终止信号", flush=True), sys.exit(7)))
     time.sleep(60)
@@ -92,6 +95,15 @@ def test_the_run_speaks_on_the_commands_streams_with_its_environment_and_exit_st
     out, _ = done.communicate(timeout=30)
     assert done.returncode == 3
     assert f"运行 ['run-id-1'] 于 {tmp_path / 'run-folder'}，变量 本次运行的变量" in out
+
+
+def test_what_the_run_leaves_to_be_sent_at_exit_is_sent(server, tmp_path):
+    """Prefect's log service sends a run's last lines when the interpreter ends its threads
+    (threading's exit handlers, before atexit's): a short run sends no batch before then, so a
+    warm child that skipped them left its run page empty (the main job's CI caught it)."""
+    done = launch(server, tmp_path, "drain", "run-id-2")
+    out, _ = done.communicate(timeout=30)
+    assert done.returncode == 0 and "日志已送出" in out
 
 
 def test_the_workers_sigterm_reaches_the_run(server, tmp_path):

@@ -180,11 +180,14 @@ def _engine() -> int:
 
 
 def _leave(code: int) -> None:
-    """End the child as a Python process ends (exit handlers flush the run's logs to the
-    server), without returning into the server's loop."""
+    """End the child as a Python process ends, without returning into the server's loop:
+    first threading's exit handlers and the wait for the run's threads (Prefect's log service
+    sends the run's last lines there), then atexit's, as the interpreter does."""
     import atexit
+    import threading
 
     try:
+        threading._shutdown()
         atexit._run_exitfuncs()
         sys.stdout.flush()
         sys.stderr.flush()

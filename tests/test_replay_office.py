@@ -20,7 +20,8 @@ COUNTERS = "消费扶贫专柜专区专馆台账_2020-10-31"
 
 def test_the_generator_sends_a_copied_ledger_and_a_file_after_the_lock_twice(plan):
     """The labor ledger's plan `checks` look for copies: one county's first-period file comes
-    again from another county ("（更正）"). The counters' October file is due 10-30 17:00 and
+    again from another county ("（更正）"), and a third county lists one of the first's workers
+    ("（补充）"). The counters' October file is due 10-30 17:00 and
     locks 5 working days later (11-02 to 11-06: 11-06 17:00); a county that sent nothing for
     October sends it on 11-10, naming October, and the very same file three working days
     later (11-11, 11-12, 11-13)."""
@@ -28,6 +29,15 @@ def test_the_generator_sends_a_copied_ledger_and_a_file_after_the_lock_twice(pla
     copied = [s for s in subs if s.name.endswith("（更正）.csv")
               and s.name.startswith("贫困劳动力转移就业台账_")]
     assert copied
+    # A person in two counties: a third county's own ledger of that period with one worker of
+    # the county whose file came first; not a copy, so the check names the person.
+    [joined] = [s for s in subs if s.name.startswith("贫困劳动力转移就业台账_")
+                and s.name.endswith("（补充）.csv")]
+    period = joined.name.split("_")[1][:10]
+    ids = set(joined.frame["身份证号"])
+    others = [s for s in subs if s.unit != joined.unit and s.name.startswith(
+        f"贫困劳动力转移就业台账_{period}") and ids & set(s.frame["身份证号"])]
+    assert len(others) >= 1 and not any(s.frame.equals(joined.frame) for s in others)
     [late] = [s for s in subs if s.name == f"{COUNTERS}（补报）.csv"]
     assert late.at.date() == D(2020, 11, 10) and set(late.frame["报送期"]) == {"2020-10-31"}
     [again] = [s for s in subs if s.name == f"{COUNTERS}（补报）再次报送.csv"]

@@ -114,11 +114,20 @@ def _office_cases(plan: Plan, world: World, out: list[Submission], start: dt.dat
                     sent.setdefault((period.id, s.unit), (period, s))
         checks = duty.checks
         firsts = sorted(sent.values(), key=lambda ps: (ps[0].due, ps[1].unit))
-        if checks and (checks.copied or checks.same_person) and len(firsts) >= 2:
-            (period, a), (_, b) = firsts[0], next(x for x in firsts[1:] if x[0] == firsts[0][0])
-            frame = a.frame if checks.copied else pd.concat([b.frame, a.frame.iloc[:1]])
-            extra.append(Submission(b.at + dt.timedelta(hours=1), b.unit,
-                                    f"{name}_{period.id}（更正）.csv", frame))
+        # The first period two units sent: the second copies the first's ledger; a third (else
+        # the second again, later) lists one of the first's people in its own ledger.
+        senders = [s for p, s in firsts if firsts and p.id == firsts[0][0].id]
+        if checks and len(senders) >= 2:
+            period, a = firsts[0][0], senders[0]
+            if checks.copied:
+                b = senders[1]
+                extra.append(Submission(b.at + dt.timedelta(hours=1), b.unit,
+                                        f"{name}_{period.id}（更正）.csv", a.frame))
+            if checks.same_person:
+                c = senders[2] if len(senders) > 2 else senders[1]
+                extra.append(Submission(c.at + dt.timedelta(hours=2), c.unit,
+                                        f"{name}_{period.id}（补充）.csv",
+                                        _joined(plan.templates[duty.template], a.frame, c.frame)))
         if duty.expiry_workdays and firsts:
             period, a = firsts[0]
             late = add_workdays(period.due.date(), duty.expiry_workdays + 2)
@@ -136,6 +145,16 @@ def _office_cases(plan: Plan, world: World, out: list[Submission], start: dt.dat
                     extra.append(Submission(_at(day, rng), unit, f"{name}_{period.id}{mark}.csv",
                                             frame))
     return extra
+
+
+def _joined(template, a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
+    """b's ledger with one more row: a's first person (ID and name) in b's first row's place
+    (b's township and village, which b's ledger must name), as if b listed them too."""
+    person = b.iloc[:1].copy()
+    for column in [*template.id_columns, template.label]:
+        if column and column in a and column in person:
+            person[column] = a[column].iloc[0]
+    return pd.concat([b, person], ignore_index=True)
 
 
 def write(sub: Submission, inbox) -> None:

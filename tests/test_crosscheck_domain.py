@@ -14,13 +14,14 @@ def test_a_copied_ledger_is_one_finding_not_one_per_person(plan):
     one finding ("与洮南市同一报送期的台账内容完全相同（5行）"): listing each of the 5 people as
     also in 洮南市's ledger says the same thing five more times (the full replay's one copied
     ledger of 510 rows gave 509 such lines in the dispatch). A person shared with a unit whose
-    ledger is not a copy (大安市) is still named."""
+    ledger is not a copy (大安市) is still named, after the copy."""
     duty = plan.duty("labor-ledger")
     template = plan.templates[duty.template]
     taonan = make_ledger("220881", 5, seed=3)
     daan = pd.concat([make_ledger("220882", 4, seed=4), taonan.iloc[:1]], ignore_index=True)
     found = findings(duty.checks, template, taonan.copy(), [("洮南市", taonan), ("大安市", daan)], None)
     kinds = [kind for kind, _ in found]
+    assert kinds[0] == COPIED  # about the whole file, first: a reply lists only the first ones
     assert kinds.count(COPIED) == 1 and "与洮南市同一报送期的台账内容完全相同（5行）" in found[kinds.index(COPIED)][1]
     shared = [reason for kind, reason in found if kind == SAME_PERSON]
     # (row 0: a frame made here is numbered from 0; a read ledger by its spreadsheet rows)

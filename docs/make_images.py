@@ -6,11 +6,13 @@ the guide walks through, from the main job itself.
 
 The mail: the first seven weeks of the bundled plan replayed into a temporary state folder,
 one message of each kind screenshot, and the first page of its .xlsx attachment, if it has one,
-as LibreOffice prints it. The UI: `sprint up` in another temporary state folder, a
-labor-ledger run and a deadlines run whose 通报 draft waits for approval, and the pages: the
-deployments, the custom-run form, a run's artifacts, and the approval form. Needs Debian's
-chromium, libreoffice-calc, poppler-utils and fonts-noto-cjk, and Playwright (in the test
-extra).
+as LibreOffice prints it; and an acceptance with a cross-check warning and a diff with the
+version before (docs/image_cases.py). ID numbers are masked in every picture, the unit's own
+replies included: the guide is read by all. The UI: `sprint up` in another temporary state
+folder, runs of labor-ledger, deadlines (its 通报 draft waiting) and review (its form
+waiting), and the pages: the deployments, the custom-run form, a run's artifacts, the approval
+form, the review form (its list open, then filled in, not sent). Needs Debian's chromium,
+libreoffice-calc, poppler-utils and fonts-noto-cjk, and Playwright (in the test extra).
 """
 
 from __future__ import annotations
@@ -37,7 +39,8 @@ FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
 
 
 def mail_images(out: Path) -> list[Path]:
-    """One picture per kind of mail, from a replay of the plan's first weeks."""
+    """One picture per kind of mail, from a replay of the plan's first weeks; and the
+    acceptance of a new version with a cross-check warning."""
     from sprint.config.settings import Settings
     from sprint.job.mailsink import MailSink
     from sprint.job.replay import replay
@@ -49,8 +52,7 @@ def mail_images(out: Path) -> list[Path]:
                Settings(home=home, inbox=home / "inbox", smtp_port=sink.port))
         kinds: dict[str, email.message.EmailMessage] = {}
         attached: dict[str, bytes] = {}  # the first .xlsx attachment of each kind
-        for path in sorted((Path(tmp) / "mail" / "new").iterdir()):
-            message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+        for message in _messages(Path(tmp) / "mail"):
             kind = message["Message-ID"].strip("<>").split(".")[1]
             kinds.setdefault(kind, message)
             if kind not in attached and (workbook := workbook_of(message)) is not None:
@@ -58,7 +60,15 @@ def mail_images(out: Path) -> list[Path]:
         mails = [shoot(html_of(m), out / f"mail-{kind}.png") for kind, m in sorted(kinds.items())]
         sheets = [printed_page(book, out / f"attachment-{kind}.png")
                   for kind, book in sorted(attached.items())]
-        return mails + sheets
+    from image_cases import acceptance_with_checks  # a case of its own: see there
+
+    return mails + sheets + [shoot(html_of(acceptance_with_checks()),
+                                   out / "mail-acceptance-checks.png")]
+
+
+def _messages(maildir: Path) -> list[email.message.EmailMessage]:
+    return [email.message_from_bytes(p.read_bytes(), policy=policy.default)
+            for p in sorted((maildir / "new").iterdir())]
 
 
 def workbook_of(message) -> bytes | None:
@@ -85,8 +95,11 @@ def printed_page(workbook: bytes, path: Path) -> Path:
 
 
 def html_of(message) -> str:
-    """The HTML part, its inline chart put in place (a file has no Content-IDs)."""
-    html = message.get_body(("html",)).get_content()
+    """The HTML part, ID numbers masked, its inline chart put in place (a file has no
+    Content-IDs)."""
+    from sprint.domain.engine.findings import masked
+
+    html = masked(message.get_body(("html",)).get_content())
     for part in message.walk():
         cid = part.get("Content-ID")
         if cid and part.get_content_type().startswith("image/"):
@@ -145,7 +158,8 @@ def ui_images(out: Path) -> list[Path]:
 
 
 def _runs(api: str) -> dict:
-    """A labor-ledger run to read, and a deadlines run waiting for a 通报 decision."""
+    """A labor-ledger run to read, a deadlines run waiting for a 通报 decision, and a review
+    run waiting for the operator's review of the first file the labor-ledger run took in."""
     from prefect import get_client
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
@@ -165,8 +179,10 @@ def _runs(api: str) -> dict:
         over = lambda state: state.is_final()  # noqa: E731
         labor = run("labor-ledger", "2020-10-12 12:00", over)
         run("deadlines", "2020-10-28 10:00", over)
-        waiting = run("deadlines", "2020-11-02 10:00", lambda s: s.is_paused() or s.is_final())
-        return {"labor": labor, "waiting": waiting,
+        asking = lambda state: state.is_paused() or state.is_final()  # noqa: E731
+        waiting = run("deadlines", "2020-11-02 10:00", asking)
+        review = run("review", "2020-10-12 12:00", asking)
+        return {"labor": labor, "waiting": waiting, "review": review,
                 "deployment": str(deployments["labor-ledger"].id)}
 
 
@@ -185,6 +201,9 @@ def _pages(base: str, runs: dict, out: Path) -> list[Path]:
                 target = page.get_by_role("button", name=click)
                 (target if target.count() else page.get_by_text(click, exact=True)).first.click()
                 page.wait_for_load_state("networkidle")
+            snap(name)
+
+        def snap(name: str) -> None:
             time.sleep(1.5)  # the UI's charts settle after the network does
             page.screenshot(path=str(out / f"ui-{name}.png"))
             shots.append(out / f"ui-{name}.png")
@@ -193,6 +212,17 @@ def _pages(base: str, runs: dict, out: Path) -> list[Path]:
         show(f"/deployments/deployment/{runs['deployment']}/run", "custom-run")
         show(f"/runs/flow-run/{runs['labor']}", "artifacts", click="Artifacts")
         show(f"/runs/flow-run/{runs['waiting']}", "approval", click="Resume")
+        page.goto(base + f"/runs/flow-run/{runs['review']}")
+        page.wait_for_load_state("networkidle")
+        page.get_by_role("button", name="Resume").first.click()
+        # The form's list opens from the keyboard (a click on it was not taken in headless runs).
+        page.locator(".p-modal .p-select-button__control").first.focus()
+        page.keyboard.press("ArrowDown")
+        page.get_by_text("已审核", exact=True).last.wait_for()
+        snap("review")
+        page.get_by_text("有疑问", exact=True).last.click()
+        page.locator(".p-modal textarea").last.fill("第3行与上期台账不一致，请核实后重新报送")
+        snap("review-filled")  # not submitted: the picture shows the form as it is sent
         browser.close()
     return shots
 

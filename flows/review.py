@@ -4,16 +4,23 @@ decision does; `sprint review` decides the same from the shell."""
 
 from __future__ import annotations
 
-from prefect import flow, get_run_logger
+from typing import Annotated
 
+from prefect import flow, get_run_logger
+from prefect.runtime import flow_run
+from prefect.states import Failed
+from pydantic import Field
+
+from flows.duties import AsOf
 from sprint.domain.calendar import BEIJING
-from sprint.domain.clock import moment
+from sprint.domain.clock import NotAMoment, moment
 from sprint.domain.filenames import as_sent
 from sprint.domain.records import RECEIVED
 from sprint.services import reviewing
 from sprint.services.context import connect
 
 WAIT_SECONDS = 24 * 3600  # a form left unanswered for a day ends the run; nothing changes
+Limit = Annotated[int, Field(ge=1)]
 
 
 def _text(services, r) -> str:
@@ -23,8 +30,22 @@ def _text(services, r) -> str:
             f"{r.received_at.astimezone(BEIJING):%Y-%m-%d %H:%M} 收到")
 
 
-@flow(name="review", log_prints=False)
-def review(as_of: str | None = None, limit: int = 10) -> dict:
+def run_name() -> str:
+    """`review @2020-10-08 09:00`: the UI's list of runs says when the review stands."""
+    try:
+        return f"review @{moment(flow_run.parameters.get('as_of')):%Y-%m-%d %H:%M}"
+    except NotAMoment:
+        return "review @日期有误"
+
+
+@flow(name="review", flow_run_name=run_name, log_prints=False)
+def review(as_of: AsOf = None, limit: Limit = 10):
+    """Review the accepted files, one form each.
+
+    Args:
+        as_of: 审核时点：只列此时点前收到的文件，审核结果按此时点记录；只写日期表示当日24时（北京时间）；留空表示现在
+        limit: 本次最多审核几份（先收到的在前，逐份出现审核表单）
+    """
     from prefect import pause_flow_run, suspend_flow_run
     from prefect.exceptions import FlowPauseTimeout
     from prefect.runtime import deployment
@@ -32,9 +53,14 @@ def review(as_of: str | None = None, limit: int = 10) -> dict:
     from tasks.review_form import ReviewDecision
 
     log = get_run_logger()
+    try:
+        now = moment(as_of)
+    except NotAMoment as e:  # a date from the form that does not exist: one Chinese line
+        return Failed(message=str(e))
     services = connect()
-    now = moment(as_of)
     waiting = [r for r in reviewable_now(services, now) if r.review == RECEIVED][:limit]
+    if not waiting:
+        log.info("没有待审核（已接收）的文件")
     decided: dict[str, int] = {}
     for r in waiting:
         form = ReviewDecision.with_initial_data(description=_text(services, r))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -25,6 +26,15 @@ def drop(inbox: Path, unit: str, name: str, frame: pd.DataFrame, at: str,
     stamp = dt.datetime.fromisoformat(at).replace(tzinfo=BEIJING).timestamp()
     os.utime(path, (stamp, stamp))
     return path
+
+
+def again(path: Path, name: str, at: str) -> Path:
+    """The same bytes under the name the unit gave them, arriving at `at` (Beijing time)."""
+    copy = path.with_name(name)
+    shutil.copyfile(path, copy)
+    stamp = dt.datetime.fromisoformat(at).replace(tzinfo=BEIJING).timestamp()
+    os.utime(copy, (stamp, stamp))
+    return copy
 
 
 def beijing(text: str) -> dt.datetime:

@@ -104,6 +104,35 @@ def test_the_weekly_dispatch_lists_the_findings_of_the_week_with_ids_masked(
     assert person not in text
 
 
+def test_the_dispatch_shows_five_findings_of_a_file_and_counts_the_rest(prefect_server, home, sink):
+    """A county whose ledger lists many people of another's has a finding on each of those rows:
+    镇赉县's 11 workers for the period due 10-09 include 洮南市's 8 (their ID numbers and names
+    in 镇赉县's own townships), so 8 IDs are also in 洮南市's ledger: 8 findings (not a copy: 3
+    rows are 镇赉县's own). Its acceptance lists them all (up to 20); the office's weekly
+    dispatch, which lists every unit's files of the week, shows the first 5 of that file and
+    says 另有 3 条 (8 - 5), so one file of 500 such rows does not make a report of 500 lines."""
+    taonan = make_ledger("220881", 8, seed=3)
+    zhenlai = make_ledger("220821", 11, seed=5)
+    zhenlai.loc[3:, ["姓名", "身份证号"]] = taonan[["姓名", "身份证号"]].to_numpy()
+    inbox = home / "inbox"
+    drop(inbox, "220881", "洮南.xlsx", taonan, "2020-10-07 09:00")
+    drop(inbox, "220821", "镇赉.xlsx", zhenlai, "2020-10-07 11:00")
+    labor_ledger(as_of=beijing("2020-10-07 12:00"))
+    accepted = _acceptance(sink, "zhenlai@example.org")
+    assert "台账内容完全相同" not in accepted
+    assert accepted.count("也在洮南市同一报送期的台账中") == 8
+    before = len(sink.handler.received)
+    duties(flow="weekly-dispatch", as_of=beijing("2020-10-09 17:30"))
+    [report] = [m for r, m in sink.handler.received[before:] if "周调度" in m["Subject"]]
+    text = report.get_body(("plain",)).get_content()
+    section = text.split("本周交叉核查发现（提示，未退回）：")[1].split("\n\n")[0]
+    lines = [x for x in section.splitlines() if x.startswith("- 镇赉县《贫困劳动力转移就业台账》“镇赉.xlsx”：")]
+    assert len(lines) == 6 and lines[-1].endswith("：另有 3 条")
+    assert all("也在洮南市同一报送期的台账中" in x for x in lines[:5])
+    html = report.get_body(("html",)).get_content()
+    assert html.count("“镇赉.xlsx”：") == 6 and "“镇赉.xlsx”：另有 3 条" in html
+
+
 def test_a_visit_off_the_roster_or_before_the_household_entered_it_is_warned(
         prefect_server, home, sink):
     """Clause 16: visits "针对2206名脱贫不稳人口和4755名贫困边缘人口", the households of the unit's

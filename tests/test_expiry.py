@@ -10,7 +10,7 @@ import pytest
 from flows.duties import duties
 from sprint.commands.cli import main
 from sprint.demo import target_rows as dl
-from tests.factories import beijing, drop
+from tests.factories import again, beijing, drop
 
 pytestmark = pytest.mark.integration
 
@@ -55,6 +55,34 @@ def test_a_late_file_is_refused_then_accepted_under_an_exception(prefect_server,
     duties(flow="target-ledgers", as_of=beijing("2020-11-12 12:00"))
     [accepted] = _to_zhenlai(sink, before, "【百日冲刺】已接收：")
     assert "计入报送期2020-10-01至2020-10-31（逾期）" in accepted["Subject"]
+
+
+def test_the_very_same_file_sent_again_under_an_exception_is_taken_once(prefect_server, home,
+                                                                       sink, capsys):
+    """As above, October's counters lock at 11-06 17:00 (due 10-30 17:00, then 11-02 to 11-06,
+    five working days: `expiry_workdays: 5`). 镇赉县's file of 11-10 is refused; the office
+    opens an exception to 11-20; the unit sends the very same bytes again on 11-12 (a copy,
+    renamed): accepted for October, late. The same bytes a third time on 11-13 are nothing new:
+    no second acceptance."""
+    inbox = home / "inbox"
+    first = drop(inbox, "220821", "10月专柜台账.xlsx", _october(100), "2020-11-10 09:00")
+    duties(flow="target-ledgers", as_of=beijing("2020-11-10 12:00"))
+    assert _to_zhenlai(sink, 0, "【百日冲刺】退回：")
+    assert main(["unlock", "220821", "consumption-counters", "2020-10-31", "--until",
+                 "2020-11-20", "--reason", REASON, "--by", "李科长"]) == 0
+
+    again(first, "10月专柜台账（补报）.xlsx", "2020-11-12 09:00")
+    before = len(sink.handler.received)
+    state = duties(flow="target-ledgers", as_of=beijing("2020-11-12 12:00"), return_state=True)
+    assert state.is_completed(), state.message
+    [accepted] = _to_zhenlai(sink, before, "【百日冲刺】已接收：")
+    assert "计入报送期2020-10-01至2020-10-31（逾期）" in accepted["Subject"]
+
+    again(first, "10月专柜台账（再次）.xlsx", "2020-11-13 09:00")
+    before = len(sink.handler.received)
+    duties(flow="target-ledgers", as_of=beijing("2020-11-13 12:00"))
+    assert not _to_zhenlai(sink, before, "【百日冲刺】已接收：")
+    assert not _to_zhenlai(sink, before, "【百日冲刺】退回：")
 
 
 def test_an_exception_needs_a_known_unit_and_period_and_is_listed_in_the_dispatch(

@@ -103,6 +103,34 @@ def test_a_unit_is_named_only_if_told_the_plans_working_days_before(plan):
     assert nameable(two, dt.datetime(2020, 10, 14, 16, 0, tzinfo=BEIJING))
 
 
+def test_a_notice_drafted_later_does_not_stop_a_unit_being_named_earlier(plan):
+    """Kills: drafts judged by every notice on record, whatever its time. A replay over its own
+    state (and a custom run of a past as_of) re-judged 2020-11-02 with the office's approved
+    draft of 11-04 on record: the 12 units lagging on 11-02 were taken as named already, and a
+    draft naming 1 of them was made, approved and sent a second time. At 11-02 09:15 only what
+    was drafted by then counts; a draft dropped later was still waiting then."""
+    from sprint.domain.records import NoticeRecord
+
+    duty, p = plan.duty("labor-ledger"), period(plan)
+    told = dt.datetime(2020, 10, 12, 9, 0, tzinfo=BEIJING)
+    now = dt.datetime(2020, 11, 2, 9, 15, tzinfo=BEIJING)
+
+    def draft(n, at, status, decided):
+        return NoticeRecord(n, duty.id, p.id, "ldxz", "notice", str(n), "", "", "", "", "220802",
+                            status, at, decided, None, None, None)
+
+    def nameable(*notices):
+        book = Book(plan, [], set(), None, {(duty.id, "220802"): [told]}, list(notices))
+        return candidates(plan, book, duty, p, ["220802"], now) == ["220802"]
+
+    later = now + dt.timedelta(days=2)
+    assert nameable(draft(5, later, "approved", later))
+    assert not nameable(draft(5, now - dt.timedelta(days=1), "approved", now))
+    # Drafted before, dropped after: at 11-02 it still named the unit (waiting for a decision).
+    assert not nameable(draft(4, now - dt.timedelta(hours=1), "dropped", later))
+    assert nameable(draft(4, now - dt.timedelta(hours=1), "dropped", now - dt.timedelta(minutes=1)))
+
+
 def test_a_zip_of_more_than_200_ledgers_is_not_opened(plan):
     """Kills: the zip member cap removed. A zip listing 201 small .csv members (each a ledger by
     its name) is not opened: named as too many, none placed (the earlier test's 1,000 members

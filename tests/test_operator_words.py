@@ -47,12 +47,22 @@ def test_a_wrong_name_lists_every_deployment_intake_included(capsys):
     from sprint.config.deployments import load_deployments
 
     names = [d.name for d in load_deployments(triggered=True)]
-    assert len(names) == 9
+    assert len(names) == 10
     assert main(["run", "labor-ledgr"]) == 2
     err = capsys.readouterr().err
     assert f"部署（{len(names)} 个）" in err
     assert all(n in err for n in names) and "intake" in err
     assert "没有名为 'labor-ledgr' 的部署" in err
+    assert "review（审核表单，在界面运行或用 sprint review）" in err
+
+
+def test_the_review_form_is_not_run_by_date_and_says_where_it_is(capsys):
+    """`review` is a deployment, but a form waiting for a person: the shell does not start it
+    (a run from the shell never waits); the message says where to review instead."""
+    assert main(["run", "review", "--as-of", "2020-10-12"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("sprint: review 是审核表单，不按日期运行")
+    assert "Deployments → review → Run" in err and ".venv/bin/sprint review" in err
 
 
 def test_the_form_fixes_the_group_and_calls_dry_run_a_trial():

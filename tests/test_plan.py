@@ -100,3 +100,46 @@ def test_a_date_the_office_sets_must_give_its_reason(tmp_path):
 
     with pytest.raises(PlanError, match="gives its 'reason'"):
         load_plan(_broken(tmp_path, change))
+
+
+def _checks_of(duty_id, change):
+    """A change to the `checks` of one duty of the bundled plan."""
+    def apply(d):
+        change(next(x for x in d["duties"] if x["id"] == duty_id)["checks"])
+    return apply
+
+
+@pytest.mark.parametrize("change, words", [
+    (lambda c: c["roster"].update(duty="monitored-rosters"),
+     "duties.3 (household-visits).checks.roster.duty: no duty is named 'monitored-rosters'"),
+    (lambda c: c["roster"].update(duty="inspection-cleared"),
+     "duties.3 (household-visits).checks.roster.duty: 'inspection-cleared' has no ledger"),
+    (lambda c: c["roster"].update(key="身份证号"),
+     "duties.3 (household-visits).checks.roster: the ledger has no column 身份证号"),
+    (lambda c: c["roster"].update(since="纳入日期"),
+     "duties.3 (household-visits).checks.roster (monitored-roster): the ledger has no column 纳入日期"),
+], ids=["unknown-duty", "duty-without-ledger", "key", "roster-column"])
+def test_a_roster_check_must_name_a_ledger_and_its_columns(tmp_path, change, words):
+    """The visits' `checks.roster` reads the roster duty's ledger (`duty: monitored-roster`,
+    its 户主身份证号 and 纳入监测日期) and the visits' own 户主身份证号 and 走访日期: a duty the
+    plan lacks or one with no ledger, or a column either ledger lacks, stops the plan loading
+    with the duty and the column named (before, the check was silently skipped at each file)."""
+    with pytest.raises(PlanError) as e:
+        load_plan(_broken(tmp_path, _checks_of("household-visits", change)))
+    assert words in str(e.value)
+
+
+@pytest.mark.parametrize("rule, words", [
+    ({"column": "数量（台）", "below": 0.5}, "the ledger has no column 数量（台）"),
+    ({"column": "数量(台)", "where": {"运营情况": ["运营中"]}, "below": 0.5},
+     "the ledger has no column 运营情况"),
+    ({"column": "数量(台)", "by": "行政村", "below": 0.5}, "the ledger has no column 行政村"),
+], ids=["column", "where", "by"])
+def test_a_jump_check_must_name_columns_of_its_ledger(tmp_path, rule, words):
+    """The counters' `checks.jumps` ("运营台数一月内减半或增至十倍多为填报错误") hold 数量(台) of
+    the rows 运营状态 运营中: a column, a `where:` column or a `by:` column the counters ledger
+    lacks stops the plan loading, naming the duty, the rule and the column."""
+    with pytest.raises(PlanError) as e:
+        load_plan(_broken(tmp_path, _checks_of("consumption-counters",
+                                                lambda c: c.update(jumps=[rule]))))
+    assert f"duties.5 (consumption-counters).checks.jumps.0: {words}" in str(e.value)

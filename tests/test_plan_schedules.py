@@ -81,8 +81,10 @@ def test_the_replay_and_up_take_the_second_plans_groups_and_times():
     assert all(t.tzinfo == BEIJING for t, _ in runs)
     deployed = prefect_document(plan)["deployments"]
     assert [(d["name"], d["parameters"].get("flow")) for d in deployed] == [
-        ("sowing", "sowing"), ("sowing-reminders", "sowing"), ("dates", "dates"), ("intake", None)]
-    assert {d["entrypoint"] for d in deployed} == {"flows/duties.py:duties", "flows/intake.py:intake"}
+        ("sowing", "sowing"), ("sowing-reminders", "sowing"), ("dates", "dates"),
+        ("review", None), ("intake", None)]
+    assert {d["entrypoint"] for d in deployed} == {
+        "flows/duties.py:duties", "flows/review.py:review", "flows/intake.py:intake"}
 
 
 @pytest.mark.integration  # `sprint` subprocesses
@@ -93,7 +95,8 @@ def test_sprint_run_names_the_live_plans_deployments(tmp_path):
                  env={"SPRINT_PLAN": str(SIPING)}, home=tmp_path)
     assert run.returncode == 2
     assert "没有名为 'labor-ledger-reminders' 的部署、事项组或事项" in run.stderr
-    assert "  部署（4 个）：sowing、sowing-reminders、dates、intake" in run.stderr
+    assert ("  部署（5 个）：sowing、sowing-reminders、dates、review（审核表单，在界面运行或用 "
+            "sprint review）、intake（收到文件时自动运行）") in run.stderr
 
 
 @pytest.mark.parametrize("change, message", [
@@ -111,9 +114,36 @@ def test_sprint_run_names_the_live_plans_deployments(tmp_path):
      "deployments.0.schedules.0.timezone: Input should be 'Asia/Shanghai'"),
     (lambda d: d.update(name="intake"), "'intake' is the deployment that answers files"),
     (lambda d: d.update(name="sowing-reminders"), "the name 'sowing-reminders' appears twice"),
+    (lambda d: d.update(flow="review", schedules=[{"cron": "30 8 * * *"}]),
+     "deployments.0 (sowing): the review waits for a person's decision in its form, so it runs "
+     "only by hand: schedules: []"),
 ])
 def test_a_bad_schedule_stops_the_plan_with_its_key_and_reason(tmp_path, change, message):
     path = _variant(tmp_path, lambda raw: change(raw["deployments"][0]))
     with pytest.raises(PlanError) as caught:
         load_plan(path)
     assert message in str(caught.value)
+
+
+def test_a_plan_that_lists_no_review_form_still_gets_it_by_hand_under_its_name(tmp_path):
+    """Siping's plan lists its review form (`flow: review`, no schedule); without that line the
+    plan still gets one, named `review`, so every campaign's office can review in the UI; and a
+    group's deployment may then not take that name."""
+    from sprint.config.deployments import described
+    from sprint.domain.plan.schedules import REVIEW_ABOUT
+
+    listed = [d for d in prefect_document(load_plan(SIPING))["deployments"]
+              if d["entrypoint"] == "flows/review.py:review"]
+    assert [d["description"] for d in listed] == ["仅手动运行｜审核已接收的春播进度台账：逐份标为有疑问、已审核或已退回并附意见"]
+    path = _variant(tmp_path, lambda raw: raw.update(
+        deployments=[d for d in raw["deployments"] if d["flow"] != "review"]))
+    [review] = [d for d in prefect_document(load_plan(path))["deployments"]
+                if d["entrypoint"] == "flows/review.py:review"]
+    assert review["name"] == "review" and review["schedules"] == [] and review["parameters"] == {}
+    assert review["description"] == described(REVIEW_ABOUT, [])
+    clash = _variant(tmp_path, lambda raw: raw.update(deployments=[
+        d | {"name": "review"} if d["name"] == "dates" else d
+        for d in raw["deployments"] if d["flow"] != "review"]))
+    with pytest.raises(PlanError) as caught:
+        load_plan(clash)
+    assert "the name 'review' is the review form's" in str(caught.value)

@@ -294,7 +294,7 @@ def test_a_mail_read_twice_at_once_is_taken_once_on_postgresql(pg_url, plan, tmp
 
 def test_a_store_keyed_once_per_content_takes_the_same_content_for_a_new_period(pg_url):
     """A store whose submissions were keyed on (unit, sha256), opened now: the key becomes
-    (unit, sha256, period), four workers opening it after find nothing left to do, and the same
+    (unit, sha256, period, verdict), four workers opening it after find nothing left to do, and the same
     bytes count once per period (a ledger unchanged since last month is this month's report)."""
     import sqlalchemy as sa
 
@@ -302,7 +302,7 @@ def test_a_store_keyed_once_per_content_takes_the_same_content_for_a_new_period(
     engine = sa.create_engine(make_url(pg_url))
     with engine.begin() as conn:
         conn.exec_driver_sql("ALTER TABLE submissions DROP CONSTRAINT "
-                             "one_record_per_content_and_period")
+                             "one_record_per_content_period_and_verdict")
         conn.exec_driver_sql("ALTER TABLE submissions ADD CONSTRAINT one_record_per_content "
                              "UNIQUE (unit, sha256)")
     engine.dispose()

@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from sprint.config.deployments import load_deployments, prefect_document, read_deployments
+from sprint.config.resources import DUTIES
 from sprint.domain.calendar import periods
 
 PREFECT_YAML = Path(__file__).resolve().parents[1] / "prefect.yaml"
@@ -29,13 +30,13 @@ def test_the_top_level_prefect_yaml_is_the_bundled_plans_deployments(plan):
 
 
 def test_every_group_of_the_plan_is_deployed_and_every_entrypoint_exists(plan):
-    deployments = load_deployments(plan)
+    deployments = [d for d in load_deployments(plan) if d.entrypoint == DUTIES]
     assert {d.flow for d in deployments} == set(plan.flows)
     for d in deployments:
         assert d.flow in plan.flows, f"deployment {d.name} runs {d.flow!r}, no group of the plan"
         [schedule] = d.schedules
         assert schedule["timezone"] == "Asia/Shanghai"
-    for entrypoint in {d.entrypoint for d in deployments}:
+    for entrypoint in {d.entrypoint for d in load_deployments(plan, triggered=True)}:
         path, _, function = entrypoint.partition(":")
         module = importlib.import_module(path.removesuffix(".py").replace("/", "."))
         assert callable(getattr(module, function))
@@ -103,8 +104,25 @@ def test_every_description_says_its_schedule_in_words(plan):
                                              bool(d.get("triggers"))), d["name"]
     words = {d["name"]: in_words(d["schedules"][0]) for d in raw if d.get("schedules")}
     assert [d["description"].partition("｜")[0] for d in raw if not d.get("schedules")] == [
-        "台账落入收件箱即运行"]
+        "仅手动运行", "台账落入收件箱即运行"]  # the review form, the intake
     assert words["labor-ledger"] == "每隔一周周五17:30（北京时间），自2020年10月9日起"
     assert words["weekly-dispatch"] == "每周五17:30（北京时间），自2020年10月9日起"
     assert words["labor-ledger-reminders"] == "每天9:00（北京时间）"
     assert words["exit-process"] == "10月、11月、12月每天10:00（北京时间）"
+
+
+def test_the_review_form_is_deployed_to_run_by_hand_only_and_the_replay_never_runs_it(plan):
+    """Issue 26: "in the Prefect UI (a typed form, as the 通报 decision is)". The plan lists the
+    review among its deployments; it has no schedule (it waits for a person), so `sprint plan`
+    says 仅手动运行 and the replay, which runs the plan's schedules, never runs it."""
+    from sprint.job.replay import schedule
+
+    [review] = [d for d in load_deployments(plan) if d.name == "review"]
+    assert review.entrypoint == "flows/review.py:review" and review.flow == "review"
+    assert review.schedules == () and review.parameters == {}
+    assert review.describe() == "review：仅手动运行"
+    runs = schedule(load_deployments(plan), dt.date(2020, 9, 22), dt.date(2020, 12, 31))
+    assert runs and "review" not in {group for _, group in runs}
+    [raw] = [d for d in prefect_document(plan)["deployments"] if d["name"] == "review"]
+    assert raw["description"].startswith("仅手动运行｜审核已接收的台账")
+    assert raw["work_pool"] == {"name": "sprint"} and raw["schedules"] == []

@@ -4,26 +4,14 @@ report, not a copy to ignore (issue 22 item 4)."""
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
 
 import pytest
 
 from flows.duties import duties
 from sprint.demo import target_rows as dl
-from sprint.domain.calendar import BEIJING
-from tests.factories import beijing, drop
+from tests.factories import again, beijing, drop
 
 pytestmark = pytest.mark.integration
-
-
-def again(path, name, at):
-    """The same bytes under the name the unit gave them, arriving at `at` (Beijing time)."""
-    copy = path.with_name(name)
-    shutil.copyfile(path, copy)
-    stamp = dt.datetime.fromisoformat(at).replace(tzinfo=BEIJING).timestamp()
-    os.utime(copy, (stamp, stamp))
-    return copy
 
 
 def to_zhenlai(sink, since=0):
@@ -66,9 +54,23 @@ def test_an_unchanged_ledger_sent_for_a_new_month_counts_for_that_month(
     assert not [s for s in to_zhenlai(sink, before) if s.startswith("【百日冲刺】已接收：")]
 
 
-def test_a_store_of_the_earlier_key_takes_the_same_content_for_a_new_period(tmp_path):
-    """A store written when content was recorded once for good keeps its receipts and, opened
-    now, records the same bytes once per period (and still only once for one period)."""
+LOCKED = [{"row": None, "column": "", "value": "2020-10-31", "lock": True,
+           "reason": "已过补报期限（2020年11月6日 17:00），如需补报请联系市扶贫办"}]
+
+
+def _counters(**change):
+    return dict(unit="220821", sha256="ab", file_name="b.xlsx", kept_path="k2",
+                received_at=beijing("2020-11-12 09:00"), duty="consumption-counters",
+                period="2020-10-31", template="counters", verdict="accepted", rows=3) | change
+
+
+@pytest.mark.parametrize("key", ["one_record_per_content UNIQUE (unit, sha256)",
+                                 "one_record_per_content_and_period UNIQUE (unit, sha256, period)"])
+def test_a_store_of_an_earlier_key_takes_the_same_content_for_a_new_period(tmp_path, key):
+    """A store written when content was recorded once for good, or once per period, keeps its
+    receipts and, opened now, records the same bytes once per period (and still only once for
+    one period), and once more for a period the lock refused them for; the reviews keep
+    pointing at the submissions."""
     import sqlalchemy as sa
 
     from sprint.store.store import Store
@@ -81,18 +83,44 @@ def test_a_store_of_the_earlier_key_takes_the_same_content_for_a_new_period(tmp_
             "sha256 VARCHAR(64) NOT NULL, file_name TEXT NOT NULL, kept_path TEXT NOT NULL, "
             "received_at DATETIME NOT NULL, duty VARCHAR(60), period VARCHAR(20), "
             "template VARCHAR(60), verdict VARCHAR(10) NOT NULL, rows INTEGER NOT NULL, "
-            "problems TEXT NOT NULL, notes INTEGER NOT NULL, PRIMARY KEY (id), "
-            "CONSTRAINT one_record_per_content UNIQUE (unit, sha256))")
+            f"problems TEXT NOT NULL, notes INTEGER NOT NULL, PRIMARY KEY (id), CONSTRAINT {key})")
         conn.exec_driver_sql(
             "INSERT INTO submissions VALUES (1, '220821', 'ab', 'a.xlsx', 'k', "
             "'2020-10-28 02:00:00', 'consumption-counters', '2020-10-31', 'counters', "
             "'accepted', 3, '[]', 0)")
     engine.dispose()
     store = Store(url)
-    fields = dict(unit="220821", sha256="ab", file_name="b.xlsx", kept_path="k2",
-                  received_at=beijing("2020-11-27 09:00"), duty="consumption-counters",
-                  template="counters", verdict="accepted", rows=3)
-    assert store.record(**fields, period="2020-11-30")
-    assert not store.record(**fields, period="2020-11-30")
-    assert [r.period for r in store.receipts()] == ["2020-10-31", "2020-11-30"]
+    fields = _counters(received_at=beijing("2020-11-27 09:00"))
+    assert store.record(**fields | {"period": "2020-11-30"})
+    assert not store.record(**fields | {"period": "2020-11-30"})
+    assert store.record(**_counters(sha256="cd", verdict="rejected", problems=LOCKED))
+    assert store.record(**_counters(sha256="cd"))
+    assert [r.period for r in store.receipts()] == ["2020-10-31", "2020-10-31", "2020-10-31",
+                                                    "2020-11-30"]
     Store(url)  # opened again: nothing left to change
+    with sa.create_engine(url).connect() as conn:
+        reviews = conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE name = 'reviews'"
+                                       ).scalar_one()
+    assert "REFERENCES submissions (id)" in reviews
+
+
+def test_content_the_lock_refused_is_taken_once_more_under_an_exception(tmp_path):
+    """镇赉县's October counters file, refused 已过补报期限 on 11-10, comes again byte for byte on
+    11-12 under the office's exception: recorded, accepted. A fourth time, accepted or refused,
+    it is nothing new; and content refused for what it holds is never taken twice."""
+    from sprint.store.store import Store
+
+    store = Store(f"sqlite:///{tmp_path / 'store.db'}")
+    refused = _counters(verdict="rejected", problems=LOCKED,
+                        received_at=beijing("2020-11-10 09:00"))
+    assert store.record(**refused)
+    assert not store.record(**refused | {"received_at": beijing("2020-11-11 09:00")})
+    assert store.record(**_counters())
+    assert not store.record(**_counters(received_at=beijing("2020-11-13 09:00")))
+    assert not store.record(**refused | {"received_at": beijing("2020-11-25 09:00")})
+    [taken] = [r for r in store.receipts() if r.taken]
+    assert taken.received_at == beijing("2020-11-12 09:00")
+
+    wrong = [{"row": 2, "column": "数量(台)", "value": "x", "reason": "应为数字"}]
+    assert store.record(**_counters(sha256="ef", verdict="rejected", problems=wrong))
+    assert not store.record(**_counters(sha256="ef"))

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -14,14 +15,15 @@ from tests.factories import beijing, drop, labor_ledger, make_ledger
 pytestmark = pytest.mark.integration
 
 NOTE = "第3行月收入与工资发放表不符，请核实后重新报送"
+PROJECT = Path(__file__).resolve().parents[1]
 
 
 def _taonan(sink, since):
     return [m for r, m in sink.handler.received[since:] if r == ["taonan@example.org"]]
 
 
-def _standing(capsys, code="220881"):
-    assert main(["status", "--as-of", "2020-10-08 12:00", "--json"]) == 0
+def _standing(capsys, code="220881", at="2020-10-08 12:00"):
+    assert main(["status", "--as-of", at, "--json"]) == 0
     out = capsys.readouterr().out
     rows = json.loads(out[out.index("["):])  # after any line the command prints first
     return [r for r in rows if r["任务"] == "贫困劳动力转移就业台账（双周报送）"
@@ -61,6 +63,26 @@ def test_a_returned_file_is_answered_once_with_the_note_and_owed_again(
 
     [row] = _standing(capsys)
     shown = json.dumps(row, ensure_ascii=False)
+    assert "已退回" in shown and "按时报送" not in shown
+
+
+def test_a_return_counts_from_when_it_was_decided(prefect_server, home, sink, capsys):
+    """洮南市's file for the period due 10-09 came 10-07 09:00; the office returns it on 10-10
+    09:00. As of 10-08 12:00 the period stood 按时报送 (the return had not happened yet: a run
+    or a replay as of that day does not see it); as of 10-10 12:00 it is 已退回 and owed."""
+    drop(home / "inbox", "220881", "洮南.xlsx", make_ledger("220881", 5, seed=3),
+         "2020-10-07 09:00")
+    labor_ledger(as_of=beijing("2020-10-07 12:00"))
+    capsys.readouterr()
+    assert main(["review"]) == 0
+    number = capsys.readouterr().out.split("#")[1].split()[0]
+    assert main(["review", number, "已退回", "--note", NOTE, "--as-of", "2020-10-10 09:00"]) == 0
+
+    [before] = _standing(capsys)
+    shown = json.dumps(before, ensure_ascii=False)
+    assert "按时报送" in shown and "已退回" not in shown
+    [after] = _standing(capsys, at="2020-10-10 12:00")
+    shown = json.dumps(after, ensure_ascii=False)
     assert "已退回" in shown and "按时报送" not in shown
 
 
@@ -134,3 +156,67 @@ def test_a_review_decided_in_the_prefect_ui_form(prefect_server, home, sink):
     [returned] = _taonan(sink, before)
     assert returned["Subject"].startswith("【百日冲刺】已退回：洮南市")
     assert NOTE in returned.get_body(("plain",)).get_content()
+
+
+def test_the_review_deployment_takes_the_forms_answer_and_the_unit_gets_the_reply(
+        prefect_server, home, sink):
+    """The `review` deployment as `sprint up` deploys it (the plan's prefect.yaml: its name,
+    entry point, pool and parameters, no schedule). A run of it is started through Prefect's
+    API as the UI's Run button does, and executed as a worker's process executes it: it
+    suspends at 洮南市's accepted file, holding nothing; resumed with the form's answer
+    (有疑问, with the note) as the UI's Resume form sends it, it runs again and ends Completed,
+    and 洮南市 gets one mail with the note."""
+    import os
+
+    from prefect import flow, get_client, resume_flow_run
+
+    from sprint.config.deployments import prefect_document
+    from sprint.domain.plan import load_plan
+    from tests.test_workers import process_pool
+
+    drop(home / "inbox", "220881", "洮南.xlsx", make_ledger("220881", 5, seed=3),
+         "2020-10-07 09:00")
+    labor_ledger(as_of=beijing("2020-10-07 12:00"))
+    [deployed] = [d for d in prefect_document(load_plan())["deployments"] if d["name"] == "review"]
+    assert deployed["schedules"] == []
+    with get_client(sync_client=True) as client:
+        process_pool(client, deployed["work_pool"]["name"])
+    deployment_id = flow.from_source(str(PROJECT), deployed["entrypoint"]).deploy(
+        deployed["name"], work_pool_name=deployed["work_pool"]["name"],
+        parameters=deployed["parameters"], description=deployed["description"],
+        concurrency_limit=deployed["concurrency_limit"], build=False, push=False,
+        print_next_steps=False, ignore_warnings=True)
+    before = len(sink.handler.received)
+    here = os.getcwd()  # the deployment's pull step moves into the project folder
+    try:
+        with get_client(sync_client=True) as client:
+            run = client.create_flow_run_from_deployment(
+                deployment_id, parameters={"as_of": "2020-10-08 09:00"})
+            assert _execute(run.id).name == "Suspended"
+            assert not _taonan(sink, before)
+            resume_flow_run(run.id, run_input={"state": "有疑问", "note": NOTE})
+            done = _execute(run.id)
+            assert done.is_completed(), done.message
+            assert client.read_flow_run(run.id).name == "review @2020-10-08 09:00"
+    finally:
+        os.chdir(here)
+    [asked] = _taonan(sink, before)
+    assert asked["Subject"].startswith("【百日冲刺】有疑问：洮南市《贫困劳动力转移就业台账》")
+    assert NOTE in asked.get_body(("plain",)).get_content()
+
+
+def _execute(run_id):
+    """Execute a deployment's flow run as the worker's process does (`python -m prefect.engine`:
+    load the run, load its flow from the deployment, run it), here in this process; returns the
+    run's state when it suspends or ends."""
+    from prefect import get_client
+    from prefect.exceptions import Pause
+    from prefect.flow_engine import load_flow, load_flow_run, run_flow
+
+    flow_run = load_flow_run(run_id)
+    try:
+        run_flow(load_flow(flow_run), flow_run=flow_run)
+    except Pause:
+        pass
+    with get_client(sync_client=True) as client:
+        return client.read_flow_run(run_id).state

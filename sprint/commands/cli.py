@@ -16,7 +16,7 @@ from sprint.commands.status import cmd_status
 from sprint.commands.validate import cmd_validate
 from sprint.config.deployments import load_deployments
 from sprint.config.drill import DrillError
-from sprint.config.resources import CENSUS
+from sprint.config.resources import CENSUS, REVIEW
 from sprint.config.settings import SettingsError, load_settings
 from sprint.domain import clock
 from sprint.domain.calendar import BEIJING, CalendarError
@@ -55,12 +55,16 @@ def resolve(plan, name: str) -> str:
     own deployments: SPRINT_PLAN and a live drill switch them with it)."""
     if name in plan.flows:
         return name
-    deployments = {d.name: d.flow for d in load_deployments(plan)}
+    deployments = {d.name: d for d in load_deployments(plan)}
+    if name in deployments and deployments[name].entrypoint == REVIEW:
+        raise Usage(f"{name} 是审核表单，不按日期运行：请在界面 Deployments → {name} → Run 运行，"
+                    "在运行页面点 Resume 逐份审核；或在命令行用 .venv/bin/sprint review")
     if name in deployments:
-        return deployments[name]
+        return deployments[name].flow
     if name in {d.id for d in plan.duties}:
         return plan.duty(name).flow
-    every = [d.name + ("（收到文件时自动运行）" if d.triggers and "flow" not in d.parameters else "")
+    every = [d.name + ("（收到文件时自动运行）" if d.triggers and "flow" not in d.parameters else
+                       "（审核表单，在界面运行或用 sprint review）" if d.entrypoint == REVIEW else "")
              for d in load_deployments(plan, triggered=True)]
     raise Usage(f"没有名为 {name!r} 的部署、事项组或事项。可用的名称：\n"
                 f"  部署（{len(every)} 个）：{'、'.join(every)}\n"

@@ -9,6 +9,7 @@ import sys
 
 from sprint.commands.live import plan_line, weekends_note
 from sprint.config.deployments import load_deployments, prefect_yaml
+from sprint.config.resources import REVIEW
 from sprint.config.settings import load_settings
 from sprint.domain.calendar import BEIJING, periods
 from sprint.domain.plan import BUNDLED_PLAN
@@ -94,10 +95,13 @@ def cmd_plan(args) -> int:
 
 def _deployed_line(plan, deployments) -> str:
     """Where the schedules come from and whether `sprint up` runs them now."""
+    forms = [d.name for d in deployments if d.entrypoint == REVIEW]
+    deployments = [d for d in deployments if d.entrypoint != REVIEW]
     timed = sum(1 for d in deployments if d.schedules)
     by_hand = len(deployments) - timed
     line = (f"部署：按计划文件的日程，{len(deployments)}个部署（{timed}个定时运行"
-            + (f"，{by_hand}个仅手动运行" if by_hand else "") + "），另有即时收件随台账落入运行")
+            + (f"，{by_hand}个仅手动运行" if by_hand else "") + "），另有即时收件随台账落入运行"
+            + f"，审核表单（{'、'.join(forms)}）仅手动运行")
     paused = finished(plan, dt.datetime.now(BEIJING))
     return line + (f"；{paused}" if paused else "")
 

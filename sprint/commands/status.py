@@ -20,7 +20,7 @@ def cmd_status(args) -> int:
     if note:
         print(f"提示：{note}", file=sys.stderr if args.json else sys.stdout)
     services = connect(s)
-    rows = standing_rows(services.plan, book_of(services), now)
+    rows = standing_rows(services.plan, book_of(services, now), now)
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0

@@ -8,9 +8,9 @@ import getpass
 import sys
 
 from sprint.domain import clock
-from sprint.domain.calendar import BEIJING, period_by_id, periods
-from sprint.domain.plan import PlanError
+from sprint.domain.calendar import BEIJING
 from sprint.services.context import connect
+from sprint.services.unlocking import NotOpened, open_exception
 
 EXAMPLE = ("例：.venv/bin/sprint unlock 220821 consumption-counters 2020-10-31 --until 2020-11-20 "
            "--reason \"网络故障，经电话说明同意补报\" --by 李科长")
@@ -22,9 +22,9 @@ def _day(value: dt.date) -> str:
 
 def cmd_unlock(args) -> int:
     services = connect()
-    plan, store = services.plan, services.store
+    plan = services.plan
     if args.unit is None:
-        rows = store.unlocks.all()
+        rows = services.store.unlocks.all()
         if not rows:
             print("没有补报例外。")
         for u in rows:
@@ -36,28 +36,20 @@ def cmd_unlock(args) -> int:
               file=sys.stderr)
         return 2
     try:
-        unit = plan.unit(args.unit)
-        duty = plan.duty(args.duty)
-    except PlanError:
-        print(f"sprint：计划中没有单位 {args.unit!r} 或事项 {args.duty!r}。\n{EXAMPLE}", file=sys.stderr)
-        return 1
-    if unit.code not in {u.code for u in plan.owners(duty)}:
-        print(f"sprint：{unit.name}无需报送《{duty.title}》。", file=sys.stderr)
-        return 1
-    try:
-        period = period_by_id(periods(plan, duty), clock.moment(args.period).date())
+        day = clock.moment(args.period).date()
         until = clock.moment(args.until).date()
     except ValueError as e:
         print(f"sprint：不是有效的报送期或日期（{e}）。\n{EXAMPLE}", file=sys.stderr)
         return 1
-    if period is None:
-        print(f"sprint：{args.period} 不在《{duty.title}》的任何报送期内。\n{EXAMPLE}", file=sys.stderr)
+    try:
+        opened = open_exception(services, args.unit, args.duty, day, until, args.reason,
+                                args.by or getpass.getuser(), dt.datetime.now(BEIJING))
+    except NotOpened as e:
+        print(f"sprint：{e}\n{EXAMPLE}", file=sys.stderr)
         return 1
-    by = args.by or getpass.getuser()
-    number = store.unlocks.open(unit.code, duty.id, period.id, until, args.reason, by,
-                                dt.datetime.now(BEIJING))
-    print(f"#{number} 已为{unit.name}开放补报：《{duty.title}》报送期{period.label()}，"
-          f"至{_day(until)}，原因：{args.reason}，开放人：{by}。该单位重新报送后，下次运行即接收。")
+    print(f"#{opened.number} 已为{opened.unit.name}开放补报：《{opened.duty.title}》报送期"
+          f"{opened.period.label()}，至{_day(until)}，原因：{args.reason}，开放人：{opened.by}。"
+          "该单位重新报送后，下次运行即接收。")
     return 0
 
 

@@ -1,7 +1,8 @@
 """The deployments of the live plan, as data (which group runs when) and as the prefect.yaml the
 main job deploys: the plan's own (`deployments:` in the plan file), each group it gives none
-run by hand, and the intake that answers files as they land; every schedule inactive once the
-plan is over. A drill's plan carries its schedules moved, as it carries every date."""
+run by hand, the review form (by hand), and the intake that answers files as they land; every
+schedule inactive once the plan is over. A drill's plan carries its schedules moved, as it
+carries every date."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-from sprint.config.resources import DUTIES, INTAKE
+from sprint.config.resources import DUTIES, INTAKE, REVIEW
 from sprint.domain.plan import Plan
 from sprint.domain.plan.schedules import INTAKE as INTAKE_NAME
 
@@ -159,6 +160,11 @@ def prefect_document(plan: Plan, paused: bool | str = False) -> dict:
             "name": d.name, "entrypoint": DUTIES, "description": described(d.description, schedules, paused=paused),
             "work_pool": {"name": POOL}, "parameters": {"flow": d.flow, "dry_run": False},
             "schedules": schedules, "concurrency_limit": 1})
+    for d in plan.review_deployments():  # a form waiting for a person: nothing to schedule or pause
+        deployments.append({
+            "name": d.name, "entrypoint": REVIEW, "description": described(d.description, []),
+            "work_pool": {"name": POOL}, "parameters": {}, "schedules": [],
+            "concurrency_limit": 1})
     deployments.append({
         "name": INTAKE_NAME, "entrypoint": INTAKE, "description": described(_INTAKE_ABOUT, [], True),
         "work_pool": {"name": POOL}, "parameters": {},

@@ -11,6 +11,7 @@ from pathlib import Path
 # The flows, by their entry points as prefect.yaml names them (relative to project_dir()).
 DUTIES = "flows/duties.py:duties"
 INTAKE = "flows/intake.py:intake"
+REVIEW = "flows/review.py:review"
 CENSUS = "flows/labor_census.py:labor_census"
 
 

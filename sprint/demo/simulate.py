@@ -83,40 +83,78 @@ def submissions(plan: Plan, seed: int, start: dt.date, end: dt.date) -> list[Sub
                     name += "（修改）"
                 title = f"{unit.name}{name}" if suffix != ".csv" and rng.random() < 0.3 else None
                 out.append(Submission(_at(send, rng), unit.code, f"{name}{suffix}", frame, title))
-    out += _office_cases(plan, out, start, end)
+    out += _office_cases(plan, world, out, start, end)
     return sorted(out, key=lambda s: s.at)
 
 
-def _office_cases(plan: Plan, out: list[Submission], start: dt.date, end: dt.date
-                  ) -> list[Submission]:
+# The unit whose late file the lock refused sends it again, unchanged, this many working days
+# later: by then the replay's office has opened an exception (sprint/job/office.py).
+RESENT_AFTER = 3
+
+
+def _office_cases(plan: Plan, world: World, out: list[Submission], start: dt.date,
+                  end: dt.date) -> list[Submission]:
     """What the office's hand is for, once each where the plan asks for it: a ledger copied
     from another unit's and a person in two units' ledgers (a duty whose `checks` look for
-    them), and a file after a duty's lock (`expiry_workdays`), naming the period it reports."""
+    them), and a file after a duty's lock (`expiry_workdays`) from a unit silent that period
+    (else the first unit's correction of its file: a row less), naming the period it
+    reports, sent again unchanged `RESENT_AFTER` working days later. Each copies a unit's good
+    file, never a wrong one it corrected."""
     extra: list[Submission] = []
     for duty in plan.duties:
         if duty.template is None or duty.kind == "event":
             continue
         name = plan.templates[duty.template].name
-        sent = {}  # (period id, unit) -> a file of it, the first period first
+        sent = {}  # (period id, unit) -> its good file (a correction stands for its wrong file)
         for period in periods(plan, duty):
             for s in out:
-                if s.name.startswith(f"{name}_{period.id}") and "（修改）" not in s.name:
+                if s.name.startswith(f"{name}_{period.id}（修改）"):
+                    sent[(period.id, s.unit)] = (period, s)
+                elif s.name.startswith(f"{name}_{period.id}"):
                     sent.setdefault((period.id, s.unit), (period, s))
         checks = duty.checks
         firsts = sorted(sent.values(), key=lambda ps: (ps[0].due, ps[1].unit))
-        if checks and (checks.copied or checks.same_person) and len(firsts) >= 2:
-            (period, a), (_, b) = firsts[0], next(x for x in firsts[1:] if x[0] == firsts[0][0])
-            frame = a.frame if checks.copied else pd.concat([b.frame, a.frame.iloc[:1]])
-            extra.append(Submission(b.at + dt.timedelta(hours=1), b.unit,
-                                    f"{name}_{period.id}（更正）.csv", frame))
+        # The first period two units sent: the second copies the first's ledger; a third (else
+        # the second again, later) lists one of the first's people in its own ledger.
+        senders = [s for p, s in firsts if firsts and p.id == firsts[0][0].id]
+        if checks and len(senders) >= 2:
+            period, a = firsts[0][0], senders[0]
+            if checks.copied:
+                b = senders[1]
+                extra.append(Submission(b.at + dt.timedelta(hours=1), b.unit,
+                                        f"{name}_{period.id}（更正）.csv", a.frame))
+            if checks.same_person:
+                c = senders[2] if len(senders) > 2 else senders[1]
+                extra.append(Submission(c.at + dt.timedelta(hours=2), c.unit,
+                                        f"{name}_{period.id}（补充）.csv",
+                                        _joined(plan.templates[duty.template], a.frame, c.frame)))
         if duty.expiry_workdays and firsts:
             period, a = firsts[0]
             late = add_workdays(period.due.date(), duty.expiry_workdays + 2)
-            if start <= late <= end:
-                frame = a.frame.assign(**{PERIOD_COLUMN: period.id})
-                extra.append(Submission(_at(late, random.Random(period.id)), a.unit,
-                                        f"{name}_{period.id}（补报）.csv", frame))
+            unit, frame = a.unit, a.frame.iloc[:-1] if len(a.frame) > 1 else a.frame  # corrected
+            for u in plan.owners(duty):
+                if (period.id, u.code) not in sent:
+                    own = world.frame(duty.template, u.code, late, duty)
+                    if own is not None and len(own):
+                        unit, frame = u.code, own
+                        break
+            frame = frame.assign(**{PERIOD_COLUMN: period.id})
+            rng = random.Random(period.id)
+            for day, mark in ((late, "（补报）"), (add_workdays(late, RESENT_AFTER), "（补报）再次报送")):
+                if start <= day <= end:  # refused by the lock, then the very same bytes again
+                    extra.append(Submission(_at(day, rng), unit, f"{name}_{period.id}{mark}.csv",
+                                            frame))
     return extra
+
+
+def _joined(template, a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
+    """b's ledger with one more row: a's first person (ID and name) in b's first row's place
+    (b's township and village, which b's ledger must name), as if b listed them too."""
+    person = b.iloc[:1].copy()
+    for column in [*template.id_columns, template.label]:
+        if column and column in a and column in person:
+            person[column] = a[column].iloc[0]
+    return pd.concat([b, person], ignore_index=True)
 
 
 def write(sub: Submission, inbox) -> None:

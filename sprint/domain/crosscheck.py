@@ -39,15 +39,18 @@ def _rows(template: Template, frame: pd.DataFrame) -> list[tuple[str, ...]]:
     return sorted(tuple(cell_text(v) for v in row) for row in frame[columns].itertuples(index=False))
 
 
-def copies(template: Template, frame: pd.DataFrame,
-           others: list[tuple[str, pd.DataFrame]]) -> list[tuple[str, str]]:
-    """This ledger's rows, all of them, the same as another unit's (its numbering aside)."""
+def twins(template: Template, frame: pd.DataFrame,
+          others: list[tuple[str, pd.DataFrame]]) -> list[str]:
+    """The units whose ledger has this one's rows, all of them (its numbering aside)."""
     if frame.empty:  # two header-only ledgers say the same nothing, honestly
         return []
     mine = _rows(template, frame)
+    return [name for name, other in others if len(other) == len(frame) and _rows(template, other) == mine]
+
+
+def copies(template: Template, frame: pd.DataFrame, names: list[str]) -> list[tuple[str, str]]:
     return [(COPIED, f"与{name}同一报送期的台账内容完全相同（{len(frame)}行），"
-                     "请核实是否误用了其他单位的台账")
-            for name, other in others if len(other) == len(frame) and _rows(template, other) == mine]
+                     "请核实是否误用了其他单位的台账") for name in names]
 
 
 def _totals(frame: pd.DataFrame, rule: Jump) -> dict[str, float]:
@@ -111,15 +114,17 @@ def findings(checks: Checks, template: Template, frame: pd.DataFrame,
              others: list[tuple[str, pd.DataFrame]],
              previous: pd.DataFrame | None,
              roster: tuple[str, pd.DataFrame] | None = None) -> list[tuple[str, str]]:
-    """(kind, reason) of every finding: same person, copied ledger, implausible move."""
-    out = []
-    if checks.same_person:
-        out += same_people(template, frame, others)
-    if checks.copied:
-        out += copies(template, frame, others)
+    """(kind, reason) of every finding: those about the whole file first (a copied ledger, an
+    implausible move), then row by row (same person, off the roster): a reply lists only the
+    first ones, and a pasted ledger has a finding on every row."""
+    # A copy is one finding: its people, all in the unit copied, would say it again per row.
+    copied = twins(template, frame, others) if checks.copied else []
+    out = copies(template, frame, copied)
     if previous is not None:
         for rule in checks.jumps:
             out += jumps(rule, frame, previous)
+    if checks.same_person:
+        out += same_people(template, frame, [(n, o) for n, o in others if n not in copied])
     if checks.roster is not None and roster is not None:
         out += on_roster(checks.roster, roster[0], frame, roster[1])
     return out

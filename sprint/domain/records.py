@@ -24,6 +24,20 @@ class Problem:
         return f"{where}{column}{value}：{self.reason}"
 
 
+@dataclass(frozen=True)
+class LockedOut(Problem):
+    """The file came after its period's lock (sprint/domain/expiry.py): a refusal of when it
+    came, not of what it holds, which an exception lifts. Kept with `"lock": true`."""
+
+
+LOCK_MARK = '"lock": true'  # how a kept problem of the lock reads in the store's JSON
+
+
+def lock_refusal(problems_json: str) -> bool:
+    """Whether a kept receipt's problems include the lock (its JSON, as the store keeps it)."""
+    return any(p.get("lock") for p in json.loads(problems_json))
+
+
 # The office's review of an accepted file (issue 26): received until a person decides.
 RECEIVED, QUERIED, REVIEWED, RETURNED = "已接收", "有疑问", "已审核", "已退回"
 REVIEW_STATES = (RECEIVED, QUERIED, REVIEWED, RETURNED)
@@ -67,6 +81,11 @@ class Receipt:
         """Notes that did not refuse the file (an ID issued elsewhere, an age outside 16-65)."""
         return [p for p in json.loads(self.problems_json)
                 if p.get("note") and not p.get("version") and not p.get("check")]
+
+    @property
+    def locked(self) -> bool:
+        """Refused because it came after its period's lock."""
+        return not self.taken and lock_refusal(self.problems_json)
 
     @property
     def checks(self) -> list[dict]:

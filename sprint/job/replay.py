@@ -3,7 +3,8 @@ their times, and every deployment of the plan runs at each of its scheduled time
 
 Not a flow: it calls the same services as the flows' tasks (no Prefect runs), with its own
 services built for its own state folder. A
-通报 draft is decided by the replay's own rule (see `decide`) instead of a person.
+通报 draft is decided by the replay's own rule (see `decide`) instead of a person, and so are
+the office's reviews and exceptions to locks (sprint/job/office.py).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sprint.domain.calendar import BEIJING, periods
 from sprint.domain.records import NoticeRecord
 from sprint.domain.shift import cron_times
 from sprint.domain.status import rates, standings
+from sprint.job.office import Office, office_counts, office_lines
 from sprint.mailout.outbox import Delivery
 from sprint.services.approval import APPROVE, DROP, Decision
 from sprint.services.context import Services, connect
@@ -81,6 +83,7 @@ def replay(start: dt.date, end: dt.date, seed: int, settings: Settings, progress
     from sprint.demo.simulate import submissions, write
 
     services = connect(settings)
+    office = Office(services, seed)
     began = time.perf_counter()
     files = submissions(services.plan, seed, start, end)
     for sub in files:  # each file carries its arrival time; a run sees only those already come
@@ -90,6 +93,7 @@ def replay(start: dt.date, end: dt.date, seed: int, settings: Settings, progress
     failures = []
     today = None
     for i, (at, group) in enumerate(runs, start=1):
+        failures += office.act(at)  # the office's reviews and exceptions due before this run
         failures += run_group(services, group, at).problems
         per_flow[group] += 1
         if progress and at.date() != today:
@@ -143,16 +147,6 @@ def summary(services: Services, per_flow, failures, files: int, seconds: float, 
     }
 
 
-def office_counts(store, receipts) -> dict:
-    """The office's hand on the data: reviews by state, exceptions to locks, cross-check
-    findings by kind, and new versions compared with the one they replace."""
-    findings = collections.Counter(p["check"] for r in receipts for p in r.checks)
-    return {"reviews": dict(collections.Counter(r.review for r in receipts if r.taken)),
-            "exceptions": len(store.unlocks.all()),
-            "locked": sum(any("已过补报期限" in p["reason"] for p in r.problems) for r in receipts),
-            "findings": dict(findings), "versions": sum(bool(r.changes) for r in receipts)}
-
-
 def main(start: dt.date, end: dt.date, seed: int, home: Path, as_json: bool,
          base: Settings) -> int:
     import json
@@ -186,9 +180,8 @@ def main(start: dt.date, end: dt.date, seed: int, home: Path, as_json: bool,
     for c in result["exit"]:
         stuck = "; ".join(f"{h['household']}（{h['stage']}：{h['reason']}）" for h in c["stuck"])
         print(f"  {c['county']}: {c['out']}/{c['households']} out" + (f"; stuck: {stuck}" if stuck else ""))
-    o = result["office"]
-    print(f"审核: {o['reviews']}; 补报例外 {o['exceptions']}，超期退回 {o['locked']}; "
-          f"交叉核查: {o['findings']}; 新版本比较 {o['versions']}")
+    for line in office_lines(result["office"]):
+        print(line)
     if result["undelivered"]:
         print(f"{len(result['undelivered'])} message(s) not delivered: see `sprint outbox`")
     return 0

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sprint.domain.calendar import period_by_id, periods
 from sprint.domain.engine.draft import when
 from sprint.domain.expiry import locked
-from sprint.domain.records import Problem, Unlock
+from sprint.domain.records import LockedOut, Unlock
 from sprint.services.intake import Judgement
 
 
@@ -17,6 +17,6 @@ def enforced(plan, j: Judgement, unlocks: list[Unlock]) -> Judgement:
     lock = locked(j.duty, period, j.arrival.unit, j.arrival.received_at, unlocks)
     if lock is not None:
         operator = plan.unit(plan.operator).name
-        j.verdict.problems.insert(0, Problem(None, "", period.id,
-                                             f"已过补报期限（{when(lock)}），如需补报请联系{operator}"))
+        j.verdict.problems.insert(0, LockedOut(None, "", period.id,
+                                               f"已过补报期限（{when(lock)}），如需补报请联系{operator}"))
     return j

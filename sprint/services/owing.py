@@ -9,17 +9,18 @@ from sprint.domain.engine.reminders import merged
 from sprint.services.context import QUIET, Log, Services
 
 
-def book_of(services: Services) -> Book:
-    """Everything the engine reads of the store: receipts, mail sent, who was told when, 通报."""
+def book_of(services: Services, now=None) -> Book:
+    """Everything the engine reads of the store: receipts (with the office's reviews as they
+    stood at `now`, a run's clock), mail sent, who was told when, 通报."""
     store = services.store
-    return Book(services.plan, store.receipts(), store.keys(), services.shelf,
+    return Book(services.plan, store.receipts(as_of=now), store.keys(), services.shelf,
                 store.told(TOLD_BY), store.notices.all(), store.unlocks.all())
 
 
 def judge(services: Services, flow: str, now, rows: bool = True, log: Log = QUIET) -> Owed:
     """What this run owes: replies, reminders, summaries, 通报 drafts, and (`rows`) every unit's
     standing for the run's state table."""
-    result = owed(services.plan, book_of(services), flow, now, rows)
+    result = owed(services.plan, book_of(services, now), flow, now, rows)
     log.info("应发邮件 %d 封，通报草稿 %d 份", len(result.drafts), len(result.notices))
     return result
 
@@ -30,7 +31,7 @@ def answer(services: Services, units: set[str], now, log: Log = QUIET) -> Owed:
     store = services.store
     # The replies need only the files taken in and the messages recorded, not what the
     # scheduled runs also read (who was told when, the 通报 drafts).
-    book = Book(services.plan, store.receipts(), store.keys(), services.shelf)
+    book = Book(services.plan, store.receipts(as_of=now), store.keys(), services.shelf)
     # One acceptance per unit and run, as a scheduled run gives: 50 files mailed at once, one mail.
     drafts = merged(replies_for(services.plan, book, units, now), "intake")
     drafts += letter_answers(services.plan, store.letters.all(ANSWERED), book.recorded, now)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from sprint.domain.records import LockedOut
 from sprint.services.intake import Judgement
 from sprint.store.store import Store
 
 
 def record(store: Store, j: Judgement) -> bool:
-    problems = [p.__dict__ for p in j.verdict.problems]
+    problems = [p.__dict__ | ({"lock": True} if isinstance(p, LockedOut) else {})
+                for p in j.verdict.problems]
     problems += [p.__dict__ | {"note": True} for p in j.verdict.notes]
     problems += [p.__dict__ | {"note": True, "version": True} for p in j.changes]
     problems += [{"row": None, "column": "", "value": "", "reason": reason, "note": True,

@@ -1,5 +1,6 @@
 """The same bytes again: a ledger unchanged since last month, sent in this month's window, is
-this month's report; sent twice within one period, it is nothing new."""
+this month's report; sent twice within one period, it is nothing new, unless the lock refused
+it and the office has opened an exception since."""
 
 from __future__ import annotations
 
@@ -10,21 +11,25 @@ from sprint.domain.plan import Plan, PlanError
 from sprint.store.store import Store
 
 
-def resent(plan: Plan, unit: str, before: list[tuple[str | None, str | None, dt.datetime]],
+def resent(plan: Plan, unit: str,
+           before: list[tuple[str | None, str | None, dt.datetime, bool]],
            received: dt.datetime, done: dict[tuple[str, str], set[str]]) -> bool:
-    """Whether content the unit sent `before` (duty, period, received), arriving again at
-    `received`, is a new period's report: it falls in the window of a period of the same duty
-    it was not yet taken for. The same file seen again (its time unchanged), content of no
-    duty, and the same bytes twice within one period are not."""
-    if any(abs((received - at).total_seconds()) < 1 for _, _, at in before):
+    """Whether content the unit sent `before` (duty, period, received, refused by the lock),
+    arriving again at `received`, is to be judged again: it falls in the window of a period
+    of the same duty it was not yet taken for, or every earlier file of it came after its
+    period's lock (an exception may have opened since). The same file seen again (its time
+    unchanged), content of no duty, and the same bytes twice within one period are not."""
+    if any(abs((received - at).total_seconds()) < 1 for _, _, at, _ in before):
         return False
-    for duty_id in {d for d, _, _ in before if d}:
+    if all(locked for *_, locked in before):
+        return True
+    for duty_id in {d for d, *_ in before if d}:
         try:
             all_periods = periods(plan, plan.duty(duty_id))
         except PlanError:  # a duty the plan no longer has
             continue
         period = period_for_receipt(all_periods, received, done.get((unit, duty_id), set()))
-        if period.id not in {p for d, p, _ in before if d == duty_id}:
+        if period.id not in {p for d, p, *_ in before if d == duty_id}:
             return True
     return False
 

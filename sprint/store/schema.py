@@ -43,8 +43,11 @@ submissions = Table(
     Column("notes", Integer, nullable=False, default=0),
     # The same content counts once per period: a ledger unchanged since last month, sent again
     # in this month's window, is this month's report (NULL periods, files of no duty, are
-    # kept apart by the scan, which takes content of no duty once).
-    UniqueConstraint("unit", "sha256", "period", name="one_record_per_content_and_period"),
+    # kept apart by the scan, which takes content of no duty once). The verdict is part of the
+    # key so that content the lock refused can be taken once more under an exception (the
+    # store's `record` lets only that through).
+    UniqueConstraint("unit", "sha256", "period", "verdict",
+                     name="one_record_per_content_period_and_verdict"),
 )
 
 def _key() -> list[Column]:

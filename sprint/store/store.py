@@ -13,7 +13,7 @@ from sqlalchemy import create_engine, event, insert, select
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError
 
-from sprint.domain.records import NoticeRecord, OutboxKey, Receipt
+from sprint.domain.records import LOCK_MARK, NoticeRecord, OutboxKey, Receipt, lock_refusal
 from sprint.store.content_key import widen
 from sprint.store.letters import Letters
 from sprint.store.notice_drafts import NoticeDrafts
@@ -83,23 +83,25 @@ class Store(OutboxRecords):
         self.unlocks = Unlocks(self.engine)
         self.reviews = Reviews(self.engine)
 
-    def known_digests(self) -> dict[tuple[str, str], list[tuple[str | None, str | None, dt.datetime]]]:
-        """Every (unit, SHA-256) taken in so far, with the (duty, period, received) it was taken
-        for each time, for a scan to tell in one query the same file seen again from the same
-        content sent for a new period."""
+    def known_digests(self) -> dict[tuple[str, str], list[tuple[str | None, str | None, dt.datetime, bool]]]:
+        """Every (unit, SHA-256) taken in so far, with the (duty, period, received, refused by
+        the lock) it was taken for each time, for a scan to tell in one query the same file
+        seen again from the same content sent for a new period, or again after a lock."""
         out: dict[tuple[str, str], list] = {}
+        locked = (submissions.c.verdict == "rejected") & submissions.c.problems.contains(LOCK_MARK)
         query = select(submissions.c.unit, submissions.c.sha256, submissions.c.duty,
-                       submissions.c.period, submissions.c.received_at)
+                       submissions.c.period, submissions.c.received_at, locked.label("locked"))
         with self.engine.connect() as conn:
             for r in conn.execute(query):
                 out.setdefault((r.unit, r.sha256), []).append(
-                    (r.duty, r.period, aware(r.received_at)))
+                    (r.duty, r.period, aware(r.received_at), bool(r.locked)))
         return out
 
     def record(self, **fields) -> bool:
         """Record a file taken in; False when the same content of the same unit is already known
         for this period, or was taken for no period (refused before any duty was found: the same
-        bytes under another name get the same answer)."""
+        bytes under another name get the same answer). Content the lock refused for a period
+        is taken once more, when it is accepted (under an exception the office opened)."""
         fields = fields | {
             "received_at": utc(fields["received_at"]),
             "problems": json.dumps(fields.get("problems", []), ensure_ascii=False),
@@ -109,15 +111,18 @@ class Store(OutboxRecords):
             same &= (submissions.c.period == fields["period"]) | submissions.c.period.is_(None)
         try:
             with self.engine.begin() as conn:
-                if conn.execute(select(submissions.c.id).where(same).limit(1)).first():
+                before = conn.execute(select(submissions.c.verdict, submissions.c.period,
+                                             submissions.c.problems).where(same)).all()
+                if before and not _lifted(before, fields):
                     return False
                 conn.execute(insert(submissions).values(**fields))
             return True
         except IntegrityError:
             return False
 
-    def receipts(self, duty: str | None = None) -> list[Receipt]:
-        """Every file taken in (of one duty), in the order received.
+    def receipts(self, duty: str | None = None, as_of: dt.datetime | None = None) -> list[Receipt]:
+        """Every file taken in (of one duty), in the order received, with the office's review
+        of each as it stood at `as_of` (a run's clock; default: now).
 
         Only rows this process has not read yet are fetched whole. They are found by id, not by
         "above the highest id seen": on PostgreSQL a transaction holding a smaller id can commit
@@ -135,7 +140,7 @@ class Store(OutboxRecords):
         if new:
             self._seen.update(new)
             self._receipts.sort(key=lambda r: (r.received_at, r.id))
-        decided = self.reviews.standing()  # few rows, and they change: read each time
+        decided = self.reviews.standing(as_of)  # few rows, and they change: read each time
         return [_reviewed(r, decided.get(r.id)) for r in self._receipts
                 if duty is None or r.duty == duty]
 
@@ -147,6 +152,13 @@ class Store(OutboxRecords):
             replied = {(r.unit, r.period, r.ref) for r in conn.execute(query)}
         return [r for r in self.receipts() if not r.taken and (
             r.unit, r.period or r.received_at.date().isoformat(), r.sha256[:16]) not in replied]
+
+
+def _lifted(before, fields) -> bool:
+    """Whether content known for its period only by refusals of the lock is now accepted."""
+    return fields["verdict"] == "accepted" and all(
+        r.verdict == "rejected" and r.period is not None and lock_refusal(r.problems)
+        for r in before)
 
 
 def _reviewed(r: Receipt, decided: tuple[str, str] | None) -> Receipt:

@@ -85,8 +85,11 @@ class Reviews:
                                                 note=note, decided_by=by, decided_at=utc(now)))
         return True
 
-    def standing(self) -> dict[int, tuple[str, str]]:
+    def standing(self, as_of: dt.datetime | None = None) -> dict[int, tuple[str, str]]:
+        """Each file's last decision (of those taken by `as_of`, when given)."""
+        query = select(reviews.c.submission_id, reviews.c.state, reviews.c.note)
+        if as_of is not None:
+            query = query.where(reviews.c.decided_at <= utc(as_of))
         with self.engine.connect() as conn:
-            rows = conn.execute(select(reviews.c.submission_id, reviews.c.state, reviews.c.note)
-                                .order_by(reviews.c.id)).all()
+            rows = conn.execute(query.order_by(reviews.c.id)).all()
         return {r.submission_id: (r.state, r.note) for r in rows}

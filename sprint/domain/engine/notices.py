@@ -25,11 +25,21 @@ def workdays_before(now: dt.datetime, days: int) -> dt.datetime:
     return at(add_workdays(local.date(), -days), local.time().replace(tzinfo=None)) if days else now
 
 
-def already_named(book: Book, duty_id: str, period_id: str) -> set[str]:
-    """Units a draft of this duty and period named before (decided or not, except dropped or
-    expired: the office let those go, so they may be named again)."""
+def already_named(book: Book, duty_id: str, period_id: str, now: dt.datetime) -> set[str]:
+    """Units a draft of this duty and period named by `now` (decided or not, except dropped or
+    expired by then: the office let those go, so they may be named again). A run of a past
+    time, or a replay over its own state, judges as it would have then, not with drafts made
+    after."""
     return {code for n in book.notices if (n.duty, n.period) == (duty_id, period_id)
-            and n.status not in ("dropped", EXPIRED) for code in n.named.split(",") if code}
+            and n.drafted_at <= now and not _let_go(book.plan, n, now)
+            for code in n.named.split(",") if code}
+
+
+def _let_go(plan: Plan, record: NoticeRecord, now: dt.datetime) -> bool:
+    if record.status not in ("dropped", EXPIRED):
+        return False
+    decided = record.decided_at or expires_at(plan, record)
+    return decided <= now
 
 
 def escalation_begun(duty: Duty, day: dt.date, now: dt.datetime) -> bool:
@@ -43,7 +53,7 @@ def candidates(plan: Plan, book: Book, duty: Duty, period: Period, units: list[s
                now: dt.datetime) -> list[str]:
     """The units a draft could name now, if they are behind: told in time, not named before."""
     told_before = workdays_before(now, plan.notices.told_workdays_before)
-    named_before = already_named(book, duty.id, period.id)
+    named_before = already_named(book, duty.id, period.id, now)
     return [c for c in units if c not in named_before and book.told_by(duty.id, c, told_before)]
 
 
@@ -53,7 +63,7 @@ def notice(plan: Plan, book: Book, duty: Duty, period: Period, behind: list[tupl
 
     `about` says what they fall behind on; `done` names those who finished. None when nobody
     can be named yet."""
-    named_before = already_named(book, duty.id, period.id)
+    named_before = already_named(book, duty.id, period.id, now)
     # The office issues the 通报: its own duties go to the operator in the dispatch, never here.
     fresh = [(c, r) for c, r in behind if c not in named_before and c != plan.operator]
     eligible = set(candidates(plan, book, duty, period, [c for c, _ in fresh], now))

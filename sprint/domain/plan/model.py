@@ -16,7 +16,12 @@ from sprint.domain.plan.duties import Duty
 from sprint.domain.plan.ledgers import Template
 from sprint.domain.plan.references import check_references
 from sprint.domain.plan.robots import Robot, Robots
-from sprint.domain.plan.schedules import Deployment, check_deployments, group_deployments
+from sprint.domain.plan.schedules import (
+    Deployment,
+    check_deployments,
+    group_deployments,
+    review_deployments,
+)
 
 # Found where the package is, checkout or site-packages (package data, not a path of the
 # source tree); a plain file on disk either way, as the drill and the commands name it.
@@ -191,6 +196,10 @@ class Plan(Strict):
     def group_deployments(self) -> tuple[Deployment, ...]:
         """Every group's deployments, a group the plan gives none one to run it by hand."""
         return group_deployments(self)
+
+    def review_deployments(self) -> tuple[Deployment, ...]:
+        """The review form's deployments (run by hand): the plan's, else one named `review`."""
+        return review_deployments(self)
 
     def missing_baselines(self) -> list[tuple[str, str, str, list[str]]]:
         """(duty, target, what, units' names) for every baseline the office has not given yet:

@@ -90,6 +90,8 @@ def _check_duty(plan, where: str, duty, known: set[str], ids: set[str]) -> None:
         need("coverage", duty.coverage.columns())
         need("coverage (roster)", duty.coverage.roster_columns(),
              plan.duty(duty.coverage.roster).template)
+    if duty.checks is not None:
+        _check_cross_checks(plan, where, duty.checks, ids, need)
     if duty.procedure is not None:
         p = duty.procedure
         for role, names in p.columns_of().items():
@@ -99,3 +101,20 @@ def _check_duty(plan, where: str, duty, known: set[str], ids: set[str]) -> None:
                 raise ValueError(f"{where}.procedure.{role}: no duty with a ledger is named "
                                  f"{getattr(p, role)!r}")
             need(f"procedure ({role})", names, source.template)
+
+
+def _check_cross_checks(plan, where: str, checks, ids: set[str], need) -> None:
+    """The columns a duty's cross-checks read, in its own ledger and in its roster's."""
+    for j, rule in enumerate(checks.jumps):
+        need(f"checks.jumps.{j}", {rule.column, *rule.where, *([rule.by] if rule.by else [])})
+    roster = checks.roster
+    if roster is None:
+        return
+    if roster.duty not in ids:
+        raise ValueError(f"{where}.checks.roster.duty: no duty is named {roster.duty!r}")
+    source = plan.duty(roster.duty)
+    if source.template is None:
+        raise ValueError(f"{where}.checks.roster.duty: {roster.duty!r} has no ledger to check against")
+    need("checks.roster", {roster.key, *([roster.date] if roster.date else [])})
+    need(f"checks.roster ({roster.duty})",
+         {roster.roster_key, *([roster.since] if roster.since else [])}, source.template)

@@ -17,6 +17,11 @@ from sprint.domain.plan.base import Strict
 from sprint.domain.shift import ShiftError, check_cron
 
 INTAKE = "intake"  # the name of the deployment every plan gets that answers files as they land
+# The office's review of accepted files (a form in the UI): not a group of duties, the same flow
+# for every plan. A deployment whose `flow` is this runs it, by hand only; a plan that lists
+# none gets one under this name.
+REVIEW = "review"
+REVIEW_ABOUT = "审核已接收的台账：逐份标为有疑问、已审核或已退回并附意见；有疑问、已退回的，报送单位收到一封附意见的邮件"
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
@@ -62,7 +67,7 @@ class Deployment(Strict):
     the operator's words, and when it runs (none: only by hand)."""
 
     name: str = Field(pattern=_NAME.pattern)
-    flow: str  # the plan's group it runs
+    flow: str  # the plan's group it runs, or `review`: the review form
     description: str | None = None  # after its schedule in words; default the group's title
     schedules: tuple[Schedule, ...] = ()
 
@@ -76,16 +81,27 @@ class Deployment(Strict):
 
 
 def check_deployments(plan) -> None:
-    """Each deployment runs a group of the plan, under a name of its own; a group the plan gives
-    no deployment gets one named for it (run by hand), which must not clash either."""
+    """Each deployment runs a group of the plan, or the review form by hand only, under a name
+    of its own; a group the plan gives no deployment gets one named for it (run by hand), and
+    the review form one named `review`, which must not clash either."""
+    if REVIEW in plan.flows:
+        raise ValueError(f"flows: {REVIEW!r} is the name of the review form's flow; give the "
+                         "group another name")
     names: dict[str, str] = {}
     for i, d in enumerate(plan.deployments):
-        if d.flow not in plan.flows:
+        if d.flow == REVIEW and d.schedules:
+            raise ValueError(f"deployments.{i} ({d.name}): the review waits for a person's "
+                             "decision in its form, so it runs only by hand: schedules: []")
+        if d.flow not in plan.flows and d.flow != REVIEW:
             raise ValueError(f"deployments.{i} ({d.name}).flow: {d.flow!r} is not one of the "
-                             f"plan's flows ({', '.join(plan.flows)})")
+                             f"plan's flows ({', '.join(plan.flows)}), nor {REVIEW!r} "
+                             "(the review form)")
         if d.name in names:
             raise ValueError(f"deployments.{i}: the name {d.name!r} appears twice")
         names[d.name] = d.flow
+    if REVIEW not in names.values() and REVIEW in names:
+        raise ValueError(f"deployments: the name {REVIEW!r} is the review form's when the plan "
+                         f"lists no deployment of it (flow: {REVIEW}); give this one another name")
     for group in plan.flows:
         if group in names.values():
             continue
@@ -98,8 +114,18 @@ def check_deployments(plan) -> None:
 def group_deployments(plan) -> tuple[Deployment, ...]:
     """Every deployment of the plan's groups, in the plan's order: those it lists, then one for
     each group it gives none, named for the group, that runs only by hand (仅手动运行)."""
-    listed = {d.flow for d in plan.deployments}
+    mine = [d for d in plan.deployments if d.flow != REVIEW]
+    listed = {d.flow for d in mine}
     by_hand = tuple(Deployment.model_construct(name=g, flow=g, description=None, schedules=())
                     for g in plan.flows if g not in listed)
     return tuple(d if d.description else d.model_copy(update={"description": plan.flows[d.flow]})
-                 for d in (*plan.deployments, *by_hand))
+                 for d in (*mine, *by_hand))
+
+
+def review_deployments(plan) -> tuple[Deployment, ...]:
+    """The review form's deployments: those the plan lists, else one named `review`; always by
+    hand (the form waits for a person)."""
+    listed = [d for d in plan.deployments if d.flow == REVIEW] or [
+        Deployment.model_construct(name=REVIEW, flow=REVIEW, description=None, schedules=())]
+    return tuple(d if d.description else d.model_copy(update={"description": REVIEW_ABOUT})
+                 for d in listed)

@@ -323,3 +323,26 @@ def test_the_main_jobs_mail_server_keeps_files_not_memory(tmp_path):
         assert server.handler.received == []
     assert len(list((tmp_path / "mail" / "new").glob("*.eml"))) == 3
     assert len(list((tmp_path / "box" / "new").iterdir())) == 3
+
+
+def test_the_replays_mail_server_in_a_process_of_its_own_keeps_each_mail(tmp_path):
+    """The replay's local SMTP server runs in a process of its own (its reading of 300 MB of
+    mail then takes another core than the runs): what it received is in the mail folder once
+    it has stopped, and the port it took is free again."""
+    import smtplib
+    import socket
+
+    from sprint.job.mailsink import SinkApart
+
+    server = SinkApart("127.0.0.1", 0, tmp_path / "mail").start()
+    try:
+        with smtplib.SMTP("127.0.0.1", server.port) as smtp:
+            for i in range(3):
+                smtp.sendmail("a@example.org", ["b@example.org"],
+                              f"Subject: {i}\r\n\r\nbody {i}\r\n".encode())
+    finally:
+        server.stop()
+    assert sorted(p.read_text().splitlines()[-1] for p in (tmp_path / "mail" / "new").glob("*.eml")) == [
+        "body 0", "body 1", "body 2"]
+    with socket.socket() as again:
+        again.bind(("127.0.0.1", server.port))

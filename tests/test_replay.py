@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+from pathlib import Path
 
 import pytest
 
@@ -78,3 +80,40 @@ def test_the_demo_inbox_is_the_generators_first_weeks_each_file_dated_as_it_arri
     arrived = [dt.datetime.fromtimestamp(p.stat().st_mtime, BEIJING).date() for p in written]
     assert min(arrived) >= plan.sprint.start and max(arrived) <= DEMO_UNTIL
     assert seed_demo(plan, tmp_path) == []  # a restart keeps the inbox as it is
+
+
+def test_a_file_the_generator_cannot_write_stops_the_replay_with_its_name(plan, tmp_path):
+    """The replay's files are written by a process of their own, ahead of the runs
+    (sprint/demo/ahead.py): one that cannot be written (here the inbox is a file) stops the
+    replay at the run that needs it, naming the file, rather than letting the runs go on
+    without it."""
+    from sprint.demo.ahead import Ahead
+
+    files = submissions(plan, 5, D(2020, 10, 1), D(2020, 10, 9))
+    blocked = tmp_path / "inbox"
+    blocked.write_text("not a folder")
+    ahead = Ahead(files, blocked)
+    with pytest.raises(RuntimeError) as e:
+        ahead.until(files[-1].at)
+    first = min(files, key=lambda s: s.at)
+    assert str(e.value).startswith(f"生成台账失败：{first.unit}/{first.name}：")
+
+
+def test_a_file_being_written_is_not_seen_until_it_is_whole_and_dated(plan, tmp_path, monkeypatch):
+    """The generator writes beside the runs: a file is written under a hidden name (a scan
+    skips those) and appears whole, already dated as it arrived. A scan that saw a file half
+    written took it as broken and "dated after the system's clock" (5 files in a full replay)."""
+    files = submissions(plan, 5, D(2020, 10, 1), D(2020, 10, 9))
+    sub = files[0]
+    seen = []
+    real = os.replace
+
+    def watching(src, dst):  # the moment before the file appears under its name
+        seen.append((Path(src).name, Path(src).stat().st_mtime, Path(dst).exists()))
+        real(src, dst)
+
+    monkeypatch.setattr(os, "replace", watching)
+    write(sub, tmp_path)
+    assert seen == [(f".{sub.name}", sub.at.timestamp(), False)]
+    assert (tmp_path / sub.unit / sub.name).stat().st_mtime == sub.at.timestamp()
+    assert [p.name for p in (tmp_path / sub.unit).iterdir()] == [sub.name]

@@ -162,8 +162,12 @@ def write(sub: Submission, inbox) -> None:
     path = inbox / sub.unit / sub.name
     if path.exists():  # a second replay over the same state finds the very same files
         return
-    write_ledger(sub.frame, path, title=sub.title)
-    os.utime(path, (sub.at.timestamp(), sub.at.timestamp()))
+    # Written under a hidden name, dated, then renamed into place: a scan running meanwhile (the
+    # replay's runs, the main job's watcher) never sees it half written or dated today.
+    hidden = path.with_name(f".{sub.name}")
+    write_ledger(sub.frame, hidden, title=sub.title)
+    os.utime(hidden, (sub.at.timestamp(), sub.at.timestamp()))
+    os.replace(hidden, path)
 
 
 DEMO_UNTIL = dt.date(2020, 10, 31)

@@ -80,19 +80,22 @@ def run_group(services: Services, group: str, now: dt.datetime) -> Delivery:
 
 def replay(start: dt.date, end: dt.date, seed: int, settings: Settings, progress=None) -> dict:
     """Replay the sprint from start to end into the settings' state folder; returns the summary."""
-    from sprint.demo.simulate import submissions, write
+    from sprint.demo.ahead import Ahead
+    from sprint.demo.simulate import submissions
 
     services = connect(settings)
     office = Office(services, seed)
     began = time.perf_counter()
     files = submissions(services.plan, seed, start, end)
-    for sub in files:  # each file carries its arrival time; a run sees only those already come
-        write(sub, settings.inbox_root)
+    # Each file carries its arrival time and a run sees only those already come: they are
+    # written beside the runs, each run waiting for those due by its time (sprint/demo/ahead.py).
+    ahead = Ahead(files, settings.inbox_root)
     runs = schedule(load_deployments(services.plan), start, end)  # the plan's own schedules
     per_flow: collections.Counter = collections.Counter()
     failures = []
     today = None
     for i, (at, group) in enumerate(runs, start=1):
+        ahead.until(at)
         failures += office.act(at)  # the office's reviews and exceptions due before this run
         failures += run_group(services, group, at).problems
         per_flow[group] += 1
@@ -101,6 +104,7 @@ def replay(start: dt.date, end: dt.date, seed: int, settings: Settings, progress
             sent = len(services.store.outbox_rows("sent", with_message=False))
             progress(f"{today} · run {i}/{len(runs)} · {sent} mails sent "
                      f"· {time.perf_counter() - began:.0f} s")
+    ahead.close()  # files arriving after the last run, written all the same
     return summary(services, per_flow, failures, len(files), time.perf_counter() - began, end)
 
 
@@ -151,12 +155,12 @@ def main(start: dt.date, end: dt.date, seed: int, home: Path, as_json: bool,
          base: Settings) -> int:
     import json
 
-    from sprint.job.mailsink import MailSink
+    from sprint.job.mailsink import SinkApart
 
     sink = None
     overrides: dict = {"home": home, "inbox": home / "inbox"}
     if "smtp_host" not in base.model_fields_set:  # no mail server configured: a local one
-        sink = MailSink("127.0.0.1", base.smtp_port, maildir=home / "mail", remember=False).start()
+        sink = SinkApart("127.0.0.1", base.smtp_port, home / "mail").start()
         overrides["smtp_port"] = sink.port
     try:
         result = replay(start, end, seed, base.model_copy(update=overrides),

@@ -21,7 +21,7 @@ from sprint.reading.fence import Raised
 from sprint.reading.ledger import PERIOD_COLUMN, Verdict
 from sprint.reading.one_verdict import raised, refusal, validate_each, validate_fenced
 from sprint.services import keeping
-from sprint.services.resend import fulfilled, resent
+from sprint.services.resend import fulfilled, resent, seen_again
 from sprint.store.store import Store
 
 
@@ -124,6 +124,9 @@ def scan(inbox: Path, plan: Plan, store: Store, now: dt.datetime,
             received = now if ahead else stamped
             if received > now or 0 <= wall - (st.st_ctime if ahead else st.st_mtime) < quiet:
                 continue
+            memo = (entry.path, st.st_size, st.st_mtime_ns)
+            if memo in store.seen:
+                continue
             path = Path(entry.path)
             # A file over the limit is never read, not even hashed: it is known by its name,
             # size and time, and keeping it refuses it by its size.
@@ -137,6 +140,9 @@ def scan(inbox: Path, plan: Plan, store: Store, now: dt.datetime,
                            type(e).__name__)
             before = taken.get((folder.name, digest))
             if before is not None:
+                if not ahead and seen_again(before, received):
+                    store.seen.add(memo)  # so are its later scans, without hashing it again
+                    continue
                 if done is None:
                     done = fulfilled(store)
                 if not resent(plan, folder.name, before, received, done):

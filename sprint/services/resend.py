@@ -19,7 +19,7 @@ def resent(plan: Plan, unit: str,
     of the same duty it was not yet taken for, or every earlier file of it came after its
     period's lock (an exception may have opened since). The same file seen again (its time
     unchanged), content of no duty, and the same bytes twice within one period are not."""
-    if any(abs((received - at).total_seconds()) < 1 for _, _, at, _ in before):
+    if seen_again(before, received):
         return False
     if all(locked for *_, locked in before):
         return True
@@ -32,6 +32,12 @@ def resent(plan: Plan, unit: str,
         if period.id not in {p for d, p, *_ in before if d == duty_id}:
             return True
     return False
+
+
+def seen_again(before: list[tuple[str | None, str | None, dt.datetime, bool]],
+               received: dt.datetime) -> bool:
+    """The very file taken in before: its content, received at the same time."""
+    return any(abs((received - at).total_seconds()) < 1 for _, _, at, _ in before)
 
 
 def fulfilled(store: Store) -> dict[tuple[str, str], set[str]]:

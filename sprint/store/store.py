@@ -49,6 +49,10 @@ class Store(OutboxRecords):
         return RobotState(self.engine)
 
     def __init__(self, url: str, busy_seconds: float = BUSY_SECONDS):
+        # Files a scan found to be ones this store took in before, at the same time: (path,
+        # size, mtime_ns). Held by the store object, so a new store (or a store rebuilt) starts
+        # empty; a replay scans a growing inbox 615 times and would hash each one again.
+        self.seen: set[tuple[str, int, int]] = set()
         try:
             parsed = make_url(url)
         except ArgumentError:

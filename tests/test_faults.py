@@ -171,3 +171,29 @@ def test_a_locked_database_waits_then_fails_with_a_clear_store_error(tmp_path):
     assert store.record(unit="220802", sha256="0" * 64, file_name="a.xlsx", kept_path="k",
                         received_at=beijing("2020-10-08 10:00"), duty=None, period=None,
                         template=None, verdict="rejected", rows=0, problems=[], notes=0)
+
+
+def test_a_new_store_opened_while_another_run_writes_waits_for_it(tmp_path):
+    """Two runs at once on a new SQLite store: one is writing (creating its tables, still in
+    the rollback journal) when the other connects and asks for WAL. SQLite refuses that switch
+    at once, without its busy wait, so the second run failed 'locked by another program' after
+    no wait at all (CI caught it in test_two_runs_at_once_send_each_message_once). The switch
+    now waits as a write does: here the writer commits after 0.5 s and the store opens."""
+    import sqlite3
+    import threading
+
+    path = tmp_path / "s.db"
+    writer = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    writer.execute("CREATE TABLE first_run (i)")
+    writer.execute("BEGIN")
+    writer.execute("INSERT INTO first_run VALUES (1)")  # a write under way, not yet WAL
+    done = threading.Timer(0.5, lambda: writer.execute("COMMIT"))
+    done.start()
+    try:
+        store = Store(f"sqlite:///{path}", busy_seconds=10)
+        assert store.receipts() == []
+    finally:
+        done.join()
+        writer.close()
+    with sqlite3.connect(path) as check:
+        assert check.execute("PRAGMA journal_mode").fetchone() == ("wal",)

@@ -4,6 +4,8 @@ date when it is opened."""
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
+import time
 
 from sqlalchemy import (
     Column,
@@ -162,7 +164,17 @@ def sqlite_pragmas(connection, _record, busy_seconds: float = BUSY_SECONDS) -> N
     The wait for a lock comes first: setting WAL needs the lock too."""
     cursor = connection.cursor()
     cursor.execute(f"PRAGMA busy_timeout={int(busy_seconds * 1000)}")
-    cursor.execute("PRAGMA journal_mode=WAL")
+    # SQLite refuses the switch to WAL at once, without that wait, while another connection
+    # writes in the old journal (a second run opening a new store): it waits here instead.
+    deadline = time.monotonic() + busy_seconds
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            break
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.05)
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 

@@ -20,18 +20,16 @@ from sprint.store.notice_drafts import NoticeDrafts
 from sprint.store.outbox_records import OutboxRecords
 from sprint.store.robot_state import RobotState
 from sprint.store.schema import (
-    BUSY_SECONDS,
     StoreError,
     aware,
     create_tables,
     fill_parts,
-    locked_is_a_store_error,
     move_messages_out,
     outbox,
-    sqlite_pragmas,
     submissions,
     utc,
 )
+from sprint.store.sqlite_locks import BUSY_SECONDS, locked_is_a_store_error, sqlite_pragmas
 from sprint.store.unlocks import Reviews, Unlocks
 
 __all__ = ["NoticeRecord", "OutboxKey", "Receipt", "Store", "StoreError"]

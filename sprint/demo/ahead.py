@@ -8,6 +8,7 @@ core: each run waits only until every file due by its time is on disk.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import multiprocessing
 from pathlib import Path
@@ -20,9 +21,9 @@ class Ahead:
     returns once every file arriving by `at` is written, `close()` once all are."""
 
     def __init__(self, files: list[Submission], inbox: Path):
-        self._times = sorted(s.at for s in files)
-        self._written = 0
         ordered = sorted(files, key=lambda s: s.at)
+        self._times = [s.at for s in ordered]
+        self._written = 0
         context = multiprocessing.get_context("fork")  # the frames are the parent's, not pickled
         self._conn, theirs = context.Pipe(duplex=False)
         self._process = context.Process(target=_write_all, args=(ordered, inbox, theirs),
@@ -31,7 +32,7 @@ class Ahead:
         theirs.close()
 
     def until(self, at: dt.datetime) -> None:
-        needed = sum(1 for t in self._times if t <= at)
+        needed = bisect.bisect_right(self._times, at)
         while self._written < needed:
             self._take()
 

@@ -116,7 +116,7 @@ def _office_cases(plan: Plan, world: World, out: list[Submission], start: dt.dat
         firsts = sorted(sent.values(), key=lambda ps: (ps[0].due, ps[1].unit))
         # The first period two units sent: the second copies the first's ledger; a third (else
         # the second again, later) lists one of the first's people in its own ledger.
-        senders = [s for p, s in firsts if firsts and p.id == firsts[0][0].id]
+        senders = [s for p, s in firsts if p.id == firsts[0][0].id]
         if checks and len(senders) >= 2:
             period, a = firsts[0][0], senders[0]
             if checks.copied:

@@ -58,10 +58,7 @@ def serve(path: Path, deployment_file: Path) -> int:
     print(f"预热进程已就绪：{path}（已加载 {deployment_file} 中的流程）", flush=True)
     runs: dict[int, socket.socket] = {}  # child pid -> its launcher's connection
     while not stopping:
-        try:
-            ready, _, _ = select.select([listener, *runs.values()], [], [], 0.1)
-        except InterruptedError:
-            continue
+        ready, _, _ = select.select([listener, *runs.values()], [], [], 0.1)
         for sock in ready:
             if sock is listener:
                 _start(listener, runs)

@@ -35,12 +35,7 @@ def main() -> None:
     # The worker cancels a run by signalling this process: the run receives the same signal.
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, lambda number, _frame: _forward(pid, number))
-    while True:
-        try:
-            answer = sock.recv(MESSAGE)
-            break
-        except InterruptedError:
-            continue
+    answer = sock.recv(MESSAGE)  # a relayed signal interrupts it, and it is resumed (PEP 475)
     ended = json.loads(answer) if answer else {"exit": 1}  # the server died: a crash
     if "signal" in ended:
         if ended["signal"] != signal.SIGKILL:  # SIGKILL has no handler to reset

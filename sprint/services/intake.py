@@ -140,11 +140,11 @@ def scan(inbox: Path, plan: Plan, store: Store, now: dt.datetime,
                            type(e).__name__)
             before = taken.get((folder.name, digest))
             if before is not None:
-                if not ahead and seen_again(before, received):
-                    store.seen.add(memo)  # so are its later scans, without hashing it again
+                if seen_again(before, received):  # the very file taken in before
+                    if not ahead:  # dated by itself, not by this scan's clock
+                        store.seen.add(memo)  # so later scans skip it, unhashed
                     continue
-                if done is None:
-                    done = fulfilled(store)
+                done = fulfilled(store) if done is None else done
                 if not resent(plan, folder.name, before, received, done):
                     continue
             arrivals.append(Arrival(folder.name, path, digest, received,

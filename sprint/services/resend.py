@@ -15,12 +15,10 @@ def resent(plan: Plan, unit: str,
            before: list[tuple[str | None, str | None, dt.datetime, bool]],
            received: dt.datetime, done: dict[tuple[str, str], set[str]]) -> bool:
     """Whether content the unit sent `before` (duty, period, received, refused by the lock),
-    arriving again at `received`, is to be judged again: it falls in the window of a period
-    of the same duty it was not yet taken for, or every earlier file of it came after its
-    period's lock (an exception may have opened since). The same file seen again (its time
-    unchanged), content of no duty, and the same bytes twice within one period are not."""
-    if seen_again(before, received):
-        return False
+    arriving again at `received` (not the very file seen again: `seen_again`), is to be judged
+    again: it falls in the window of a period of the same duty it was not yet taken for, or
+    every earlier file of it came after its period's lock (an exception may have opened
+    since). Content of no duty, and the same bytes twice within one period, are not."""
     if all(locked for *_, locked in before):
         return True
     for duty_id in {d for d, *_ in before if d}:

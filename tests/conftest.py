@@ -24,10 +24,6 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if SERVERS & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.integration)
-    # The integration tests (seconds to minutes each) first, the domain's (milliseconds) last:
-    # spread over workers (bin/test), the short ones fill the gaps at the end instead of a long
-    # one starting last and running alone.
-    items.sort(key=lambda item: item.get_closest_marker("integration") is None)
 
 
 @pytest.fixture(scope="session")

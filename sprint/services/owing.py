@@ -14,7 +14,8 @@ def book_of(services: Services, now=None) -> Book:
     stood at `now`, a run's clock), mail sent, who was told when, 通报."""
     store = services.store
     return Book(services.plan, store.receipts(as_of=now), store.keys(), services.shelf,
-                store.told(TOLD_BY), store.notices.all(), store.unlocks.all())
+                store.told(TOLD_BY), store.notices.all(), store.unlocks.all(),
+                services.shelf.measures)
 
 
 def judge(services: Services, flow: str, now, rows: bool = True, log: Log = QUIET) -> Owed:

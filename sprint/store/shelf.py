@@ -21,6 +21,7 @@ class Shelf:
     def __init__(self, plan: Plan, root: Path, size: int = 256):
         self.plan, self.root, self.size = plan, root, size
         self._memory: OrderedDict[str, pd.DataFrame] = OrderedDict()
+        self.measures: dict = {}  # the engine's figures of these files (Book.measures)
 
     def _path(self, kept_path: str) -> Path:
         kept = Path(kept_path)

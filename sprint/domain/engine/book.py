@@ -30,6 +30,16 @@ class Book:
     told: dict[tuple[str, str], list[dt.datetime]] = field(default_factory=dict)  # (duty, unit)
     notices: list[NoticeRecord] = field(default_factory=list)
     unlocks: list[Unlock] = field(default_factory=list)  # exceptions to the lock after expiry
+    # What was measured of accepted files, which never change: the caller may keep it across
+    # runs (the shelf does), so that a replay's 615 runs measure each file once, not each run.
+    measures: dict = field(default_factory=dict)
+
+    def measured(self, key: tuple, compute):
+        """compute() once per key; the key names what is measured (the duty, the unit) and
+        of which files (their kept paths), so that it holds for the plan the book is of."""
+        if key not in self.measures:
+            self.measures[key] = compute()
+        return self.measures[key]
 
     def of(self, duty_id: str) -> list[Receipt]:
         return [r for r in self.receipts if r.duty == duty_id]

@@ -38,9 +38,11 @@ def headway(plan: Plan, book: Book, duty: Duty, now: dt.datetime) -> list[Headwa
     if rule is not None:
         source = plan.duty(rule.duty)
         latest = book.latest(source.id, now)
-        empty = pd.DataFrame()
-        return [_measured(plan, duty, u.code, u.name,
-                          book.ledgers.ledger(latest[u.code]) if u.code in latest else empty, source)
+        return [_measured(plan, duty, u.code, u.name, pd.DataFrame(), source)
+                if u.code not in latest else
+                book.measured(("progress", duty.id, u.code, latest[u.code].kept_path),
+                              lambda u=u: _measured(plan, duty, u.code, u.name,
+                                                    book.ledgers.ledger(latest[u.code]), source))
                 for u in owners]
     out = []
     template = plan.templates.get(duty.template or "")
@@ -50,14 +52,19 @@ def headway(plan: Plan, book: Book, duty: Duty, now: dt.datetime) -> list[Headwa
         if r is None:
             out.append(Headway(u.code, u.name, False, "未报送", None))
         elif template is not None and template.done:
-            rows = book.ledgers.ledger(r)
-            finished = bool(len(rows)) and bool(matching(rows, template.done).all())
-            said = "、".join(dict.fromkeys(str(v) for c in template.done for v in rows[c].dropna()))
-            out.append(Headway(u.code, u.name, finished, f"报告为“{said}”" if said else "报告为空",
-                               1.0 if finished else None))
+            out.append(book.measured(("reported", duty.id, u.code, r.kept_path),
+                                     lambda u=u, r=r: _reported(template, u, book.ledgers.ledger(r))))
         else:
             out.append(Headway(u.code, u.name, True, f"已报送（{when(r.received_at)}）", 1.0))
     return out
+
+
+def _reported(template, unit, rows: pd.DataFrame) -> Headway:
+    """A completion report: done once every row says done."""
+    finished = bool(len(rows)) and bool(matching(rows, template.done).all())
+    said = "、".join(dict.fromkeys(str(v) for c in template.done for v in rows[c].dropna()))
+    return Headway(unit.code, unit.name, finished, f"报告为“{said}”" if said else "报告为空",
+                   1.0 if finished else None)
 
 
 def _measured(plan: Plan, duty: Duty, code: str, name: str, rows: pd.DataFrame,

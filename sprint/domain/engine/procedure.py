@@ -38,14 +38,18 @@ def county_households(plan: Plan, book: Book, duty: Duty, unit: str,
 
     @cache
     def standing_at(moment: dt.datetime) -> dict[str, Readiness]:
-        frames = {k: _as_of(book, v, moment) for k, v in kinds.items()}
-        return _readiness(rules, frames)
+        known = {k: _known(v, moment) for k, v in kinds.items()}
+        return book.measured(
+            ("households standing", duty.id, *(r.kept_path if r else None for r in known.values())),
+            lambda: _readiness(rules, {k: book.ledgers.ledger(r) if r else None
+                                       for k, r in known.items()}))
 
     first_seen: dict[tuple, dt.datetime] = {}
     latest, latest_keys = pd.DataFrame(), []
     for v in stage_versions:  # oldest first: the last is the latest
         latest = book.ledgers.ledger(v)
-        latest_keys = _step_keys(rules, latest)
+        latest_keys = book.measured(("steps reported", duty.id, v.kept_path),
+                                    lambda latest=latest: _step_keys(rules, latest))
         for key in latest_keys:
             first_seen.setdefault(key, v.received_at)
     steps: dict[str, list[Step]] = {}
@@ -76,9 +80,14 @@ def county_households(plan: Plan, book: Book, duty: Duty, unit: str,
     return out
 
 
-def _as_of(book: Book, versions: list[Receipt], moment: dt.datetime) -> pd.DataFrame | None:
+def _known(versions: list[Receipt], moment: dt.datetime) -> Receipt | None:
     known = [r for r in versions if r.received_at <= moment]
-    return book.ledgers.ledger(known[-1]) if known else None
+    return known[-1] if known else None
+
+
+def _as_of(book: Book, versions: list[Receipt], moment: dt.datetime) -> pd.DataFrame | None:
+    known = _known(versions, moment)
+    return book.ledgers.ledger(known) if known else None
 
 
 def _step_keys(rules, frame: pd.DataFrame) -> list[tuple]:

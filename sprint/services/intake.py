@@ -91,7 +91,7 @@ def scan(inbox: Path, plan: Plan, store: Store, now: dt.datetime,
     known = {u.code for u in plan.units}
     cap = plan.limits.max_file_mb
     operator = plan.unit(plan.operator).name
-    taken = store.known_digests()
+    taken = None  # what the store took in, read once a file is new (most scans find none)
     done: dict[tuple[str, str], set[str]] | None = None  # read only if some content comes again
     for folder in sorted(os.scandir(inbox), key=lambda e: e.name):
         if folder.is_symlink():
@@ -138,7 +138,7 @@ def scan(inbox: Path, plan: Plan, store: Store, now: dt.datetime,
                 digest = keeping.unread_key(folder.name, entry.name, st)
                 refused = (f"文件无法读取（{type(e).__name__}，已记录，请联系{operator}），请稍后重新提交",
                            type(e).__name__)
-            before = taken.get((folder.name, digest))
+            before = (taken := taken or store.known_digests()).get((folder.name, digest))
             if before is not None:
                 if seen_again(before, received):  # the very file taken in before
                     if not ahead:  # dated by itself, not by this scan's clock

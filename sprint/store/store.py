@@ -9,7 +9,7 @@ import functools
 import json
 from pathlib import Path
 
-from sqlalchemy import create_engine, event, insert, select
+from sqlalchemy import create_engine, event, func, insert, select
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError
 
@@ -79,6 +79,7 @@ class Store(OutboxRecords):
         # Rows are only ever added, so each process keeps what it has read and asks for the rest.
         self._receipts: list[Receipt] = []
         self._seen: set[int] = set()
+        self._as_reviewed: dict[tuple, Receipt] = {}
         self._keys: set[OutboxKey] | None = None
         self.notices = NoticeDrafts(self.engine)
         self.letters = Letters(self.engine)
@@ -130,7 +131,11 @@ class Store(OutboxRecords):
         "above the highest id seen": on PostgreSQL a transaction holding a smaller id can commit
         after a larger one was read."""
         with self.engine.connect() as conn:
-            ids = {i for (i,) in conn.execute(select(submissions.c.id))}
+            # Rows are never deleted: as many rows as seen means none new (most runs), without
+            # reading every id (1.3 million rows over a replay's 2,000 calls).
+            count = conn.execute(select(func.count()).select_from(submissions)).scalar_one()
+            ids = {i for (i,) in conn.execute(select(submissions.c.id))} \
+                if count != len(self._seen) else self._seen
             new = sorted(ids - self._seen)
             for start in range(0, len(new), 1000):
                 chunk = new[start: start + 1000]
@@ -143,8 +148,19 @@ class Store(OutboxRecords):
             self._seen.update(new)
             self._receipts.sort(key=lambda r: (r.received_at, r.id))
         decided = self.reviews.standing(as_of)  # few rows, and they change: read each time
-        return [_reviewed(r, decided.get(r.id)) for r in self._receipts
+        return [self._reviewed(r, decided.get(r.id)) for r in self._receipts
                 if duty is None or r.duty == duty]
+
+    def _reviewed(self, r: Receipt, decided: tuple[str, str] | None) -> Receipt:
+        """The receipt as the office's review left it; each copy made once (a replay asks for
+        every receipt 2,000 times, most of them with the same reviews)."""
+        if decided is None or (r.review, r.review_note) == decided:
+            return r
+        key = (r.id, *decided)
+        if key not in self._as_reviewed:
+            self._as_reviewed[key] = dataclasses.replace(r, review=decided[0],
+                                                         review_note=decided[1])
+        return self._as_reviewed[key]
 
     def unanswered_rejections(self) -> list[Receipt]:
         """Refused files whose reply is not yet in the outbox (a crash may have come between)."""
@@ -161,9 +177,3 @@ def _lifted(before, fields) -> bool:
     return fields["verdict"] == "accepted" and all(
         r.verdict == "rejected" and r.period is not None and lock_refusal(r.problems)
         for r in before)
-
-
-def _reviewed(r: Receipt, decided: tuple[str, str] | None) -> Receipt:
-    if decided is None or (r.review, r.review_note) == decided:
-        return r
-    return dataclasses.replace(r, review=decided[0], review_note=decided[1])

@@ -230,8 +230,9 @@ def _pages(base: str, runs: dict, out: Path) -> list[Path]:
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--out", type=Path, default=PROJECT / "docs" / "images")
-    p.add_argument("--mail-only", action="store_true")
-    p.add_argument("--ui-only", action="store_true")
+    only = p.add_mutually_exclusive_group()
+    only.add_argument("--mail-only", action="store_true")
+    only.add_argument("--ui-only", action="store_true")
     args = p.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     if args.ui_only:

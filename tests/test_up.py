@@ -63,7 +63,8 @@ def _call(url: str, body: dict | None = None):
         except urllib.error.HTTPError as busy:
             if busy.code != 503 or attempt == 5:
                 raise
-            time.sleep(float(busy.headers.get("Retry-After") or 1))
+            wait = busy.headers.get("Retry-After", "")
+            time.sleep(float(wait) if wait.replace(".", "", 1).isdigit() else 1)  # or a date
 
 
 def _a_run_starts_warm(api: str, warm_log) -> None:

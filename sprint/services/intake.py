@@ -88,9 +88,7 @@ def scan(inbox: Path, plan: Plan, store: Store, now: dt.datetime,
     arrivals, warnings = [], []
     if not inbox.is_dir():
         return [], [f"the inbox {inbox} does not exist yet"]
-    known = {u.code for u in plan.units}
     cap = plan.limits.max_file_mb
-    operator = plan.unit(plan.operator).name
     taken = None  # what the store took in, read once a file is new (most scans find none)
     done: dict[tuple[str, str], set[str]] | None = None  # read only if some content comes again
     for folder in sorted(os.scandir(inbox), key=lambda e: e.name):
@@ -100,7 +98,7 @@ def scan(inbox: Path, plan: Plan, store: Store, now: dt.datetime,
             continue
         if not folder.is_dir(follow_symlinks=False):
             continue
-        if folder.name not in known:
+        if folder.name not in {u.code for u in plan.units}:
             warnings.append(f"inbox folder {folder.name!r} is no unit of the plan; its files are ignored")
             continue
         for entry in sorted(os.scandir(folder.path), key=lambda e: e.name):
@@ -136,9 +134,11 @@ def scan(inbox: Path, plan: Plan, store: Store, now: dt.datetime,
                           else keeping.unread_key(folder.name, entry.name, st))
             except OSError as e:  # one file that cannot be read is refused, never the run
                 digest = keeping.unread_key(folder.name, entry.name, st)
-                refused = (f"文件无法读取（{type(e).__name__}，已记录，请联系{operator}），请稍后重新提交",
+                refused = (f"文件无法读取（{type(e).__name__}，已记录，请联系{plan.unit(plan.operator).name}），请稍后重新提交",
                            type(e).__name__)
-            before = (taken := taken or store.known_digests()).get((folder.name, digest))
+            if taken is None:
+                taken = store.known_digests()
+            before = taken.get((folder.name, digest))
             if before is not None:
                 if seen_again(before, received):  # the very file taken in before
                     if not ahead:  # dated by itself, not by this scan's clock

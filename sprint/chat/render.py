@@ -70,7 +70,7 @@ def chat_messages(plan: Plan, key: OutboxKey, codes: list[str], subject: str, te
     kind to robots."""
     if key.kind not in plan.robots.kinds:
         return []
-    robots = [plan.unit(c) for c in codes if c in {u.code for u in plan.units}]
+    robots = [plan.unit(c) for c in codes if plan.has_unit(c)]
     robots = [u for u in robots if u.robot is not None]
     if not robots:
         return []

@@ -98,7 +98,7 @@ def scan(inbox: Path, plan: Plan, store: Store, now: dt.datetime,
             continue
         if not folder.is_dir(follow_symlinks=False):
             continue
-        if folder.name not in {u.code for u in plan.units}:
+        if not plan.has_unit(folder.name):
             warnings.append(f"inbox folder {folder.name!r} is no unit of the plan; its files are ignored")
             continue
         for entry in sorted(os.scandir(folder.path), key=lambda e: e.name):

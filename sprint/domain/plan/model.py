@@ -158,6 +158,9 @@ class Plan(Strict):
             return self._units_by_code[code].division_code
         return code[:6] if code and code.isdigit() and len(code) >= 6 else None
 
+    def has_unit(self, code: str) -> bool:
+        return code in self._units_by_code
+
     def unit(self, code: str) -> Unit:
         try:
             return self._units_by_code[code]

@@ -127,9 +127,13 @@ def flow_run(inbox: Path) -> dict:
         say(f"      flow run {(run.end_time - t0).total_seconds():.3f} s; called {wall:.3f} s")
     whole = state.result() if state.is_completed() else None
     checks = [t for t in tasks if t.name.startswith(("find files", "check units"))]
-    return {"state": state.name, "wall": wall, "task_runs": len(tasks),
-            "recorded": (run.end_time - run.start_time).total_seconds(),
-            "in_tasks": covered(tasks), "ingest": covered(checks),
+    recorded, inside = (run.end_time - run.start_time).total_seconds(), covered(tasks)
+    before = min(t.start_time for t in tasks) - run.start_time
+    after = run.end_time - max(t.end_time for t in tasks)
+    split = {"before_first_task": before.total_seconds(), "after_last_task": after.total_seconds()}
+    split["between_tasks"] = recorded - inside - sum(split.values())
+    return {"state": state.name, "wall": wall, "task_runs": len(tasks), "recorded": recorded,
+            "in_tasks": inside, "split": split, "ingest": covered(checks),
             "refused": len(whole.refused) if whole else None,
             "checker_mb": max((f.peak_mb for f in whole.figures), default=0) if whole else 0}
 
@@ -225,6 +229,10 @@ def main() -> None:
         "flow_time_in_tasks_s": round(inside, 2),
         "prefect_share": round(max(0.0, run["recorded"] - inside) / run["recorded"], 3),
         "prefect_share_of_call": round(max(0.0, run["wall"] - inside) / run["wall"], 3),
+        # The time outside the task runs: before the first (Prefect readies the run, then the
+        # flow's body connects to the store), between them (the body's own steps and Prefect's
+        # around each task run), after the last (the run's end recorded).
+        "prefect_split_s": {k: round(v, 3) for k, v in sorted(run["split"].items())},
         "flow_state": run["state"],
         "units_refused": run["refused"],
     }

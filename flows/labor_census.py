@@ -10,10 +10,10 @@ from prefect.utilities.annotations import quote
 from flows.duties import AsOf
 from flows.ending import finish
 from sprint.domain.clock import moment
-from sprint.services import census
+from sprint.services import census, census_report
 from sprint.services.context import connect
-from tasks.census import check_units, find_files, judge_census
-from tasks.fanout import parallel, runner
+from tasks.census import check_units, find_files
+from tasks.fanout import each_batch, parallel, runner
 from tasks.mail import render, send
 
 
@@ -33,10 +33,10 @@ def labor_census(inbox: str | None = None, as_of: AsOf = None, batches: int | No
     services = connect()
     now = moment(as_of)
     files = find_files(inbox or str(services.settings.inbox_root))
-    futures = [check_units.submit(b, services.plan, now.date())  # on Dask: no quote()
-               for b in census.batches(files, batches or parallel())]
-    results = [f.result() for f in futures]
-    whole, drafts = judge_census(quote(services.plan), results, now.date())
+    results = each_batch(check_units, census.batches(files, batches or parallel()),
+                         services.plan, now.date())
+    # Judging is plain work on the figures, not a task: a task run costs Prefect's time around it.
+    whole, drafts = census_report.judge(services.plan, results, now.date())
     delivery = send(services, render(services, quote(drafts)), "labor-census", now, dry_run)
     print(f"{len(whole.figures)} unit(s), {whole.rows:,} row(s), {len(whole.refused)} refused, "
           f"{len(whole.silent)} silent; {len(delivery.sent)} message(s) sent")

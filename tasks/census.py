@@ -1,4 +1,5 @@
-"""The census's steps: find each unit's file, check batches of units, judge (then render and
+"""The census's steps that read: find each unit's file, check batches of units (the judgment is
+plain work on their figures, called by the flow: sprint.services.census_report; then render and
 send: tasks.mail)."""
 
 from __future__ import annotations
@@ -9,9 +10,8 @@ from pathlib import Path
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from sprint.domain.engine import Draft
 from sprint.domain.plan import Plan
-from sprint.services import census, census_report
+from sprint.services import census
 from tasks.fanout import local_processes
 from tasks.run_log import log
 
@@ -31,11 +31,3 @@ def check_units(batch: list[tuple[str, str]], plan: Plan, as_of: dt.date) -> lis
     log().info("checked %d unit(s), %d row(s), %d refused", len(figures),
                sum(f.rows for f in figures), sum(not f.accepted for f in figures))
     return figures
-
-
-@task(name="judge", cache_policy=NO_CACHE)
-def judge_census(plan: Plan, results: list[list[census.UnitFigures]], as_of: dt.date
-                 ) -> tuple[census.Census, list[Draft]]:
-    duty = census.census_duty(plan)
-    whole = census.combine(plan, [u.code for u in plan.owners(duty)], results)
-    return whole, census_report.drafts(plan, duty, whole, as_of)

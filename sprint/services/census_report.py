@@ -7,10 +7,18 @@ import datetime as dt
 from sprint.domain.engine.draft import Draft, common
 from sprint.domain.plan import Duty, Plan
 from sprint.domain.records import OutboxKey
-from sprint.services.census import Census, counted_target
+from sprint.services.census import Census, UnitFigures, census_duty, combine, counted_target
 
 KIND_UNIT, KIND_SUMMARY = "census-unit", "census-summary"
 WORST_SHOWN = 30  # the summary's table: the units refused or silent first, then the largest
+
+
+def judge(plan: Plan, results: list[list[UnitFigures]], as_of: dt.date
+          ) -> tuple[Census, list[Draft]]:
+    """The batches' figures as one census, and what it says to each unit and to the operator."""
+    duty = census_duty(plan)
+    whole = combine(plan, [u.code for u in plan.owners(duty)], results)
+    return whole, drafts(plan, duty, whole, as_of)
 
 
 def drafts(plan: Plan, duty: Duty, census: Census, as_of: dt.date) -> list[Draft]:

@@ -49,3 +49,25 @@ def test_a_newer_ledger_is_measured_afresh_and_an_unchanged_one_is_measured_once
     again = taobei([first, second], 28)
     assert again.words == "已完成 3/4（75%）" and not again.done and again.share == 0.75
     assert len(read) == before  # measured once: the file was not read again
+
+
+def test_who_was_told_when_is_read_afresh_once_another_process_has_sent_one_more(tmp_path):
+    """A reminder is not sent twice within the plan's days (Book.told says who was told when).
+    The store keeps that answer between runs while no message has gone since; here a reminder
+    to Taobei is recorded and then sent by another process's store, and this one, which read
+    the answer before (nobody told yet), says at its next read that Taobei was told at 09:00."""
+    from sprint.domain.engine.owed import TOLD_BY
+    from sprint.domain.records import OutboxKey
+    from sprint.store.store import Store
+
+    url = f"sqlite:///{tmp_path / 'sprint.db'}"
+    here, there = Store(url), Store(url)
+    sent_at = dt.datetime(2020, 10, 12, 9, tzinfo=BEIJING)
+    key = OutboxKey("labor-ledger", "2020-10-12", "220802", "reminder")
+    assert there.enqueue(key, ["taobei@example.org"], "催报", b"message", sent_at)
+    assert here.told(TOLD_BY) == {}  # recorded, not yet sent: nobody told
+    [row] = there.outbox_rows(with_message=False)
+    assert there.claim(row["id"], "another run")
+    there.settle(row["id"], "sent", sent_at)
+    assert here.told(TOLD_BY) == {("labor-ledger", "220802"): [sent_at]}
+    assert here.told(("census-unit",)) == {}  # another kind's answer is its own

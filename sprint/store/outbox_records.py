@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -17,6 +17,7 @@ from sprint.store.schema import aware, messages, outbox, parts, utc
 class OutboxRecords:
     engine: Engine
     _keys: set[OutboxKey] | None
+    _told: dict[tuple[str, ...], tuple[int, dict]]  # kinds -> (messages sent then, answer)
 
     def enqueue(self, key: OutboxKey, recipients: list[str], subject: str, message: bytes,
                 now: dt.datetime, covers: tuple[OutboxKey, ...] = ()) -> bool:
@@ -54,15 +55,23 @@ class OutboxRecords:
         return self._keys
 
     def told(self, kinds: tuple[str, ...]) -> dict[tuple[str, str], list[dt.datetime]]:
-        """When messages of these kinds went, by the (duty, unit) each of their parts is about."""
+        """When messages of these kinds went, by the (duty, unit) each of their parts is about.
+
+        Sent is a message's last state and no row is deleted, so as many sent messages as at the
+        last read means the same answer, kept (a replay asks 615 times; read, it took 3 %)."""
         query = (select(parts.c.duty, parts.c.unit, outbox.c.sent_at)
                  .join(outbox, outbox.c.id == parts.c.message_id)
                  .where(parts.c.kind.in_(kinds), outbox.c.status == "sent"))
         out: dict[tuple[str, str], list[dt.datetime]] = {}
         with self.engine.connect() as conn:
+            sent = conn.execute(select(func.count()).select_from(outbox)
+                                .where(outbox.c.status == "sent")).scalar_one()
+            if (kept := self._told.get(kinds)) and kept[0] == sent:
+                return kept[1]
             for duty, unit, sent_at in conn.execute(query):
                 if sent_at is not None:
                     out.setdefault((duty, unit), []).append(aware(sent_at))
+        self._told[kinds] = (sent, out)
         return out
 
     def outbox_rows(self, status: str | None = None, with_message: bool = True,

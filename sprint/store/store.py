@@ -81,6 +81,7 @@ class Store(OutboxRecords):
         self._seen: set[int] = set()
         self._as_reviewed: dict[tuple, Receipt] = {}
         self._keys: set[OutboxKey] | None = None
+        self._told: dict = {}
         self.notices = NoticeDrafts(self.engine)
         self.letters = Letters(self.engine)
         self.unlocks = Unlocks(self.engine)

@@ -66,9 +66,10 @@ class Mailroom:
             smtp.send_message(msg)
 
 
-def test_a_unit_replies_to_a_reminder_by_mail_and_hears_back_within_a_minute(tmp_path):
+def test_a_unit_replies_to_a_reminder_by_mail_and_hears_back_within_a_minute(
+        tmp_path, prefect_shared):
     drill = (dt.date.today() - dt.timedelta(days=8)).isoformat()
-    with started(tmp_path, "--no-demo", "--drill", drill) as (printed, api):
+    with started(tmp_path, "--no-demo", "--drill", drill, migrated=prefect_shared) as (printed, api):
         folder = re.search(r"邮件      (\S+)/new/", printed).group(1)
         port = int(re.search(r"本地邮件服务 127\.0\.0\.1:(\d+)", printed).group(1))
         home = folder.removesuffix("/mail")

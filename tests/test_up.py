@@ -2,6 +2,7 @@
 schedules of a finished plan deployed paused, and a drill's deployed moved and running."""
 
 import contextlib
+import datetime as dt
 import json
 import os
 import signal
@@ -10,9 +11,13 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 
+from sprint.config.drill import plan_drill
+from sprint.domain.plan import BUNDLED_PLAN, load_plan
+from tests.prefect_db import migrated_copy
 from tests.test_cli import SPRINT, sprint
 
 pytestmark = pytest.mark.integration
@@ -25,9 +30,24 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _prefect_database(tmp_path, args: tuple[str, ...]) -> Path:
+    """Where the main job's Prefect server keeps its database: under the state folder, or under
+    the drill's own (named for its first day)."""
+    home = tmp_path / "var"
+    if "--drill" in args:
+        chosen = dt.date.fromisoformat(args[args.index("--drill") + 1])
+        home = plan_drill(home, BUNDLED_PLAN, load_plan(), chosen).home
+    return home / "prefect" / "prefect.db"
+
+
 @contextlib.contextmanager
-def started(tmp_path, *args):
-    """The main job, up: yields what it printed and its API's address; stops it on leaving."""
+def started(tmp_path, *args, migrated: Path | None = None):
+    """The main job, up: yields what it printed and its API's address; stops it on leaving.
+    `migrated`: the folder of the tests' migrated Prefect database (tests/prefect_db.py), so
+    that the server starts on a copy, not on a new database that it would first migrate."""
+    database = _prefect_database(tmp_path, args)
+    if migrated is not None and not database.exists():
+        migrated_copy(migrated, database)
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SPRINT_", "PREFECT_"))}
     env |= {"SPRINT_HOME": str(tmp_path / "var"), "SPRINT_PREFECT_PORT": str(port),
@@ -93,8 +113,8 @@ def _a_run_starts_warm(api: str, warm_log) -> None:
     assert any("试运行" in line["message"] for line in logs), [x["message"] for x in logs]
 
 
-def test_a_finished_plan_starts_paused_and_a_run_clicked_starts_warm(tmp_path):
-    with started(tmp_path, "--no-demo") as (printed, api):
+def test_a_finished_plan_starts_paused_and_a_run_clicked_starts_warm(tmp_path, prefect_shared):
+    with started(tmp_path, "--no-demo", migrated=prefect_shared) as (printed, api):
         lines = printed.splitlines()
         assert lines[0] == "百日冲刺调度系统已启动。" and lines[-1] == END and len(lines) <= 15
         assert ("  定时运行  方案已于2021-01-05结束（百日冲刺为2020-09-22至2020-12-30），"
@@ -113,8 +133,8 @@ def test_a_finished_plan_starts_paused_and_a_run_clicked_starts_warm(tmp_path):
     assert (logs / "worker.log").read_text() and (logs / "server.log").read_text()
 
 
-def test_a_drill_starts_moved_and_live_and_a_plain_start_ends_it(tmp_path):
-    with started(tmp_path, "--no-demo", "--drill", "2026-12-07") as (printed, api):
+def test_a_drill_starts_moved_and_live_and_a_plain_start_ends_it(tmp_path, prefect_shared):
+    with started(tmp_path, "--no-demo", "--drill", "2026-12-07", migrated=prefect_shared) as (printed, api):
         home = tmp_path / "var" / "drill-2026-12-08"
         assert f"  平移演练：由 baicheng-2020.yaml 整体平移324周（2020-09-22 → 2026-12-08），状态目录 {home}" in printed
         assert "  定时运行  按各部署的日程运行（北京时间）" in printed
@@ -125,7 +145,7 @@ def test_a_drill_starts_moved_and_live_and_a_plain_start_ends_it(tmp_path):
         run = sprint("calendar", "--from", "2026-12-07", "--to", "2026-12-13", home=tmp_path / "var")
         assert run.stdout.splitlines()[0] == f"计划文件：{home / 'plan.yaml'}（平移演练：由 baicheng-2020.yaml 整体平移324周（2020-09-22 → 2026-12-08），状态目录 {home}）"
 
-    with started(tmp_path, "--no-demo"):  # a plain start ends the drill
+    with started(tmp_path, "--no-demo", migrated=prefect_shared):  # a plain start ends the drill
         run = sprint("plan", home=tmp_path / "var")
         assert "（原日程，未平移）" in run.stdout.splitlines()[0]
 

@@ -1,6 +1,7 @@
 """The `sprint` command as an operator uses it: exit codes and what it prints."""
 
 import json
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -183,3 +184,34 @@ def test_validate_neutralises_terminal_escapes_and_right_to_left_marks(tmp_path)
     assert "\x1b" not in run.stdout and "\u202e" not in run.stdout and "\u2066" not in run.stdout
     assert "  第2行 | 人员类别 | <U+001B>[2J<U+001B>[32m结果：通过<U+001B>[0m | 应为" in run.stdout
     assert "  第3行 | 务工区域 | 省外<U+202E>exe.xlsx<U+2066> | 应为" in run.stdout
+
+
+def test_a_unit_submits_its_ledger_into_its_folder_or_by_mail_and_a_mail_server_down_is_named(
+        tmp_path, sink):
+    """`sprint submit` as a unit uses it: the file lands whole in Taobei's folder; by mail it
+    reaches the office's address from taobei@example.org through our mailer (yagmail), the
+    ledger attached byte for byte; a mail server that is not listening is named, exit 1."""
+    path = write_ledger(make_ledger(rows=3), tmp_path / "洮北区劳动力台账.xlsx")
+    env = {"SPRINT_INBOX": str(tmp_path / "inbox"), "SPRINT_SMTP_HOST": "127.0.0.1",
+           "SPRINT_SMTP_PORT": str(sink.port)}
+    placed = sprint("submit", str(path), "--unit", "220802", env=env, home=tmp_path / "var")
+    assert placed.returncode == 0, placed.stderr
+    assert (tmp_path / "inbox" / "220802" / path.name).read_bytes() == path.read_bytes()
+
+    mailed = sprint("submit", str(path), "--unit", "220802", "--by-mail", env=env,
+                    home=tmp_path / "var")
+    assert mailed.returncode == 0, mailed.stderr
+    assert mailed.stdout.startswith(f"{path.name}：已以 taobei@example.org 的名义发往 fupinban@example.org")
+    [message] = sink.messages
+    assert (message["From"], message["To"]) == ("taobei@example.org", "fupinban@example.org")
+    assert message["Subject"] == f"洮北区报送：{path.name}"
+    [attached] = list(message.iter_attachments())
+    assert attached.get_filename() == path.name and attached.get_content() == path.read_bytes()
+
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]  # bound, never listening: the connection is refused
+        down = sprint("submit", str(path), "--unit", "220802", "--by-mail",
+                      env=env | {"SPRINT_SMTP_PORT": str(port)}, home=tmp_path / "var")
+    assert down.returncode == 1 and "Traceback" not in down.stderr
+    assert down.stderr.startswith(f"sprint submit：邮件服务器 127.0.0.1:{port} 未接收此邮件：")

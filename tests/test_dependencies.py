@@ -45,3 +45,17 @@ def test_every_module_the_main_job_imports_is_a_main_dependency():
         if not names & (main | optional):
             missing[module] = sorted(files)
     assert not missing, f"imported by the main job but not a main dependency: {missing}"
+
+
+def test_mail_leaves_through_yagmail_and_no_module_of_ours_speaks_smtp_itself():
+    """The stack's rule: yagmail sends the mail (sprint/mailout/mailer.py), never raw smtplib:
+    `sprint submit --by-mail` had come to send a unit's file with smtplib of its own."""
+    speaking = []
+    for package in MAIN_JOB:
+        for path in (ROOT / package).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                    [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+                if any(n.split(".")[0] == "smtplib" for n in names):
+                    speaking.append(str(path.relative_to(ROOT)))
+    assert speaking == []

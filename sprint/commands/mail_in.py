@@ -9,8 +9,6 @@ import logging
 import mimetypes
 import os
 import shutil
-import smtplib
-import ssl
 import sys
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -18,6 +16,7 @@ from pathlib import Path
 
 from sprint.config.settings import Settings, load_settings
 from sprint.mailin.boxes import Imap, Maildir
+from sprint.mailout.mailer import MailError, YagmailMailer
 from sprint.store.store import Store
 
 
@@ -77,22 +76,18 @@ def cmd_submit(args) -> int:
     msg.set_content(f"{unit.name}报送台账，见附件。")
     kind = (mimetypes.guess_type(path.name)[0] or "application/octet-stream").split("/")
     msg.add_attachment(path.read_bytes(), maintype=kind[0], subtype=kind[1], filename=path.name)
+    # Through yagmail, as all our mail: the unit's address is the sender, the login the office's.
+    mailer = YagmailMailer(s.smtp_host, s.smtp_port, unit.email, s.smtp_user,
+                           s.smtp_password.get_secret_value() if s.smtp_password else None,
+                           s.smtp_security, s.smtp_timeout)
     try:
-        _smtp_send(s, msg)
-    except (OSError, smtplib.SMTPException) as e:
+        mailer.send(msg)
+    except MailError as e:
         print(f"sprint submit：邮件服务器 {s.smtp_host}:{s.smtp_port} 未接收此邮件：{e}",
               file=sys.stderr)
         return 1
+    finally:
+        mailer.close()
     print(f"{path.name}：已以 {unit.email} 的名义发往 {to}（{msg['Message-ID']}），"
           f"{dt.datetime.now():%H:%M:%S}")
     return 0
-
-
-def _smtp_send(s: Settings, msg: EmailMessage) -> None:
-    cls = smtplib.SMTP_SSL if s.smtp_security == "ssl" else smtplib.SMTP
-    with cls(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout) as smtp:
-        if s.smtp_security == "starttls":
-            smtp.starttls(context=ssl.create_default_context())
-        if s.smtp_user and s.smtp_password:
-            smtp.login(s.smtp_user, s.smtp_password.get_secret_value())
-        smtp.send_message(msg)

@@ -9,6 +9,7 @@ failure, where yagmail's own send returns False and queues the message in memory
 from __future__ import annotations
 
 import re
+import ssl
 from collections.abc import Callable
 from email import policy
 from email.message import EmailMessage
@@ -87,10 +88,15 @@ def _classify(error: Exception) -> MailError:
 class YagmailMailer:
     def __init__(self, host: str, port: int, sender: str, user: str | None = None,
                  password: str | None = None, security: str = "none", timeout: float = 30.0):
+        # The server's certificate and name are checked (yagmail's own TLS checks neither), and
+        # a login is tried only with both a user and a password (with no password yagmail
+        # looks in a keyring, or asks at the terminal).
+        checked = {"context": ssl.create_default_context()}
         self._options = dict(
             user=user or sender, password=password, host=host, port=port,
-            smtp_ssl=security == "ssl", smtp_starttls=security == "starttls",
-            smtp_skip_login=not user, soft_email_validation=False, timeout=timeout,
+            smtp_ssl=security == "ssl", smtp_starttls=checked if security == "starttls" else False,
+            smtp_skip_login=not (user and password), soft_email_validation=False, timeout=timeout,
+            **(checked if security == "ssl" else {}),
         )
         self._client: yagmail.SMTP | None = None
         self._sender = sender

@@ -128,9 +128,11 @@ def flow_run(inbox: Path) -> dict:
     whole = state.result() if state.is_completed() else None
     checks = [t for t in tasks if t.name.startswith(("find files", "check units"))]
     recorded, inside = (run.end_time - run.start_time).total_seconds(), covered(tasks)
-    before = min(t.start_time for t in tasks) - run.start_time
-    after = run.end_time - max(t.end_time for t in tasks)
-    split = {"before_first_task": before.total_seconds(), "after_last_task": after.total_seconds()}
+    timed = [t for t in tasks if t.start_time and t.end_time]
+    split = {"before_first_task": recorded, "after_last_task": 0.0}  # a run that ran no task
+    if timed:
+        split = {"before_first_task": (min(t.start_time for t in timed) - run.start_time).total_seconds(),
+                 "after_last_task": (run.end_time - max(t.end_time for t in timed)).total_seconds()}
     split["between_tasks"] = recorded - inside - sum(split.values())
     return {"state": state.name, "wall": wall, "task_runs": len(tasks), "recorded": recorded,
             "in_tasks": inside, "split": split, "ingest": covered(checks),

@@ -18,7 +18,7 @@ def dask_address() -> str:
 def runner():
     """A Dask cluster's scheduler (tcp://host:8786) when SPRINT_DASK_ADDRESS names one: its
     workers take the batches. Else the batches run here one after another, each on every core
-    of this machine (see `local_processes`)."""
+    of this machine (see `local_processes`), called in the flow's own thread (`each_batch`)."""
     if dask_address():
         try:
             from prefect_dask import DaskTaskRunner
@@ -30,10 +30,14 @@ def runner():
 
 
 def each_batch(task, batches: list, *args) -> list:
-    """`task` run on each batch: submitted to the cluster's workers when there is one; else called
-    here, one after another (as the one-thread runner would, without Prefect's 45 ms of handing
-    each batch to a thread). The arguments go as they are: a cluster's worker needs them whole."""
-    if dask_address():
+    """`task` run on each batch: submitted to the flow run's task runner when it is a cluster's
+    (its workers take them; the arguments go as they are, whole); else called here, one after
+    another, as the one-thread runner ran them, without Prefect's 45 ms of handing each batch
+    to a thread of its own."""
+    from prefect.context import FlowRunContext
+
+    context = FlowRunContext.get()
+    if context is not None and not isinstance(context.task_runner, ThreadPoolTaskRunner):
         futures = [task.submit(batch, *args) for batch in batches]
         return [f.result() for f in futures]
     return [task(batch, *(quote(a) for a in args)) for batch in batches]

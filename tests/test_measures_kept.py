@@ -65,7 +65,9 @@ def test_who_was_told_when_is_read_afresh_once_another_process_has_sent_one_more
     sent_at = dt.datetime(2020, 10, 12, 9, tzinfo=BEIJING)
     key = OutboxKey("labor-ledger", "2020-10-12", "220802", "reminder")
     assert there.enqueue(key, ["taobei@example.org"], "催报", b"message", sent_at)
-    assert here.told(TOLD_BY) == {}  # recorded, not yet sent: nobody told
+    nobody = here.told(TOLD_BY)
+    assert nobody == {}  # recorded, not yet sent: nobody told
+    assert here.told(TOLD_BY) is nobody  # nothing sent since: the answer kept, not read again
     [row] = there.outbox_rows(with_message=False)
     assert there.claim(row["id"], "another run")
     there.settle(row["id"], "sent", sent_at)

@@ -11,9 +11,11 @@ benchmarks' main jobs still do.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -49,4 +51,10 @@ def _migrate(template: Path) -> None:
     if done.returncode != 0:
         raise RuntimeError(f"migrating a Prefect database for the tests failed:\n{done.stdout}"
                            f"\n{done.stderr}")
+    with contextlib.closing(sqlite3.connect(part)) as db:
+        # Everything in the one file (no journal beside it), and migrated to the end.
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        if not db.execute("SELECT version_num FROM alembic_version").fetchall():
+            raise RuntimeError(f"migrating a Prefect database for the tests left no version:\n"
+                               f"{done.stdout}\n{done.stderr}")
     part.replace(template)  # whole or not at all: a worker never copies half a database

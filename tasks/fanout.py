@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 
+from prefect.context import FlowRunContext
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
@@ -34,8 +35,6 @@ def each_batch(task, batches: list, *args) -> list:
     (its workers take them; the arguments go as they are, whole); else called here, one after
     another, as the one-thread runner ran them, without Prefect's 45 ms of handing each batch
     to a thread of its own."""
-    from prefect.context import FlowRunContext
-
     context = FlowRunContext.get()
     if context is not None and not isinstance(context.task_runner, ThreadPoolTaskRunner):
         futures = [task.submit(batch, *args) for batch in batches]

@@ -16,7 +16,8 @@ from pathlib import Path
 
 from sprint.config.settings import Settings, load_settings
 from sprint.mailin.boxes import Imap, Maildir
-from sprint.mailout.mailer import MailError, YagmailMailer
+from sprint.mailout.mailer import MailError
+from sprint.services.context import mailer_from
 from sprint.store.store import Store
 
 
@@ -76,10 +77,7 @@ def cmd_submit(args) -> int:
     msg.set_content(f"{unit.name}报送台账，见附件。")
     kind = (mimetypes.guess_type(path.name)[0] or "application/octet-stream").split("/")
     msg.add_attachment(path.read_bytes(), maintype=kind[0], subtype=kind[1], filename=path.name)
-    # Through yagmail, as all our mail: the unit's address is the sender, the login the office's.
-    mailer = YagmailMailer(s.smtp_host, s.smtp_port, unit.email, s.smtp_user,
-                           s.smtp_password.get_secret_value() if s.smtp_password else None,
-                           s.smtp_security, s.smtp_timeout)
+    mailer = mailer_from(s, unit.email)  # through yagmail, as all our mail
     try:
         mailer.send(msg)
     except MailError as e:

@@ -28,16 +28,21 @@ class Services:
         self.shelf, self.templates = shelf, templates
 
     def mailer(self) -> YagmailMailer:
-        s = self.settings
-        return YagmailMailer(s.smtp_host, s.smtp_port, self.sender(), s.smtp_user,
-                             s.smtp_password.get_secret_value() if s.smtp_password else None,
-                             s.smtp_security, s.smtp_timeout)
+        return mailer_from(self.settings, self.sender())
 
     def sender(self) -> str:
         return self.settings.sender()
 
     def sender_name(self) -> str:
         return self.plan.unit(self.plan.operator).name
+
+
+def mailer_from(s: Settings, sender: str) -> YagmailMailer:
+    """A mailer to the configured SMTP server, sending as `sender` (the office, or a unit's own
+    address for `sprint submit --by-mail`), logging in with the office's account."""
+    return YagmailMailer(s.smtp_host, s.smtp_port, sender, s.smtp_user,
+                         s.smtp_password.get_secret_value() if s.smtp_password else None,
+                         s.smtp_security, s.smtp_timeout)
 
 
 def connect(settings: Settings | None = None) -> Services:

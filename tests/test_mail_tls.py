@@ -3,8 +3,9 @@ not reach whoever sits between it and its mail server (yagmail's own STARTTLS ch
 
 from __future__ import annotations
 
+import datetime as dt
+import ipaddress
 import ssl
-import subprocess
 from email.message import EmailMessage
 
 import pytest
@@ -18,9 +19,7 @@ from sprint.mailout.mailer import MailError, YagmailMailer
 def tls_server(tmp_path):
     """A loopback SMTP server that offers STARTTLS with a certificate signed by itself."""
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                    "-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1",
-                    "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
+    _self_signed(cert, key)
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert, key)
     handler = KeepingHandler()
@@ -29,6 +28,30 @@ def tls_server(tmp_path):
     controller.start()
     yield controller.port, cert, handler
     controller.stop()
+
+
+def _self_signed(cert, key) -> None:
+    """A certificate for 127.0.0.1, signed by its own key (cryptography comes with Prefect: no
+    openssl command needed on the machine)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    private = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    made = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(private.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                           critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(private, hashes.SHA256()))
+    cert.write_bytes(made.public_bytes(serialization.Encoding.PEM))
+    key.write_bytes(private.private_bytes(serialization.Encoding.PEM,
+                                          serialization.PrivateFormat.PKCS8,
+                                          serialization.NoEncryption()))
 
 
 def _message() -> EmailMessage:
